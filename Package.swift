@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+// smimekit: S/MIME verification, search and production for RFC 5322 files, in JMAP terms.
+//
+// Layers (each depends only on those above it in this list):
+//   MIME         byte-exact RFC 5322 / MIME reader and writer
+//   JMAP         RFC 8620/8621/9219 data model (EmailAddress, filters, responses)
+//   SMIME        the S/MIME engine; the only layer that calls OpenSSL
+//   ResultStore  the SQLite result cache
+//   smimekit     the command line, a thin table of subcommands
+import PackageDescription
+
+let package = Package(
+    name: "smimekit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "smimekit", targets: ["smimekit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // Wrappers for OpenSSL macros (stacks, BIO controls) that Swift cannot import.
+        .target(name: "COpenSSLShim", dependencies: ["COpenSSL"]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+
+        .target(name: "MIME"),
+        .target(name: "JMAP", dependencies: ["MIME"]),
+        .target(name: "SMIME", dependencies: ["MIME", "JMAP", "COpenSSLShim"]),
+        .target(name: "ResultStore", dependencies: ["CSQLite"]),
+        .executableTarget(
+            name: "smimekit",
+            dependencies: [
+                "MIME", "JMAP", "SMIME", "ResultStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Fixture factory for tests: CAs, certificates, CRLs and messages made
+        // with the openssl command line in a temporary directory.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MIMETests", dependencies: ["MIME", "TestSupport"]),
+        .testTarget(name: "SMIMETests", dependencies: ["SMIME", "MIME", "TestSupport"]),
+        .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["smimekit", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,81 @@
+// Functions Swift can call where OpenSSL offers only macros (typed stacks,
+// BIO controls) or needs a C callback. No logic of ours lives here beyond
+// collecting the errors of a certificate path check.
+#ifndef SMIMEKIT_COPENSSLSHIM_H
+#define SMIMEKIT_COPENSSLSHIM_H
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+// STACK_OF(X509)
+STACK_OF(X509) *smk_x509_stack_new(void);
+int smk_x509_stack_num(const STACK_OF(X509) *s);
+X509 *smk_x509_stack_value(const STACK_OF(X509) *s, int i);
+int smk_x509_stack_push_up_ref(STACK_OF(X509) *s, X509 *x);   // takes a new reference
+void smk_x509_stack_free_all(STACK_OF(X509) *s);               // frees members too
+void smk_x509_stack_free_shallow(STACK_OF(X509) *s);
+
+// STACK_OF(X509_CRL)
+STACK_OF(X509_CRL) *smk_crl_stack_new(void);
+int smk_crl_stack_num(const STACK_OF(X509_CRL) *s);
+X509_CRL *smk_crl_stack_value(const STACK_OF(X509_CRL) *s, int i);
+int smk_crl_stack_push_up_ref(STACK_OF(X509_CRL) *s, X509_CRL *c);
+void smk_crl_stack_free_all(STACK_OF(X509_CRL) *s);
+
+// STACK_OF(CMS_SignerInfo), STACK_OF(CMS_RecipientInfo)
+int smk_signerinfo_num(STACK_OF(CMS_SignerInfo) *s);
+CMS_SignerInfo *smk_signerinfo_value(STACK_OF(CMS_SignerInfo) *s, int i);
+
+// GENERAL_NAMES (subjectAltName): returns the number of names; for index i,
+// its type (GEN_EMAIL, GEN_OTHERNAME, ...) and, for IA5 forms, the bytes.
+int smk_x509_san_count(X509 *x);
+int smk_x509_san_get(X509 *x, int i, int *type, const unsigned char **data, int *len);
+// SmtpUTF8Mailbox (RFC 8398) otherName entries are returned with type
+// SMK_GEN_SMTPUTF8 and their UTF-8 bytes.
+#define SMK_GEN_SMTPUTF8 100
+
+// RFC 2253 distinguished names with UTF-8 kept as UTF-8.
+unsigned long smk_name_print_flags(void);
+
+// BIO helpers.
+long smk_bio_get_mem_data(BIO *b, char **pp);
+
+// Certificate path check that records every problem instead of stopping at the first.
+typedef struct {
+    int count;          // problems recorded (may exceed capacity; extra are dropped)
+    int capacity;
+    int *errors;        // X509_V_ERR_* codes
+    int *depths;        // chain depth of each problem
+    int ignore_crl_unavailable; // soft revocation: missing or stale CRLs are not problems
+} smk_path_report;
+
+// Runs X509_verify_cert with a callback that records each error and continues.
+// On return *chain_out holds the chain built (caller frees with smk_x509_stack_free_all), or NULL.
+// Returns X509_verify_cert's result (1 ok) after the recorded errors are considered.
+int smk_verify_path(X509_STORE *store, X509 *leaf, STACK_OF(X509) *untrusted,
+                    STACK_OF(X509_CRL) *crls, unsigned long flags, time_t at,
+                    int purpose, smk_path_report *report, STACK_OF(X509) **chain_out);
+
+// Frees the BIO chain that CMS_dataInit built, stopping before `upto` (ours).
+void smk_bio_free_upto(BIO *chain, BIO *upto);
+
+// ASN1_TIME to seconds since 1970 (UTC). Returns 0 when the time is unreadable.
+int smk_asn1_time_to_unix(const ASN1_TIME *t, long long *out);
+
+// The signingTime signed attribute of a SignerInfo, if present and readable.
+int smk_signer_signing_time(CMS_SignerInfo *si, long long *out);
+
+// Clears and returns the most recent OpenSSL error as text in buf (may be empty).
+void smk_last_error(char *buf, size_t len);
+
+#endif

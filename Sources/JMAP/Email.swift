@@ -1,0 +1,100 @@
+// The JMAP shapes smimekit answers in: Email/get (RFC 8621 4.2) with the
+// RFC 9219 properties, and the ids that name messages.
+import Foundation
+
+/// The RFC 9219 Email properties.
+public enum SMIMEProperty: String, Sendable, CaseIterable {
+    case smimeStatus
+    case smimeStatusAtDelivery
+    case smimeErrors
+    case smimeVerifiedAt
+
+    /// Parses a comma-separated list; unknown names are reported back.
+    public static func list(_ s: String) -> (properties: [SMIMEProperty], unknown: [String]) {
+        var props: [SMIMEProperty] = []
+        var unknown: [String] = []
+        for name in s.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            if let p = SMIMEProperty(rawValue: name) { if !props.contains(p) { props.append(p) } } else { unknown.append(name) }
+        }
+        return (props, unknown)
+    }
+}
+
+/// The four RFC 9219 values of one message.
+public struct SMIMEProperties: Sendable, Equatable {
+    public var status: String?
+    public var statusAtDelivery: String?
+    public var errors: [String]?
+    public var verifiedAt: Date?
+
+    public init(status: String?, statusAtDelivery: String? = nil, errors: [String]? = nil, verifiedAt: Date? = nil) {
+        self.status = status
+        self.statusAtDelivery = statusAtDelivery
+        self.errors = errors
+        self.verifiedAt = verifiedAt
+    }
+
+    public func value(_ p: SMIMEProperty) -> JSON {
+        switch p {
+        case .smimeStatus: return .optional(status)
+        case .smimeStatusAtDelivery: return .optional(statusAtDelivery)
+        case .smimeErrors: return .strings(errors)
+        case .smimeVerifiedAt: return .optional(verifiedAt.map(JMAPDate.format))
+        }
+    }
+}
+
+/// JMAP UTCDate: RFC 3339 with "Z" and no fractional seconds.
+public enum JMAPDate {
+    public static func format(_ d: Date) -> String {
+        var t = time_t(d.timeIntervalSince1970.rounded(.down))
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1,
+                      Int(tm.tm_mday), Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec))
+    }
+
+    /// RFC 3339 with Z or an offset (fractional seconds allowed), or a bare date (midnight UTC),
+    /// or seconds since 1970 prefixed with "@".
+    public static func parse(_ s: String) -> Date? {
+        if s.hasPrefix("@"), let v = Double(s.dropFirst()) { return Date(timeIntervalSince1970: v) }
+        let f = ISO8601DateFormatter()
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate]] {
+            f.formatOptions = options
+            if let d = f.date(from: s) { return d }
+        }
+        return nil
+    }
+}
+
+/// RFC 8620 Id derived from message bytes: stable across runs and machines.
+public enum EmailID {
+    /// `digestHex` is the hex SHA-256 of the message bytes.
+    public static func make(digestHex: String) -> String { "M" + digestHex.prefix(24) }
+}
+
+/// An Email/get response (RFC 8620 5.1) in the Request/Response envelope's methodResponses form.
+public struct EmailGetResponse: Sendable {
+    public var accountId: String
+    public var state: String
+    public var list: [JSON] = []
+    public var notFound: [String] = []
+
+    public init(accountId: String = "local", state: String) {
+        self.accountId = accountId
+        self.state = state
+    }
+
+    public func json(callId: String = "0") -> JSON {
+        .array([.array([
+            .string("Email/get"),
+            .object([
+                ("accountId", .string(accountId)),
+                ("state", .string(state)),
+                ("list", .array(list)),
+                ("notFound", .array(notFound.map { .string($0) })),
+            ]),
+            .string(callId),
+        ])])
+    }
+}

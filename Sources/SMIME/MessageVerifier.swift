@@ -1,0 +1,316 @@
+// The RFC 9219 verdict for a whole message: walks the S/MIME layers from the
+// outside in, as semantics.md's "top level" rules say.
+import COpenSSLShim
+import Foundation
+import MIME
+
+/// RFC 9219 smimeStatus values.
+public enum SMIMEStatus: String, Sendable, Codable, CaseIterable {
+    case unknown
+    case signed
+    case signedVerified = "signed/verified"
+    case signedFailed = "signed/failed"
+    case encryptedSignedVerified = "encrypted+signed/verified"
+    case encryptedSignedFailed = "encrypted+signed/failed"
+
+    public var isVerified: Bool { self == .signedVerified || self == .encryptedSignedVerified }
+    public var isFailed: Bool { self == .signedFailed || self == .encryptedSignedFailed }
+}
+
+/// Everything learnt about one message.
+public struct VerificationResult: Sendable {
+    public var status: SMIMEStatus?
+    /// Every problem found, outermost layer first. Non-empty exactly when the status is */failed.
+    public var problems: [Problem] = []
+    /// Things worth telling a person that do not make the message fail (no key to decrypt, ...).
+    public var notes: [Problem] = []
+    public var signers: [SignerDetails] = []
+    /// The S/MIME layers from the outside in, e.g. ["signed (multipart/signed)", "enveloped"].
+    public var layers: [String] = []
+    /// The earliest notAfter in a certificate path: a cached verdict must not outlive it.
+    public var validUntil: Date?
+
+    /// smimeErrors: non-null only for */failed.
+    public var smimeErrors: [String]? {
+        guard let status, status.isFailed else { return nil }
+        return problems.map(\.message)
+    }
+}
+
+/// A private key (and its certificate, when known) for opening enveloped data.
+public struct DecryptionIdentity: Sendable {
+    public let key: PrivateKey
+    public let certificate: Certificate?
+    public init(key: PrivateKey, certificate: Certificate?) {
+        self.key = key
+        self.certificate = certificate
+    }
+}
+
+public final class MessageVerifier: Sendable {
+    public let trust: TrustStore
+    public let options: VerificationOptions
+    public let identities: [DecryptionIdentity]
+    public let limits: MIMELimits
+
+    public init(trust: TrustStore, options: VerificationOptions = VerificationOptions(),
+                identities: [DecryptionIdentity] = [], limits: MIMELimits = .default) {
+        self.trust = trust
+        self.options = options
+        self.identities = identities
+        self.limits = limits
+    }
+
+    /// Verifies raw message bytes; a message the MIME reader refuses is `unknown` with a note,
+    /// unless its structure already showed a signature (then `signed/failed`).
+    public func verify(bytes: [UInt8], at time: Date) -> VerificationResult {
+        do {
+            let message = try Message(bytes: bytes, limits: limits)
+            return verify(message, at: time)
+        } catch {
+            var r = VerificationResult()
+            r.status = .unknown
+            r.notes.append(Problem(.unreadableMessage, "The message could not be read: \(error)"))
+            return r
+        }
+    }
+
+    public func verify(_ message: Message, at time: Date) -> VerificationResult {
+        var walk = LayerWalk(verifier: self, outer: message, time: time)
+        walk.run()
+        return walk.result
+    }
+}
+
+/// One pass over the layers of one message.
+private struct LayerWalk {
+    let verifier: MessageVerifier
+    let outer: Message
+    let time: Date
+    var result = VerificationResult()
+    /// The outermost signature decides; set when we meet it.
+    var decided = false
+    var encrypted = false
+    /// The status to give when no signature is met.
+    var undecidedStatus: SMIMEStatus? = nil
+
+    init(verifier: MessageVerifier, outer: Message, time: Date) {
+        self.verifier = verifier
+        self.outer = outer
+        self.time = time
+    }
+
+    var check: SignedDataCheck { SignedDataCheck(trust: verifier.trust, options: verifier.options) }
+
+    mutating func run() {
+        var message = outer
+        var part = outer.root
+        var layer = 0
+        while true {
+            if layer >= verifier.options.maxLayers {
+                problem(.nestingTooDeep, "More than \(verifier.options.maxLayers) nested S/MIME layers; the rest was not checked", layer: layer)
+                break
+            }
+            switch SMIMEShape(part) {
+            case .detached(let content, let signature):
+                result.layers.append("signed (multipart/signed)")
+                let der = message.decodedBody(signature)
+                guard let next = signedLayer(der: der, detached: Canonical.crlf(message.slice(content.range)),
+                                             headers: message, headerPart: part, layer: layer) else { return finish() }
+                _ = next
+                part = content
+            case .malformedDetached(let n):
+                result.layers.append("signed (multipart/signed)")
+                decideSigned()
+                problem(.malformedMultipartSigned, "The multipart/signed has \(n) parts instead of 2 (signed content and signature)", layer: layer)
+                return finish()
+            case .pkcs7Mime(let p, let smimeType):
+                let der = message.decodedBody(p)
+                guard let cms = CMSMessage(der: der) else {
+                    if smimeType == "signed-data" || CMSSniffer.looksSigned(der) {
+                        result.layers.append("signed (application/pkcs7-mime)")
+                        decideSigned()
+                        problem(.unreadableSignature, "The signature block is not valid CMS (truncated or corrupt)", layer: layer)
+                    } else {
+                        result.layers.append("unreadable application/pkcs7-mime")
+                        unknown(.unsupportedProtocol, "The application/pkcs7-mime part is not valid CMS", layer: layer)
+                    }
+                    return finish()
+                }
+                switch cms.kind {
+                case .signedData:
+                    if smimeType == "certs-only" || (smk_signerinfo_num(CMS_get0_SignerInfos(cms.cms)) == 0 && CMS_is_detached(cms.cms) == 1) {
+                        result.layers.append("certs-only")
+                        unknown(.unsupportedProtocol, "The message only carries certificates (certs-only); there is no signature to check", layer: layer)
+                        return finish()
+                    }
+                    result.layers.append("signed (application/pkcs7-mime)")
+                    guard let inner = signedLayer(cms: cms, der: der, detached: nil, headers: message, headerPart: part, layer: layer) else { return finish() }
+                    guard let parsed = parseInner(inner, layer: layer, what: "signed content") else { return finish() }
+                    message = parsed
+                    part = parsed.root
+                case .envelopedData, .authEnvelopedData:
+                    result.layers.append(cms.kind == .envelopedData ? "enveloped" : "auth-enveloped")
+                    guard let plain = decrypt(cms, layer: layer) else { return finish() }
+                    if !decided { encrypted = true }
+                    guard let parsed = parseInner(plain, layer: layer, what: "decrypted content") else { return finish() }
+                    message = parsed
+                    part = parsed.root
+                case .compressedData, .other:
+                    result.layers.append("unsupported CMS")
+                    unknown(.unsupportedProtocol, "The application/pkcs7-mime part holds CMS this tool does not read", layer: layer)
+                    return finish()
+                }
+            case .foreignSigned(let proto):
+                result.layers.append("signed with \(proto)")
+                unknown(.unsupportedProtocol, "The message is signed with \(proto), not S/MIME", layer: layer)
+                return finish()
+            case .notSMIME:
+                if !decided && layer == 0 && StructureDetector.containsSignedPart(part, depth: 0) {
+                    decideSigned()
+                    problem(.partialSignature, "Only part of the message is signed: the signed part sits inside an unsigned \(part.contentType.mimeType), so the rest could have been added by anyone", layer: layer)
+                }
+                return finish()
+            }
+            layer += 1
+        }
+        finish()
+    }
+
+    /// Checks a signature layer; returns the content to go on with (eContent for opaque), or nil to stop.
+    mutating func signedLayer(der: [UInt8], detached: [UInt8], headers: Message, headerPart: MIMEPart, layer: Int) -> [UInt8]? {
+        guard let cms = CMSMessage(der: der) else {
+            decideSigned()
+            problem(.unreadableSignature, "The signature part is not valid CMS (truncated or corrupt); nothing could be checked", layer: layer)
+            return nil
+        }
+        guard cms.kind == .signedData else {
+            decideSigned()
+            problem(.notSignedData, "The signature part holds CMS of another type than SignedData", layer: layer)
+            return nil
+        }
+        return signedLayer(cms: cms, der: der, detached: detached, headers: headers, headerPart: headerPart, layer: layer)
+    }
+
+    mutating func signedLayer(cms: CMSMessage, der: [UInt8], detached: [UInt8]?, headers: Message, headerPart: MIMEPart, layer: Int) -> [UInt8]? {
+        let decisive = !decided
+        decideSigned()
+        var outcome = check.check(cms, detachedContent: detached, at: time, layer: layer)
+        if let detached, outcome.problems.contains(where: { $0.code == .contentAltered }) {
+            // Some signers (NSS's test generator among them) hash the part with bare LF line
+            // ends, against RFC 8551 3.1.1. The text is the same either way, so a digest that
+            // matches the LF form is accepted, and said.
+            let lf = Self.bareLF(detached)
+            if lf != detached {
+                let retry = check.check(cms, detachedContent: lf, at: time, layer: layer)
+                if !retry.problems.contains(where: { $0.code == .contentAltered }) {
+                    outcome = retry
+                    result.notes.append(Problem(.nonCanonicalContent, "The signature was made over the content with bare LF line ends instead of CRLF (RFC 8551 3.1.1); the content is unchanged", layer: layer))
+                }
+            }
+        }
+        result.problems += outcome.problems
+        result.signers += outcome.signers
+        if let until = outcome.validUntil { result.validUntil = min(result.validUntil ?? until, until) }
+
+        // The sender binding: the outermost signature against the message's From. An inner
+        // signature is bound only to a From of its own (a wrapped message), if it has one.
+        if verifier.options.senderCheck {
+            let hasOwnFrom = !headerPart.fields(named: "From").isEmpty
+            if decisive || hasOwnFrom {
+                // Inside an envelope the From usually lives on the outer message only.
+                let (m, p) = hasOwnFrom ? (headers, headerPart) : (outer, outer.root)
+                let (from, fromProblems) = SenderCheck.fromMailbox(of: m, header: p, layer: layer)
+                result.problems += fromProblems
+                if let from {
+                    for (i, addresses) in outcome.signerAddresses.enumerated() where i < outcome.signers.count {
+                        let s = outcome.signers[i]
+                        if s.subject.isEmpty { continue } // certificate missing: already reported
+                        result.problems += SenderCheck.check(from: from, certificateAddresses: addresses,
+                                                             signerName: Self.cn(s.subject), layer: layer)
+                    }
+                }
+            }
+        }
+        if outcome.problems.contains(where: { $0.code == .unreadableSignature || $0.code == .missingContent }) { return nil }
+        return detached ?? outcome.content
+    }
+
+    mutating func decrypt(_ cms: CMSMessage, layer: Int) -> [UInt8]? {
+        if verifier.identities.isEmpty {
+            note(.noDecryptionKey, "The message is encrypted and no key was given to open it (use --decrypt-key)", layer: layer)
+            return nil
+        }
+        for id in verifier.identities {
+            guard let out = BIO_new(BIO_s_mem()) else { continue }
+            defer { BIO_free(out) }
+            let ok = CMS_decrypt(cms.cms, id.key.pkey, id.certificate?.x509, nil, out, UInt32(CMS_BINARY))
+            ERR_clear_error()
+            if ok == 1 { return bioContents(out) }
+        }
+        note(.decryptionFailed, "The message is encrypted, but none of the given keys opens it (it was encrypted for someone else, or the key does not match its certificate)", layer: layer)
+        return nil
+    }
+
+    mutating func parseInner(_ bytes: [UInt8], layer: Int, what: String) -> Message? {
+        do {
+            return try Message(bytes: bytes, limits: verifier.limits)
+        } catch {
+            if decided {
+                problem(.unreadableMessage, "The \(what) could not be read as MIME: \(error)", layer: layer + 1)
+            } else {
+                note(.unreadableMessage, "The \(what) could not be read as MIME: \(error)", layer: layer + 1)
+            }
+            return nil
+        }
+    }
+
+    mutating func decideSigned() {
+        decided = true
+    }
+
+    mutating func problem(_ code: ProblemCode, _ message: String, layer: Int) {
+        result.problems.append(Problem(code, message, layer: layer))
+    }
+
+    mutating func note(_ code: ProblemCode, _ message: String, layer: Int) {
+        result.notes.append(Problem(code, message, layer: layer))
+        if !decided { undecidedStatus = .unknown }
+    }
+
+    /// S/MIME we cannot check: only matters when no signature decided already.
+    mutating func unknown(_ code: ProblemCode, _ message: String, layer: Int) {
+        note(code, message, layer: layer)
+    }
+
+    mutating func finish() {
+        if decided {
+            let failed = !result.problems.isEmpty
+            switch (encrypted, failed) {
+            case (false, false): result.status = .signedVerified
+            case (false, true): result.status = .signedFailed
+            case (true, false): result.status = .encryptedSignedVerified
+            case (true, true): result.status = .encryptedSignedFailed
+            }
+        } else {
+            result.status = undecidedStatus ?? (result.layers.isEmpty ? nil : .unknown)
+            // Problems only ever belong to a signed verdict.
+            result.notes += result.problems
+            result.problems = []
+        }
+    }
+
+    static func bareLF(_ b: [UInt8]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            if b[i] == 0x0D, i + 1 < b.count, b[i + 1] == 0x0A { i += 1; continue }
+            out.append(b[i])
+            i += 1
+        }
+        return out
+    }
+
+    static func cn(_ dn: String) -> String { SignedDataCheck.commonName(dn) }
+}

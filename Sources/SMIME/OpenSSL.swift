@@ -1,0 +1,281 @@
+// Thin owners of OpenSSL objects. Each class frees what it owns; nothing here
+// decides anything about S/MIME.
+import COpenSSLShim
+import Foundation
+
+/// Reads the last OpenSSL error and clears the queue.
+func openSSLError() -> String {
+    var buf = [CChar](repeating: 0, count: 256)
+    smk_last_error(&buf, buf.count)
+    let s = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return s
+}
+
+/// A memory BIO over bytes we own for the duration of `body`.
+func withReadBIO<R>(_ bytes: some Collection<UInt8>, _ body: (OpaquePointer) throws -> R) rethrows -> R? {
+    let array = Array(bytes)
+    return try array.withUnsafeBytes { raw -> R? in
+        // BIO_new_mem_buf does not copy; `array` outlives the BIO.
+        guard let bio = BIO_new_mem_buf(raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count)) else { return nil }
+        defer { BIO_free(bio) }
+        return try body(bio)
+    }
+}
+
+func bioContents(_ bio: OpaquePointer) -> [UInt8] {
+    var p: UnsafeMutablePointer<CChar>?
+    let n = smk_bio_get_mem_data(bio, &p)
+    guard n > 0, let p else { return [] }
+    return p.withMemoryRebound(to: UInt8.self, capacity: n) { Array(UnsafeBufferPointer(start: $0, count: n)) }
+}
+
+/// An X.509 certificate (owns one reference).
+public final class Certificate: @unchecked Sendable, Hashable, CustomStringConvertible {
+    let x509: OpaquePointer
+
+    /// Takes over a reference the caller already holds.
+    init(owning x509: OpaquePointer) { self.x509 = x509 }
+    /// Takes a new reference.
+    init(retaining x509: OpaquePointer) {
+        X509_up_ref(x509)
+        self.x509 = x509
+    }
+    deinit { X509_free(x509) }
+
+    public static func == (a: Certificate, b: Certificate) -> Bool { X509_cmp(a.x509, b.x509) == 0 }
+    public func hash(into h: inout Hasher) { h.combine(fingerprint) }
+
+    public var der: [UInt8] {
+        let n = i2d_X509(x509, nil)
+        guard n > 0 else { return [] }
+        var out = [UInt8](repeating: 0, count: Int(n))
+        out.withUnsafeMutableBufferPointer { buf in
+            var p = buf.baseAddress
+            _ = i2d_X509(x509, &p)
+        }
+        return out
+    }
+
+    /// Lowercase hex SHA-256 of the DER encoding.
+    public var fingerprint: String {
+        var md = [UInt8](repeating: 0, count: 32)
+        var len: UInt32 = 0
+        _ = X509_digest(x509, EVP_sha256(), &md, &len)
+        return md.prefix(Int(len)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    public var subject: String { Self.nameString(X509_get_subject_name(x509)) }
+    public var issuer: String { Self.nameString(X509_get_issuer_name(x509)) }
+
+    /// The subject's common name, or the whole subject when it has none: how people name a certificate.
+    public var displayName: String {
+        if let cn = nameEntries(X509_get_subject_name(x509), nid: NID_commonName).first, !cn.isEmpty { return cn }
+        return subject
+    }
+
+    public var serialHex: String {
+        guard let bn = ASN1_INTEGER_to_BN(X509_get_serialNumber(x509), nil) else { return "" }
+        defer { BN_free(bn) }
+        guard let hex = BN_bn2hex(bn) else { return "" }
+        defer { CRYPTO_free(hex, #file, #line) }
+        return String(cString: hex)
+    }
+
+    public var notBefore: Date? { Self.date(X509_get0_notBefore(x509)) }
+    public var notAfter: Date? { Self.date(X509_get0_notAfter(x509)) }
+
+    public var isSelfIssued: Bool { X509_check_issued(x509, x509) == X509_V_OK }
+
+    /// rfc822Name entries of subjectAltName (and RFC 8398 SmtpUTF8Mailbox),
+    /// as raw strings. nil entries (embedded NUL) are dropped by the caller's check.
+    public var subjectAltNameEmails: [String] {
+        var out: [String] = []
+        let n = smk_x509_san_count(x509)
+        for i in 0..<n {
+            var type: Int32 = 0
+            var data: UnsafePointer<UInt8>?
+            var len: Int32 = 0
+            guard smk_x509_san_get(x509, i, &type, &data, &len) == 1, let data,
+                  type == GEN_EMAIL || type == SMK_GEN_SMTPUTF8 else { continue }
+            let bytes = Array(UnsafeBufferPointer(start: data, count: Int(len)))
+            // A NUL inside an address is the classic prefix attack; such a name never matches.
+            if bytes.contains(0) { out.append("\u{FFFD}invalid"); continue }
+            out.append(String(decoding: bytes, as: UTF8.self))
+        }
+        return out
+    }
+
+    /// emailAddress attributes of the subject name.
+    public var subjectEmails: [String] { nameEntries(X509_get_subject_name(x509), nid: NID_pkcs9_emailAddress) }
+
+    /// Key usage bits (X509v3_KU_*), nil when the extension is absent.
+    var keyUsage: UInt32? {
+        let ku = X509_get_key_usage(x509)
+        return ku == UInt32.max ? nil : ku
+    }
+
+    /// Extended key usage bits (XKU_*), nil when the extension is absent.
+    var extendedKeyUsage: UInt32? {
+        let x = X509_get_extended_key_usage(x509)
+        return x == UInt32.max ? nil : x
+    }
+
+    /// The digest of the issuer's signature on this certificate ("sha1", "sha256", ...).
+    var signatureDigestName: String? {
+        let sigNID = X509_get_signature_nid(x509)
+        var mdNID: Int32 = 0
+        var pkNID: Int32 = 0
+        guard OBJ_find_sigid_algs(sigNID, &mdNID, &pkNID) == 1, mdNID != NID_undef else { return nil }
+        return String(cString: OBJ_nid2sn(mdNID))
+    }
+
+    public var signatureAlgorithm: String { String(cString: OBJ_nid2ln(X509_get_signature_nid(x509))) }
+
+    public var description: String { displayName }
+
+    static func date(_ t: UnsafePointer<ASN1_TIME>?) -> Date? {
+        var v: Int64 = 0
+        guard let t, smk_asn1_time_to_unix(t, &v) == 1 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(v))
+    }
+
+    static func nameString(_ name: OpaquePointer?) -> String {
+        guard let name, let bio = BIO_new(BIO_s_mem()) else { return "" }
+        defer { BIO_free(bio) }
+        X509_NAME_print_ex(bio, name, 0, smk_name_print_flags())
+        return String(decoding: bioContents(bio), as: UTF8.self)
+    }
+
+    private func nameEntries(_ name: OpaquePointer?, nid: Int32) -> [String] {
+        guard let name else { return [] }
+        var out: [String] = []
+        var pos: Int32 = -1
+        while true {
+            pos = X509_NAME_get_index_by_NID(name, nid, pos)
+            if pos < 0 { break }
+            guard let entry = X509_NAME_get_entry(name, pos),
+                  let data = X509_NAME_ENTRY_get_data(entry) else { continue }
+            var utf8: UnsafeMutablePointer<UInt8>?
+            let n = ASN1_STRING_to_UTF8(&utf8, data)
+            if n >= 0, let utf8 {
+                let bytes = Array(UnsafeBufferPointer(start: utf8, count: Int(n)))
+                CRYPTO_free(utf8, #file, #line)
+                out.append(bytes.contains(0) ? "\u{FFFD}invalid" : String(decoding: bytes, as: UTF8.self))
+            }
+        }
+        return out
+    }
+
+    /// Reads every certificate in PEM or DER bytes.
+    public static func parseAll(_ bytes: [UInt8]) -> [Certificate] {
+        var out: [Certificate] = []
+        _ = withReadBIO(bytes) { bio in
+            while let x = PEM_read_bio_X509(bio, nil, nil, nil) {
+                out.append(Certificate(owning: x))
+            }
+        }
+        ERR_clear_error()
+        if out.isEmpty {
+            _ = withReadBIO(bytes) { bio in
+                if let x = d2i_X509_bio(bio, nil) { out.append(Certificate(owning: x)) }
+            }
+            ERR_clear_error()
+        }
+        return out
+    }
+}
+
+/// A certificate revocation list.
+final class RevocationList: @unchecked Sendable {
+    let crl: OpaquePointer
+    init(owning crl: OpaquePointer) { self.crl = crl }
+    deinit { X509_CRL_free(crl) }
+
+    static func parseAll(_ bytes: [UInt8]) -> [RevocationList] {
+        var out: [RevocationList] = []
+        _ = withReadBIO(bytes) { bio in
+            while let c = PEM_read_bio_X509_CRL(bio, nil, nil, nil) { out.append(RevocationList(owning: c)) }
+        }
+        ERR_clear_error()
+        if out.isEmpty {
+            _ = withReadBIO(bytes) { bio in
+                if let c = d2i_X509_CRL_bio(bio, nil) { out.append(RevocationList(owning: c)) }
+            }
+            ERR_clear_error()
+        }
+        return out
+    }
+}
+
+/// A private key.
+public final class PrivateKey: @unchecked Sendable {
+    let pkey: OpaquePointer
+    init(owning pkey: OpaquePointer) { self.pkey = pkey }
+    deinit { EVP_PKEY_free(pkey) }
+
+    func matches(_ cert: Certificate) -> Bool { X509_check_private_key(cert.x509, pkey) == 1 }
+}
+
+/// An owned STACK_OF(X509) built from certificates (each pushed with its own reference).
+final class CertificateStack {
+    let stack: OpaquePointer
+    init(_ certs: [Certificate]) {
+        stack = smk_x509_stack_new()
+        for c in certs { _ = smk_x509_stack_push_up_ref(stack, c.x509) }
+    }
+    deinit { smk_x509_stack_free_all(stack) }
+
+    static func certificates(of stack: OpaquePointer?) -> [Certificate] {
+        guard let stack else { return [] }
+        return (0..<smk_x509_stack_num(stack)).compactMap { i in
+            smk_x509_stack_value(stack, i).map { Certificate(retaining: $0) }
+        }
+    }
+}
+
+/// Files named on the command line: a file, or every regular file in a directory.
+enum InputFiles {
+    static func expand(_ url: URL) throws -> [URL] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
+            throw EngineError.unreadable(url.path, "no such file or directory")
+        }
+        if !isDir.boolValue { return [url] }
+        let names = try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
+        return names.filter { !$0.hasPrefix(".") }.map { url.appendingPathComponent($0) }.filter {
+            var d: ObjCBool = false
+            return FileManager.default.fileExists(atPath: $0.path, isDirectory: &d) && !d.boolValue
+        }
+    }
+
+    static func read(_ url: URL) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw EngineError.unreadable(url.path, "cannot be read")
+        }
+        return [UInt8](data)
+    }
+}
+
+/// Operational errors of the engine: bad options, unreadable key files. These
+/// are the user's to fix and stop the run; problems of a message never are.
+public enum EngineError: Error, CustomStringConvertible, Sendable {
+    case unreadable(String, String)
+    case noCertificates(String)
+    case noCRLs(String)
+    case badKey(String, String)
+    case badPassword(String)
+    case keyMismatch(String)
+    case invalidOption(String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let p, let why): return "\(p): \(why)"
+        case .noCertificates(let p): return "\(p): no PEM or DER certificate found in it"
+        case .noCRLs(let p): return "\(p): no PEM or DER CRL found in it"
+        case .badKey(let p, let why): return "\(p): cannot read a private key (\(why))"
+        case .badPassword(let p): return "\(p): wrong password (give it with --passin pass:..., env:VAR, file:PATH or fd:N)"
+        case .keyMismatch(let p): return "\(p): the private key does not belong to the certificate given with it"
+        case .invalidOption(let s): return s
+        }
+    }
+}

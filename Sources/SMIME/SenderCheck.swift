@@ -1,0 +1,173 @@
+// Binds the signature to the sender (semantics.md, checklist item 7): a valid
+// signature by somebody else is the classic S/MIME spoof.
+import Foundation
+import MIME
+
+struct SenderCheck {
+    /// The single From mailbox, or the problems that prevent having one.
+    static func fromMailbox(of message: Message, header part: MIMEPart, layer: Int) -> (Mailbox?, [Problem]) {
+        let fields = part.fields(named: "From")
+        if fields.isEmpty {
+            return (nil, [Problem(.fromMissing, "The message has no From header, so the signer cannot be matched to a sender", layer: layer)])
+        }
+        if fields.count > 1 {
+            return (nil, [Problem(.fromMultipleFields, "The message has \(fields.count) From headers; a signed message must have exactly one", layer: layer)])
+        }
+        let entries = message.addresses(fields[0])
+        var mailboxes: [Mailbox] = []
+        for e in entries {
+            switch e {
+            case .mailbox(let m): mailboxes.append(m)
+            case .group(_, let members): mailboxes += members
+            }
+        }
+        if mailboxes.count > 1 {
+            let list = mailboxes.map(\.email).joined(separator: ", ")
+            return (nil, [Problem(.fromMultipleMailboxes, "The From header names \(mailboxes.count) senders (\(list)); a signed message must name exactly one", layer: layer)])
+        }
+        guard let m = mailboxes.first, let parsed = EmailAddress(m.email) else {
+            let raw = message.headerText(fields[0])
+            return (nil, [Problem(.fromInvalid, "The From header (\(raw.isEmpty ? "empty" : "\"\(raw.prefix(200))\"")) holds no valid address", layer: layer)])
+        }
+        _ = parsed
+        return (m, [])
+    }
+
+    /// Checks the From mailbox against a signer's certificate addresses.
+    static func check(from mailbox: Mailbox, certificateAddresses: [String], signerName: String, layer: Int) -> [Problem] {
+        var problems: [Problem] = []
+        guard let from = EmailAddress(mailbox.email) else { return problems }
+        if certificateAddresses.isEmpty {
+            problems.append(Problem(.certificateWithoutAddress, "The signer certificate (\(signerName)) carries no e-mail address, so it cannot vouch for \(mailbox.email); use --no-sender-check for such corpora", layer: layer))
+        } else if !certificateAddresses.contains(where: { EmailAddress($0) == from }) {
+            problems.append(Problem(.senderMismatch, "From address \(mailbox.email) does not match the certificate (\(certificateAddresses.joined(separator: ", ")))", layer: layer))
+        }
+        if let name = mailbox.name, let shown = EmailAddress.embedded(in: name), shown != from {
+            problems.append(Problem(.displayNameSpoof, "The From display name shows the address \(shown.original), but the message is from \(mailbox.email)", layer: layer))
+        }
+        return problems
+    }
+}
+
+/// An address compared as RFC 5321 says: local part exactly, domain without
+/// regard to case, after IDNA (xn--) decoding.
+struct EmailAddress: Equatable {
+    let local: String
+    let domain: String
+    let original: String
+
+    init?(_ raw: String) {
+        var s = raw.trimmingCharacters(in: .whitespaces)
+        if s.hasPrefix("<") && s.hasSuffix(">") { s = String(s.dropFirst().dropLast()) }
+        guard let at = s.lastIndex(of: "@") else { return nil }
+        var local = String(s[..<at])
+        let domain = String(s[s.index(after: at)...])
+        guard !local.isEmpty, !domain.isEmpty, !domain.contains(" "), !domain.contains("@"),
+              !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\u{FFFD}" }) else { return nil }
+        // "a\"b"@x and a"b@x name the same mailbox: compare quoted local parts unquoted.
+        if local.hasPrefix("\"") && local.hasSuffix("\"") && local.count >= 2 {
+            local = String(local.dropFirst().dropLast()).replacingOccurrences(of: "\\", with: "")
+        }
+        guard let d = Punycode.unicodeDomain(domain) else { return nil }
+        self.local = local
+        self.domain = d.lowercased()
+        self.original = s
+    }
+
+    static func == (a: EmailAddress, b: EmailAddress) -> Bool {
+        // Unicode scalars, not grapheme equivalence: a look-alike is another address.
+        Array(a.local.unicodeScalars) == Array(b.local.unicodeScalars)
+            && Array(a.domain.unicodeScalars) == Array(b.domain.unicodeScalars)
+    }
+
+    /// An address-looking token inside a display name ("alice@bank.example" <eve@evil.example>).
+    static func embedded(in name: String) -> EmailAddress? {
+        let separators = CharacterSet(charactersIn: " \t<>()[]\"',;:")
+        for token in name.components(separatedBy: separators) where token.contains("@") {
+            let trimmed = token.trimmingCharacters(in: CharacterSet(charactersIn: ".!?"))
+            if let a = EmailAddress(trimmed), a.domain.contains(".") || a.domain == "localhost" { return a }
+        }
+        return nil
+    }
+}
+
+/// RFC 3492 Punycode, just enough to read IDNA A-labels (xn--...) as Unicode.
+enum Punycode {
+    /// The domain with every A-label decoded; nil when a label is not valid Punycode.
+    static func unicodeDomain(_ domain: String) -> String? {
+        var labels: [String] = []
+        for label in domain.split(separator: ".", omittingEmptySubsequences: false) {
+            if label.lowercased().hasPrefix("xn--") {
+                guard let u = decode(String(label.dropFirst(4))) else { return nil }
+                labels.append(u)
+            } else {
+                labels.append(String(label))
+            }
+        }
+        return labels.joined(separator: ".")
+    }
+
+    static func decode(_ input: String) -> String? {
+        let base = 36, tMin = 1, tMax = 26, skew = 38, damp = 700
+        var n = 128, i = 0, bias = 72
+        var output: [UnicodeScalar] = []
+        var rest = Substring(input)
+        if let dash = input.lastIndex(of: "-") {
+            for ch in input[..<dash].unicodeScalars {
+                guard ch.isASCII else { return nil }
+                output.append(ch)
+            }
+            rest = input[input.index(after: dash)...]
+        }
+        var scalars = rest.unicodeScalars.makeIterator()
+        func digit(_ c: UnicodeScalar) -> Int? {
+            switch c.value {
+            case 0x30...0x39: return Int(c.value) - 22
+            case 0x41...0x5A: return Int(c.value) - 0x41
+            case 0x61...0x7A: return Int(c.value) - 0x61
+            default: return nil
+            }
+        }
+        func adapt(_ delta: Int, _ count: Int, _ first: Bool) -> Int {
+            var delta = first ? delta / damp : delta / 2
+            delta += delta / count
+            var k = 0
+            while delta > ((base - tMin) * tMax) / 2 {
+                delta /= base - tMin
+                k += base
+            }
+            return k + (base - tMin + 1) * delta / (delta + skew)
+        }
+        while let first = scalars.next() {
+            let oldI = i
+            var w = 1
+            var k = base
+            var c: UnicodeScalar? = first
+            while true {
+                guard let ch = c, let d = digit(ch) else { return nil }
+                let (m, o1) = d.multipliedReportingOverflow(by: w)
+                let (s, o2) = i.addingReportingOverflow(m)
+                guard !o1, !o2 else { return nil }
+                i = s
+                let t = k <= bias ? tMin : (k >= bias + tMax ? tMax : k - bias)
+                if d < t { break }
+                let (w2, o3) = w.multipliedReportingOverflow(by: base - t)
+                guard !o3 else { return nil }
+                w = w2
+                k += base
+                c = scalars.next()
+            }
+            bias = adapt(i - oldI, output.count + 1, oldI == 0)
+            let (n2, o4) = n.addingReportingOverflow(i / (output.count + 1))
+            guard !o4 else { return nil }
+            n = n2
+            i %= output.count + 1
+            guard let scalar = UnicodeScalar(UInt32(clamping: n)), n <= 0x10FFFF else { return nil }
+            output.insert(scalar, at: i)
+            i += 1
+        }
+        var s = ""
+        s.unicodeScalars.append(contentsOf: output)
+        return s
+    }
+}

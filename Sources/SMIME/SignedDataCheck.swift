@@ -1,0 +1,347 @@
+// Checks one CMS SignedData layer: every SignerInfo, its signature over the
+// content, its certificate path and the algorithms used. The message-level
+// questions (which part is signed, who sent it) are MessageVerifier's.
+import COpenSSLShim
+import Foundation
+import JMAP
+
+/// Options that change a verdict.
+public struct VerificationOptions: Sendable, Hashable, Codable {
+    public var revocation: RevocationMode = .soft
+    public var allowSHA1 = false
+    public var allowMD5 = false
+    /// Check that From matches the signer certificate (semantics.md item 7).
+    public var senderCheck = true
+    /// How far a signingTime may lie after the verification time before it is an error.
+    public var clockSkew: TimeInterval = 300
+    /// S/MIME layers (signed or enveloped) looked into, at most.
+    public var maxLayers = 16
+
+    public init() {}
+}
+
+/// What a person debugging a signature wants to know about a signer.
+public struct SignerDetails: Sendable, Hashable, Codable {
+    public var layer: Int
+    public var subject: String
+    public var issuer: String
+    public var serial: String
+    public var emails: [String]
+    public var notBefore: Date?
+    public var notAfter: Date?
+    public var digestAlgorithm: String
+    public var signatureAlgorithm: String
+    public var signingTime: Date?
+    /// Subjects from the signer up to the anchor, as the path was built.
+    public var chain: [String]
+    /// True when this signer had no problem of its own.
+    public var verified: Bool
+}
+
+/// A parsed CMS ContentInfo.
+final class CMSMessage: @unchecked Sendable {
+    enum Kind: Equatable { case signedData, envelopedData, authEnvelopedData, compressedData, other(String) }
+    let cms: OpaquePointer
+    let kind: Kind
+
+    init?(der: [UInt8]) {
+        guard let cms = withReadBIO(der, { d2i_CMS_bio($0, nil) }) ?? nil else {
+            ERR_clear_error()
+            return nil
+        }
+        self.cms = cms
+        switch OBJ_obj2nid(CMS_get0_type(cms)) {
+        case NID_pkcs7_signed: kind = .signedData
+        case NID_pkcs7_enveloped: kind = .envelopedData
+        case NID_id_smime_ct_authEnvelopedData: kind = .authEnvelopedData
+        case NID_id_smime_ct_compressedData: kind = .compressedData
+        case let nid: kind = .other(String(cString: OBJ_nid2ln(nid)))
+        }
+    }
+    deinit { CMS_ContentInfo_free(cms) }
+}
+
+struct SignedDataOutcome {
+    var problems: [Problem] = []
+    var signers: [SignerDetails] = []
+    /// Addresses of each signer certificate (SAN rfc822Name, else subject emailAddress).
+    var signerAddresses: [[String]] = []
+    /// The signed content: eContent for opaque signatures.
+    var content: [UInt8]?
+    /// The earliest notAfter along the certificate paths.
+    var validUntil: Date?
+}
+
+struct SignedDataCheck {
+    let trust: TrustStore
+    let options: VerificationOptions
+
+    /// - Parameters:
+    ///   - detachedContent: the canonical bytes of the first part of a multipart/signed; nil for opaque signed-data.
+    func check(_ cms: CMSMessage, detachedContent: [UInt8]?, at time: Date, layer: Int) -> SignedDataOutcome {
+        var out = SignedDataOutcome()
+        func fail(_ code: ProblemCode, _ message: String) { out.problems.append(Problem(code, message, layer: layer)) }
+
+        let infos = CMS_get0_SignerInfos(cms.cms)
+        let count = Int(smk_signerinfo_num(infos))
+        if count == 0 { fail(.noSignerInfos, "The signature holds no signer: nothing was signed by anybody") }
+
+        let isDetached = CMS_is_detached(cms.cms) == 1
+        if detachedContent != nil && !isDetached {
+            fail(.detachedWithContent, "The detached signature also carries content of its own (eContent), which a mail reader could show instead of the signed part")
+        }
+        if detachedContent == nil && isDetached {
+            fail(.missingContent, "The signed-data holds no content: the signed text is missing")
+            return out
+        }
+
+        // Message certificates first, then the user's extra ones.
+        let messageCerts = CMS_get1_certs(cms.cms)
+        defer { if let messageCerts { smk_x509_stack_free_all(messageCerts) } }
+        let extra = CertificateStack(trust.extraCertificates)
+        _ = CMS_set1_signers_certs(cms.cms, extra.stack, 0)
+        ERR_clear_error()
+        var untrustedList = CertificateStack.certificates(of: messageCerts)
+        untrustedList += trust.extraCertificates
+        let untrusted = CertificateStack(untrustedList)
+
+        // Run the content through the digest BIOs once; every SignerInfo is checked against them.
+        var content: [UInt8] = []
+        let detachedBIO: OpaquePointer? = detachedContent.flatMap { bytes in
+            bytes.withUnsafeBytes { raw in
+                // A copy: the BIO must outlive this closure.
+                BIO_new_mem_buf_copy(raw)
+            }
+        }
+        defer { if let detachedBIO { BIO_free(detachedBIO) } }
+        guard let chain = CMS_dataInit(cms.cms, detachedBIO) else {
+            fail(.unreadableSignature, "The signed content could not be read from the signature (\(openSSLError()))")
+            return out
+        }
+        defer { smk_bio_free_upto(chain, detachedBIO) }
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { BIO_read(chain, $0.baseAddress, Int32($0.count)) }
+            if n <= 0 { break }
+            if detachedContent == nil { content.append(contentsOf: buf[0..<Int(n)]) }
+        }
+        if detachedContent == nil { out.content = content }
+
+        let crls = CMS_get1_crls(cms.cms)
+        defer { if let crls { smk_crl_stack_free_all(crls) } }
+
+        for index in 0..<count {
+            guard let si = smk_signerinfo_value(infos, Int32(index)) else { continue }
+            let before = out.problems.count
+            let label = count > 1 ? "Signer \(index + 1)" : "The signer"
+            var pk: OpaquePointer?
+            var signerX509: OpaquePointer?
+            var digestAlg: UnsafeMutablePointer<X509_ALGOR>?
+            var sigAlg: UnsafeMutablePointer<X509_ALGOR>?
+            CMS_SignerInfo_get0_algs(si, &pk, &signerX509, &digestAlg, &sigAlg)
+            let digestName = Self.algorithmName(digestAlg)
+            let sigName = Self.algorithmName(sigAlg)
+            var details = SignerDetails(layer: layer, subject: "", issuer: "", serial: "", emails: [],
+                                        digestAlgorithm: digestName, signatureAlgorithm: sigName,
+                                        chain: [], verified: false)
+            var signingTime: Int64 = 0
+            if smk_signer_signing_time(si, &signingTime) == 1 {
+                details.signingTime = Date(timeIntervalSince1970: TimeInterval(signingTime))
+            }
+
+            let digestNID = Self.algorithmNID(digestAlg)
+            if digestNID == NID_sha1 && !options.allowSHA1 {
+                fail(.weakDigest, "\(label) uses the SHA-1 digest, which is no longer safe; pass --allow-sha1 to accept it")
+            } else if digestNID == NID_md5 && !options.allowMD5 {
+                fail(.weakDigest, "\(label) uses the MD5 digest, which is broken; pass --allow-md5 to accept it")
+            }
+
+            guard let signerX509 else {
+                fail(.signerCertificateMissing, "\(label)'s certificate is not in the message; pass it with --certs")
+                out.signers.append(details)
+                out.signerAddresses.append([])
+                continue
+            }
+            let signer = Certificate(retaining: signerX509)
+            details.subject = signer.subject
+            details.issuer = signer.issuer
+            details.serial = signer.serialHex
+            details.notBefore = signer.notBefore
+            details.notAfter = signer.notAfter
+            let sanEmails = signer.subjectAltNameEmails
+            let addresses = sanEmails.isEmpty ? signer.subjectEmails : sanEmails
+            details.emails = addresses
+
+            // Signature over the signed attributes, then the content digest.
+            let hasSignedAttributes = CMS_signed_get_attr_count(si) >= 0
+            if hasSignedAttributes && CMS_SignerInfo_verify(si) <= 0 {
+                ERR_clear_error()
+                fail(.signatureInvalid, "\(label)'s signature (\(signer.displayName)) does not verify: the signature block was altered or made with another key")
+            } else if CMS_SignerInfo_verify_content(si, chain) <= 0 {
+                ERR_clear_error()
+                if hasSignedAttributes {
+                    fail(.contentAltered, "The signed content was altered after signing: its digest does not match the one \(label.lowercased()) signed")
+                } else {
+                    fail(.signatureInvalid, "\(label)'s signature (\(signer.displayName)) does not match the content: the message was altered")
+                }
+            }
+
+            if let st = details.signingTime, st > time.addingTimeInterval(options.clockSkew) {
+                fail(.signingTimeInFuture, "\(label) claims to have signed at \(JMAPDate.format(st)), after the verification time \(JMAPDate.format(time))")
+            }
+
+            let path = checkPath(signer, untrusted: untrusted, crls: crls, at: time, label: label, layer: layer)
+            out.problems += path.problems
+            details.chain = path.chain.map(\.subject)
+            if let until = path.validUntil { out.validUntil = min(out.validUntil ?? until, until) }
+            checkPurpose(signer, label: label, layer: layer, into: &out.problems)
+
+            details.verified = out.problems.count == before
+            out.signers.append(details)
+            out.signerAddresses.append(addresses)
+        }
+        return out
+    }
+
+    struct PathOutcome {
+        var problems: [Problem] = []
+        var chain: [Certificate] = []
+        var validUntil: Date?
+    }
+
+    func checkPath(_ leaf: Certificate, untrusted: CertificateStack, crls: OpaquePointer?, at time: Date, label: String, layer: Int) -> PathOutcome {
+        var out = PathOutcome()
+        var flags = UInt(X509_V_FLAG_POLICY_CHECK)
+        let haveCRLs = trust.crlCount > 0 || smk_crl_stack_num(crls) > 0
+        if options.revocation == .hard || (options.revocation == .soft && haveCRLs) {
+            flags |= UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_EXTENDED_CRL_SUPPORT | X509_V_FLAG_USE_DELTAS)
+        }
+        let capacity = 64
+        var errors = [Int32](repeating: 0, count: capacity)
+        var depths = [Int32](repeating: 0, count: capacity)
+        var chainStack: OpaquePointer?
+        let recorded: Int = errors.withUnsafeMutableBufferPointer { e in
+            depths.withUnsafeMutableBufferPointer { d in
+                var report = smk_path_report(count: 0, capacity: Int32(capacity), errors: e.baseAddress, depths: d.baseAddress,
+                                             ignore_crl_unavailable: options.revocation == .soft ? 1 : 0)
+                _ = smk_verify_path(trust.store, leaf.x509, untrusted.stack, crls, UInt(flags),
+                                    time_t(time.timeIntervalSince1970), 0, &report, &chainStack)
+                return Int(min(report.count, Int32(capacity)))
+            }
+        }
+        ERR_clear_error()
+        out.chain = CertificateStack.certificates(of: chainStack)
+        if let chainStack { smk_x509_stack_free_all(chainStack) }
+        out.validUntil = out.chain.compactMap(\.notAfter).min()
+
+        var seen = Set<String>()
+        for i in 0..<recorded {
+            let depth = Int(depths[i])
+            let cert = depth < out.chain.count ? out.chain[depth] : leaf
+            let p = describe(error: errors[i], cert: cert, depth: depth, chain: out.chain, label: label, layer: layer)
+            // The same error can be reported once per certificate; keep one sentence each.
+            if seen.insert(p.message).inserted { out.problems.append(p) }
+        }
+
+        // Signatures on the certificates (not the anchor's own): SHA-1 and MD5 are refused unless allowed.
+        for (i, cert) in out.chain.enumerated() where !(i == out.chain.count - 1 && cert.isSelfIssued) {
+            switch cert.signatureDigestName {
+            case "SHA1" where !options.allowSHA1:
+                out.problems.append(Problem(.weakCertificateSignature, "Certificate '\(cert.displayName)' is signed with SHA-1, which is no longer safe; pass --allow-sha1 to accept it", layer: layer))
+            case "MD5" where !options.allowMD5:
+                out.problems.append(Problem(.weakCertificateSignature, "Certificate '\(cert.displayName)' is signed with MD5, which is broken; pass --allow-md5 to accept it", layer: layer))
+            default: break
+            }
+        }
+        return out
+    }
+
+    func checkPurpose(_ signer: Certificate, label: String, layer: Int, into problems: inout [Problem]) {
+        if let ku = signer.keyUsage, ku & UInt32(X509v3_KU_DIGITAL_SIGNATURE | X509v3_KU_NON_REPUDIATION) == 0 {
+            problems.append(Problem(.keyUsage, "\(label)'s certificate (\(signer.displayName)) may not be used for signatures: its key usage has neither digitalSignature nor nonRepudiation", layer: layer))
+        }
+        if let eku = signer.extendedKeyUsage, eku & UInt32(XKU_SMIME | XKU_ANYEKU) == 0 {
+            problems.append(Problem(.extendedKeyUsage, "\(label)'s certificate (\(signer.displayName)) is not for e-mail: its extended key usage lacks emailProtection", layer: layer))
+        }
+    }
+
+    func describe(error: Int32, cert: Certificate, depth: Int, chain: [Certificate], label: String, layer: Int) -> Problem {
+        let name = "'\(cert.displayName)'"
+        let whose = depth == 0 ? "\(label)'s certificate \(name)" : "Certificate \(name)"
+        switch error {
+        case X509_V_ERR_CERT_HAS_EXPIRED:
+            let when = cert.notAfter.map { " on \(JMAPDate.format($0))" } ?? ""
+            return Problem(.certificateExpired, "\(whose) expired\(when)", layer: layer)
+        case X509_V_ERR_CERT_NOT_YET_VALID:
+            let when = cert.notBefore.map { " until \(JMAPDate.format($0))" } ?? ""
+            return Problem(.certificateNotYetValid, "\(whose) is not valid yet\(when)", layer: layer)
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+            return Problem(.issuerNotFound, "The issuer '\(Self.commonName(cert.issuer))' of \(whose.prefix(1).lowercased() + whose.dropFirst()) was not found: pass it with --certs, or trust it with --trust", layer: layer)
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+            return Problem(.untrustedRoot, "The root \(name) is not a trusted anchor: add it with --trust if you trust it", layer: layer)
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+            return Problem(.issuerNotFound, "No trusted path for \(whose.prefix(1).lowercased() + whose.dropFirst()): pass its issuer with --certs or --trust", layer: layer)
+        case X509_V_ERR_CERT_UNTRUSTED:
+            return Problem(.untrustedRoot, "\(whose) is not trusted: add its root with --trust", layer: layer)
+        case X509_V_ERR_CERT_REVOKED:
+            return Problem(.certificateRevoked, "\(whose) has been revoked (listed in its issuer's CRL)", layer: layer)
+        case X509_V_ERR_UNABLE_TO_GET_CRL:
+            return Problem(.revocationUnknown, "No CRL for \(whose.prefix(1).lowercased() + whose.dropFirst()): its revocation status is unknown; pass a CRL with --crl, or use --revocation soft", layer: layer)
+        case X509_V_ERR_CRL_HAS_EXPIRED:
+            return Problem(.revocationUnknown, "The CRL covering \(name) is out of date (past its nextUpdate); fetch a fresh one, or use --revocation soft", layer: layer)
+        case X509_V_ERR_CRL_NOT_YET_VALID, X509_V_ERR_CRL_SIGNATURE_FAILURE, X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER,
+             X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE, X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD,
+             X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD, X509_V_ERR_DIFFERENT_CRL_SCOPE, X509_V_ERR_KEYUSAGE_NO_CRL_SIGN:
+            return Problem(.crlInvalid, "The CRL for \(name) cannot be used: \(Self.verifyErrorString(error))", layer: layer)
+        case X509_V_ERR_INVALID_CA, X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
+            return Problem(.notCertificateAuthority, "Certificate \(name) issued another certificate but is not a certificate authority (\(Self.verifyErrorString(error)))", layer: layer)
+        case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+            return Problem(.pathLengthExceeded, "The certificate path is longer than a CA's pathLenConstraint allows (at \(name))", layer: layer)
+        case X509_V_ERR_PERMITTED_VIOLATION, X509_V_ERR_EXCLUDED_VIOLATION, X509_V_ERR_SUBTREE_MINMAX,
+             X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE, X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX,
+             X509_V_ERR_UNSUPPORTED_NAME_SYNTAX:
+            return Problem(.nameConstraintsViolated, "\(whose) violates the name constraints of a CA above it (\(Self.verifyErrorString(error)))", layer: layer)
+        case X509_V_ERR_NO_EXPLICIT_POLICY, X509_V_ERR_INVALID_POLICY_EXTENSION:
+            return Problem(.policyViolation, "The certificate path does not satisfy the certificate policies its CAs require (\(Self.verifyErrorString(error)))", layer: layer)
+        case X509_V_ERR_CERT_SIGNATURE_FAILURE, X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE, X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
+            return Problem(.certificateSignatureInvalid, "The signature on \(whose.prefix(1).lowercased() + whose.dropFirst()) does not verify: the certificate was forged or altered", layer: layer)
+        case X509_V_ERR_CA_MD_TOO_WEAK:
+            return Problem(.weakCertificateSignature, "\(whose) is signed with a digest that is too weak", layer: layer)
+        case X509_V_ERR_INVALID_PURPOSE:
+            return Problem(.extendedKeyUsage, "\(whose) is not valid for e-mail protection", layer: layer)
+        default:
+            return Problem(.certificatePathInvalid, "\(whose) failed path validation: \(Self.verifyErrorString(error))", layer: layer)
+        }
+    }
+
+    static func verifyErrorString(_ error: Int32) -> String {
+        String(cString: X509_verify_cert_error_string(Int(error)))
+    }
+
+    static func commonName(_ dn: String) -> String {
+        for rdn in dn.split(separator: ",") where rdn.hasPrefix("CN=") { return String(rdn.dropFirst(3)) }
+        return dn
+    }
+
+    static func algorithmNID(_ alg: UnsafeMutablePointer<X509_ALGOR>?) -> Int32 {
+        guard let alg else { return NID_undef }
+        var obj: OpaquePointer?
+        X509_ALGOR_get0(&obj, nil, nil, alg)
+        return OBJ_obj2nid(obj)
+    }
+
+    static func algorithmName(_ alg: UnsafeMutablePointer<X509_ALGOR>?) -> String {
+        let nid = algorithmNID(alg)
+        guard nid != NID_undef, let ln = OBJ_nid2sn(nid) else { return "unknown" }
+        return String(cString: ln)
+    }
+}
+
+/// A memory BIO holding its own copy of the bytes.
+func BIO_new_mem_buf_copy(_ raw: UnsafeRawBufferPointer) -> OpaquePointer? {
+    guard let bio = BIO_new(BIO_s_mem()) else { return nil }
+    if raw.count > 0 { BIO_write(bio, raw.baseAddress, Int32(raw.count)) }
+    // Reading must not block or hit "retry" at the end of the data.
+    BIO_ctrl(bio, BIO_C_SET_BUF_MEM_EOF_RETURN, 0, nil)
+    return bio
+}

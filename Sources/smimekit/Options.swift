@@ -1,0 +1,166 @@
+// Option groups shared by the reading commands, so that `status`, `verify` and
+// `query` take the same words for the same things.
+import ArgumentParser
+import Foundation
+import JMAP
+import MIME
+import SMIME
+
+struct InputOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp(
+        "Messages: files, directories (walked recursively, sorted), or - for standard input.",
+        discussion: "With no operand and standard input not a terminal, paths are read from it, one a line or NUL-separated (as find -print0 writes them).",
+        valueName: "path"),
+        completion: .file())
+    var paths: [String] = []
+
+    @Option(name: [.short, .long], help: "Messages checked at once (default: all cores).")
+    var jobs: Int?
+
+    @Flag(help: "Never draw the progress line on standard error.")
+    var noProgress = false
+
+    @Option(help: ArgumentHelp("Largest message read, in bytes; larger ones are reported and skipped.", valueName: "bytes"))
+    var maxSize: Int = 256 << 20
+
+    @Option(help: ArgumentHelp("Deepest MIME nesting accepted.", valueName: "n"))
+    var maxDepth: Int = MIMELimits.default.maxDepth
+
+    @Option(help: ArgumentHelp("Most MIME parts accepted in one message.", valueName: "n"))
+    var maxParts: Int = MIMELimits.default.maxParts
+
+    @Option(help: ArgumentHelp("Largest header block accepted, in bytes.", valueName: "bytes"))
+    var maxHeaderBytes: Int = MIMELimits.default.maxHeaderBytes
+
+    var limits: MIMELimits {
+        MIMELimits(maxDepth: maxDepth, maxParts: maxParts, maxHeaderBytes: maxHeaderBytes)
+    }
+
+    var jobCount: Int { max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) }
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs takes a number of 1 or more") }
+        if maxSize < 1 || maxDepth < 1 || maxParts < 1 || maxHeaderBytes < 1 {
+            throw ValidationError("limits (--max-size, --max-depth, --max-parts, --max-header-bytes) must be positive")
+        }
+    }
+
+    func walk() -> InputWalk {
+        InputWalk(operands: paths, stdinIsTerminal: isatty(STDIN_FILENO) == 1)
+    }
+
+    func progress() -> Progress? { Progress.ifTerminal(enabled: !noProgress) }
+
+    /// Guards against waiting forever on a terminal.
+    func requireInput() throws {
+        if paths.isEmpty && isatty(STDIN_FILENO) == 1 {
+            throw ValidationError("no messages given: name files or directories, use - for standard input, or pipe in a list of paths")
+        }
+    }
+}
+
+struct OutputOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("text (a line a message, for people; default on a terminal), ndjson (a JSON object a line; default in a pipe) or json (a JMAP response).", valueName: "format"))
+    var format: OutputFormat?
+
+    @Option(help: ArgumentHelp("RFC 9219 properties to print, comma-separated: smimeStatus, smimeStatusAtDelivery, smimeErrors, smimeVerifiedAt.", valueName: "list"))
+    var properties: String?
+
+    func selectedProperties(default def: [SMIMEProperty]) throws -> [SMIMEProperty] {
+        guard let properties else { return def }
+        let (props, unknown) = SMIMEProperty.list(properties)
+        if !unknown.isEmpty {
+            throw ValidationError("unknown property \(unknown.map { "'\($0)'" }.joined(separator: ", ")); choose from \(SMIMEProperty.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if props.isEmpty { throw ValidationError("--properties needs at least one property") }
+        return props
+    }
+}
+
+struct TrustOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Trust the certificates in this PEM/DER file or directory as anchors (repeatable).", valueName: "file|dir"), completion: .file())
+    var trust: [String] = []
+
+    @Flag(help: "Trust only the anchors given with --trust, not the system store.")
+    var noSystemTrust = false
+
+    @Option(help: ArgumentHelp("Extra certificates (intermediates, signers) to build paths with; not trusted (repeatable).", valueName: "file|dir"), completion: .file())
+    var certs: [String] = []
+
+    @Option(help: ArgumentHelp("CRLs, PEM or DER, file or directory (repeatable).", valueName: "file|dir"), completion: .file())
+    var crl: [String] = []
+
+    @Option(help: ArgumentHelp("off, soft (a revoked certificate fails, a missing CRL does not) or hard (a certificate without a known status fails).", valueName: "mode"))
+    var revocation: RevocationMode = .soft
+
+    @Flag(help: "Accept SHA-1 digests and SHA-1 signed certificates.")
+    var allowSha1 = false
+
+    @Flag(help: "Accept MD5 digests and MD5 signed certificates.")
+    var allowMd5 = false
+
+    @Flag(help: "Do not require the From address to appear in the signer certificate.")
+    var noSenderCheck = false
+
+    @Option(help: ArgumentHelp("Verification time (RFC 3339, e.g. 2026-03-01T12:00:00Z; default: now).", valueName: "time"))
+    var at: String?
+
+    @Option(help: ArgumentHelp("Delivery time for smimeStatusAtDelivery (default: the topmost Received header, else Date, else the file's modification time).", valueName: "time"))
+    var receivedAt: String?
+
+    @Option(help: ArgumentHelp("Private key to open encrypted messages: PEM, DER or PKCS#12 (repeatable).", valueName: "file"), completion: .file())
+    var decryptKey: [String] = []
+
+    @Option(help: ArgumentHelp("Certificate of the --decrypt-key (when the key file does not hold it).", valueName: "file"), completion: .file())
+    var decryptCert: [String] = []
+
+    @Option(help: ArgumentHelp("Password of keys and PKCS#12 files: pass:PASSWORD, env:VAR, file:PATH or fd:N.", valueName: "source"))
+    var passin: String?
+
+    func parsedTime(_ s: String?, option: String) throws -> Date? {
+        guard let s else { return nil }
+        guard let d = JMAPDate.parse(s) else {
+            throw ValidationError("\(option) takes an RFC 3339 time such as 2026-03-01T12:00:00Z, not '\(s)'")
+        }
+        return d
+    }
+
+    func validate() throws {
+        _ = try parsedTime(at, option: "--at")
+        _ = try parsedTime(receivedAt, option: "--received-at")
+        if decryptCert.count > decryptKey.count {
+            throw ValidationError("each --decrypt-cert goes with a --decrypt-key")
+        }
+    }
+
+    var options: VerificationOptions {
+        var o = VerificationOptions()
+        o.revocation = revocation
+        o.allowSHA1 = allowSha1
+        o.allowMD5 = allowMd5
+        o.senderCheck = !noSenderCheck
+        return o
+    }
+
+    func trustStore() throws -> TrustStore {
+        var config = TrustConfiguration()
+        config.anchors = trust.map { URL(fileURLWithPath: $0) }
+        config.useSystemTrust = !noSystemTrust
+        config.extraCertificates = certs.map { URL(fileURLWithPath: $0) }
+        config.crls = crl.map { URL(fileURLWithPath: $0) }
+        return try TrustStore(config)
+    }
+
+    func identities() throws -> [DecryptionIdentity] {
+        let password = try passin.map(Password.resolve)
+        return try decryptKey.enumerated().map { i, key in
+            let cert = i < decryptCert.count ? URL(fileURLWithPath: decryptCert[i]) : nil
+            let (k, c, _) = try KeyLoader.identity(keyFile: URL(fileURLWithPath: key), certificateFile: cert, password: password)
+            return DecryptionIdentity(key: k, certificate: c)
+        }
+    }
+
+    func verifier(limits: MIMELimits) throws -> MessageVerifier {
+        MessageVerifier(trust: try trustStore(), options: options, identities: try identities(), limits: limits)
+    }
+}

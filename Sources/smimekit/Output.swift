@@ -1,0 +1,81 @@
+// Buffered standard output and standard error, and the shared output formats.
+import ArgumentParser
+import Foundation
+import JMAP
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, ndjson, json
+
+    /// text on a terminal, ndjson in a pipe.
+    static func resolve(_ f: OutputFormat?) -> OutputFormat {
+        f ?? (isatty(STDOUT_FILENO) == 1 ? .text : .ndjson)
+    }
+}
+
+/// Writes standard output in large blocks; the per-line write(2) would dominate fast scans.
+final class StandardOutput {
+    nonisolated(unsafe) static let shared = StandardOutput()
+    private var buffer: [UInt8] = []
+
+    func write(_ s: String) {
+        buffer += s.utf8
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func write(bytes: [UInt8]) {
+        buffer += bytes
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func flush() {
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer[offset...].withUnsafeBytes { Foundation.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if n <= 0 {
+                if errno == EINTR { continue }
+                // The reader went away (head, a closed pipe): stop quietly like other Unix tools.
+                exit(errno == EPIPE ? 0 : 2)
+            }
+            offset += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+enum Diagnostics {
+    /// "smimekit: PATH: reason" on standard error.
+    static func error(_ message: String) {
+        StandardOutput.shared.flush()
+        FileHandle.standardError.write(Data("smimekit: \(message)\n".utf8))
+    }
+
+    static func warning(_ message: String) {
+        StandardOutput.shared.flush()
+        FileHandle.standardError.write(Data("smimekit: warning: \(message)\n".utf8))
+    }
+}
+
+/// Pads text columns for a person reading a terminal.
+enum TextColumns {
+    static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+    }
+}
+
+/// Exit statuses shared by every command (grep-like).
+enum ExitStatus {
+    static let success: Int32 = 0
+    static let noMatch: Int32 = 1
+    static let trouble: Int32 = 2
+}
+
+/// Tracks the exit status of a run: 2 wins over 1, 1 over 0.
+struct RunOutcome {
+    var sawError = false
+    var sawMismatch = false
+    var count = 0
+
+    var exitCode: Int32 {
+        sawError ? ExitStatus.trouble : (sawMismatch ? ExitStatus.noMatch : ExitStatus.success)
+    }
+}

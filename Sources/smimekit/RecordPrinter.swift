@@ -1,0 +1,56 @@
+// Prints one record a message in the chosen format: an aligned line for
+// people, NDJSON for pipelines, or a JMAP Email/get response.
+import Foundation
+import JMAP
+
+struct RecordPrinter {
+    let format: OutputFormat
+    let properties: [SMIMEProperty]
+    var state = "0"
+    private var response: EmailGetResponse?
+
+    init(format: OutputFormat, properties: [SMIMEProperty]) {
+        self.format = format
+        self.properties = properties
+        if format == .json { response = EmailGetResponse(state: state) }
+    }
+
+    /// One message's record. `extra` goes into the JSON object after the properties (e.g. details);
+    /// `textDetail` is appended to the text line or printed below it.
+    mutating func record(path: String, id: String, values: SMIMEProperties, extra: [(String, JSON)] = [], textLines: [String] = []) {
+        switch format {
+        case .text:
+            var line = TextColumns.pad(values.status ?? "null", 26) + path
+            if textLines.isEmpty, let first = values.errors?.first {
+                line += ": " + first
+                if let n = values.errors?.count, n > 1 { line += " (+\(n - 1) more)" }
+            }
+            StandardOutput.shared.write(line + "\n")
+            for l in textLines { StandardOutput.shared.write(l + "\n") }
+        case .ndjson:
+            var pairs: [(String, JSON)] = [("path", .string(path)), ("id", .string(id))]
+            for p in properties { pairs.append((p.rawValue, values.value(p))) }
+            pairs += extra
+            StandardOutput.shared.write(JSON.object(pairs).serialized() + "\n")
+        case .json:
+            var pairs: [(String, JSON)] = [("id", .string(id)), ("path", .string(path))]
+            for p in properties { pairs.append((p.rawValue, values.value(p))) }
+            pairs += extra
+            response?.list.append(.object(pairs))
+        }
+    }
+
+    /// A message that could not be read: reported on stderr; in JSON also listed under notFound.
+    mutating func failure(path: String, reason: String) {
+        Diagnostics.error("\(path): \(reason)")
+        if format == .json { response?.notFound.append(path) }
+    }
+
+    mutating func finish() {
+        if var response {
+            response.state = state
+            StandardOutput.shared.write(response.json().serialized() + "\n")
+        }
+        StandardOutput.shared.flush()
+    }
+}

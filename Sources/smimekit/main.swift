@@ -1,0 +1,1 @@
+SmimeKit.main()
