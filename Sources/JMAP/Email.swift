@@ -98,3 +98,60 @@ public struct EmailGetResponse: Sendable {
         ])])
     }
 }
+
+/// RFC 8621 4.4.2 sort properties that make sense for files.
+public enum SortProperty: String, Sendable, CaseIterable {
+    case receivedAt, sentAt, size, from, to, subject
+}
+
+public struct Comparator: Sendable, Equatable {
+    public var property: SortProperty
+    public var isAscending: Bool
+
+    /// "receivedAt", "size:desc", "from:asc".
+    public init?(_ spec: String) {
+        let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+        guard let first = parts.first, let p = SortProperty(rawValue: first) else { return nil }
+        property = p
+        if parts.count == 2 {
+            switch parts[1].lowercased() {
+            case "asc": isAscending = true
+            case "desc": isAscending = false
+            default: return nil
+            }
+        } else {
+            isAscending = true
+        }
+    }
+}
+
+/// An Email/query response (RFC 8620 5.5).
+public struct EmailQueryResponse: Sendable {
+    public var accountId = "local"
+    public var queryState: String
+    public var position: Int
+    public var ids: [String]
+    public var total: Int
+
+    public init(queryState: String, position: Int, ids: [String], total: Int) {
+        self.queryState = queryState
+        self.position = position
+        self.ids = ids
+        self.total = total
+    }
+
+    public func json(callId: String = "0") -> JSON {
+        .array([.array([
+            .string("Email/query"),
+            .object([
+                ("accountId", .string(accountId)),
+                ("queryState", .string(queryState)),
+                ("canCalculateChanges", .bool(false)),
+                ("position", .number(Double(position))),
+                ("ids", .array(ids.map { .string($0) })),
+                ("total", .number(Double(total))),
+            ]),
+            .string(callId),
+        ])])
+    }
+}

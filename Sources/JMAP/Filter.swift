@@ -1,0 +1,249 @@
+// RFC 8621 4.4.1 FilterCondition / RFC 8620 5.5 FilterOperator, with the
+// RFC 9219 S/MIME conditions, and how a message on disk is matched against them.
+import Foundation
+import MIME
+
+public indirect enum Filter: Sendable, Equatable {
+    case condition(FilterCondition)
+    case and([Filter])
+    case or([Filter])
+    case not([Filter])
+
+    /// Parses a FilterOperator or FilterCondition object. Unknown properties are
+    /// `unsupportedFilter`, never ignored: a silent match would be a wrong answer.
+    public static func parse(_ json: JSON, depth: Int = 0) throws(FilterError) -> Filter {
+        guard depth < 64 else { throw .invalidArguments("the filter is nested more than 64 levels deep") }
+        guard let pairs = json.objectValue else { throw .invalidArguments("a filter must be a JSON object") }
+        if let op = json["operator"] {
+            guard let opName = op.stringValue else { throw .invalidArguments("\"operator\" must be a string") }
+            guard let conditions = json["conditions"]?.arrayValue else {
+                throw .invalidArguments("a FilterOperator needs a \"conditions\" array")
+            }
+            for (k, _) in pairs where k != "operator" && k != "conditions" {
+                throw .invalidArguments("a FilterOperator has only \"operator\" and \"conditions\", not \"\(k)\"")
+            }
+            var subs: [Filter] = []
+            for c in conditions { subs.append(try parse(c, depth: depth + 1)) }
+            switch opName {
+            case "AND": return .and(subs)
+            case "OR": return .or(subs)
+            case "NOT": return .not(subs)
+            default: throw .invalidArguments("unknown operator \"\(opName)\" (AND, OR or NOT)")
+            }
+        }
+        return .condition(try FilterCondition(pairs))
+    }
+
+    /// Evaluates with short-circuit; S/MIME statuses are asked for only when a condition needs them.
+    public func matches(_ subject: some FilterSubject) -> Bool {
+        switch self {
+        case .condition(let c): return c.matches(subject)
+        case .and(let fs): return fs.allSatisfy { $0.matches(subject) }
+        case .or(let fs): return fs.contains { $0.matches(subject) }
+        case .not(let fs): return !fs.contains { $0.matches(subject) }
+        }
+    }
+
+    /// True when evaluating needs a verification (so callers can skip the work otherwise).
+    public var needsVerification: Bool {
+        switch self {
+        case .condition(let c): return c.hasVerifiedSmime != nil || c.hasVerifiedSmimeAtDelivery != nil
+        case .and(let fs), .or(let fs), .not(let fs): return fs.contains { $0.needsVerification }
+        }
+    }
+}
+
+public enum FilterError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// RFC 8620 5.5: the server does not support this filter.
+    case unsupportedFilter(String)
+    case invalidArguments(String)
+
+    public var type: String {
+        switch self {
+        case .unsupportedFilter: return "unsupportedFilter"
+        case .invalidArguments: return "invalidArguments"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unsupportedFilter(let s), .invalidArguments(let s): return s
+        }
+    }
+}
+
+/// What a filter looks at: one message and what is known about it.
+public protocol FilterSubject {
+    var message: Message { get }
+    var size: Int { get }
+    var receivedAt: Date? { get }
+    /// Keywords known from the file (maildir flags), nil when unknown.
+    var keywords: Set<String>? { get }
+    /// smimeStatus; `signed`-level answer is enough for hasSmime.
+    func smimeStatus(verified: Bool) -> String?
+    func smimeStatusAtDelivery() -> String?
+}
+
+public struct FilterCondition: Sendable, Equatable {
+    public var hasSmime: Bool?
+    public var hasVerifiedSmime: Bool?
+    public var hasVerifiedSmimeAtDelivery: Bool?
+    public var from: String?
+    public var to: String?
+    public var cc: String?
+    public var bcc: String?
+    public var subject: String?
+    public var text: String?
+    public var body: String?
+    public var header: [String]?
+    public var before: Date?
+    public var after: Date?
+    public var minSize: Int?
+    public var maxSize: Int?
+    public var hasAttachment: Bool?
+    public var hasKeyword: String?
+    public var notKeyword: String?
+
+    public init() {}
+
+    /// Properties of RFC 8621 that make no sense for files on disk.
+    static let unsupported: Set<String> = [
+        "inMailbox", "inMailboxOtherThan", "allInThreadHaveKeyword", "someInThreadHaveKeyword", "noneInThreadHaveKeyword",
+    ]
+
+    init(_ pairs: [(String, JSON)]) throws(FilterError) {
+        for (key, value) in pairs {
+            func bool() throws(FilterError) -> Bool {
+                guard let b = value.boolValue else { throw .invalidArguments("\"\(key)\" takes true or false") }
+                return b
+            }
+            func string() throws(FilterError) -> String {
+                guard let s = value.stringValue else { throw .invalidArguments("\"\(key)\" takes a string") }
+                return s
+            }
+            func date() throws(FilterError) -> Date {
+                guard let s = value.stringValue, let d = JMAPDate.parse(s) else {
+                    throw .invalidArguments("\"\(key)\" takes a UTCDate such as 2026-01-31T00:00:00Z")
+                }
+                return d
+            }
+            func size() throws(FilterError) -> Int {
+                guard let n = value.numberValue, n >= 0, n == n.rounded(), n < 9e15 else {
+                    throw .invalidArguments("\"\(key)\" takes a whole number of octets")
+                }
+                return Int(n)
+            }
+            switch key {
+            case "hasSmime": hasSmime = try bool()
+            case "hasVerifiedSmime": hasVerifiedSmime = try bool()
+            case "hasVerifiedSmimeAtDelivery": hasVerifiedSmimeAtDelivery = try bool()
+            case "from": from = try string()
+            case "to": to = try string()
+            case "cc": cc = try string()
+            case "bcc": bcc = try string()
+            case "subject": subject = try string()
+            case "text": text = try string()
+            case "body": body = try string()
+            case "header":
+                guard let a = value.arrayValue, (1...2).contains(a.count), let items = Optional(a.compactMap(\.stringValue)), items.count == a.count else {
+                    throw .invalidArguments("\"header\" takes [name] or [name, value]")
+                }
+                header = items
+            case "before": before = try date()
+            case "after": after = try date()
+            case "minSize": minSize = try size()
+            case "maxSize": maxSize = try size()
+            case "hasAttachment": hasAttachment = try bool()
+            case "hasKeyword": hasKeyword = try string()
+            case "notKeyword": notKeyword = try string()
+            default:
+                if Self.unsupported.contains(key) {
+                    throw .unsupportedFilter("the filter property \"\(key)\" does not apply to files on disk")
+                }
+                throw .unsupportedFilter("unknown filter property \"\(key)\"")
+            }
+        }
+    }
+
+    public func matches(_ s: some FilterSubject) -> Bool {
+        let m = s.message
+        if let n = minSize, s.size < n { return false }
+        if let n = maxSize, s.size >= n { return false }
+        if let d = before { guard let r = s.receivedAt, r < d else { return false } }
+        if let d = after { guard let r = s.receivedAt, r >= d else { return false } }
+        if let k = hasKeyword { guard let ks = s.keywords, ks.contains(k.lowercased()) else { return false } }
+        if let k = notKeyword, let ks = s.keywords, ks.contains(k.lowercased()) { return false }
+        if let q = from, !Self.headerContains(m, "From", q) { return false }
+        if let q = to, !Self.headerContains(m, "To", q) { return false }
+        if let q = cc, !Self.headerContains(m, "Cc", q) { return false }
+        if let q = bcc, !Self.headerContains(m, "Bcc", q) { return false }
+        if let q = subject, !Self.headerContains(m, "Subject", q) { return false }
+        if let h = header {
+            let fields = m.root.fields(named: h[0])
+            if fields.isEmpty { return false }
+            if h.count == 2, !fields.contains(where: { Self.contains(m.headerText($0), h[1]) }) { return false }
+        }
+        if let want = hasAttachment, MessageText.hasAttachment(m) != want { return false }
+        if let q = body, !MessageText.bodyContains(m, q) { return false }
+        if let q = text {
+            let inHeaders = ["From", "To", "Cc", "Bcc", "Subject"].contains { Self.headerContains(m, $0, q) }
+            if !inHeaders && !MessageText.bodyContains(m, q) { return false }
+        }
+        if let want = hasSmime, (s.smimeStatus(verified: false) != nil) != want { return false }
+        if let want = hasVerifiedSmime, Self.isVerified(s.smimeStatus(verified: true)) != want { return false }
+        if let want = hasVerifiedSmimeAtDelivery, Self.isVerified(s.smimeStatusAtDelivery()) != want { return false }
+        return true
+    }
+
+    static func isVerified(_ status: String?) -> Bool {
+        status == "signed/verified" || status == "encrypted+signed/verified"
+    }
+
+    static func headerContains(_ m: Message, _ name: String, _ q: String) -> Bool {
+        m.root.fields(named: name).contains { contains(m.headerText($0), q) }
+    }
+
+    /// Case-insensitive, diacritic-sensitive substring search, as most JMAP servers do.
+    static func contains(_ haystack: String, _ needle: String) -> Bool {
+        needle.isEmpty || haystack.range(of: needle, options: [.caseInsensitive]) != nil
+    }
+}
+
+/// What "body" and "attachment" mean for a stored message.
+public enum MessageText {
+    /// Text parts of the message (text/plain and text/html), not attachments, not inside attached messages.
+    public static func bodyContains(_ m: Message, _ q: String) -> Bool {
+        var found = false
+        walk(m.root, depth: 0) { part in
+            guard !found, part.contentType.type == "text", !isAttachment(part) else { return }
+            if FilterCondition.contains(m.text(part), q) { found = true }
+        }
+        return found
+    }
+
+    public static func hasAttachment(_ m: Message) -> Bool {
+        var found = false
+        walk(m.root, depth: 0) { part in
+            if !found && isAttachment(part) { found = true }
+        }
+        return found
+    }
+
+    static func isAttachment(_ part: MIMEPart) -> Bool {
+        let type = part.contentType.mimeType
+        // S/MIME's own parts are packaging, not attachments.
+        if ["application/pkcs7-signature", "application/x-pkcs7-signature", "application/pkcs7-mime", "application/x-pkcs7-mime"].contains(type) {
+            return false
+        }
+        if part.contentType.isMultipart { return false }
+        if part.contentDisposition?.type == "attachment" { return true }
+        if part.filename != nil && part.contentDisposition?.type != "inline" { return true }
+        return false
+    }
+
+    static func walk(_ part: MIMEPart, depth: Int, _ visit: (MIMEPart) -> Void) {
+        guard depth < 256 else { return }
+        visit(part)
+        for c in part.children { walk(c, depth: depth + 1, visit) }
+    }
+}

@@ -1,0 +1,602 @@
+import CSQLite
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The result cache: verdicts keyed by message digest and options, at-delivery
+/// verdicts with the anchor set they were computed with, and the per-message
+/// state that RFC 9219 / RFC 8620 Email/changes needs.
+///
+/// One sqlite3 connection behind a lock, so an instance can be shared between
+/// threads. Several instances and several processes may use one file: the
+/// database is in WAL mode, writes take the write lock up front (`BEGIN IMMEDIATE`)
+/// and wait for it up to ten seconds, and no transaction outlives one call, so a
+/// process killed at any moment leaves the last committed state behind.
+public final class ResultStore: @unchecked Sendable {
+    /// RFC 9219: a verdict is served for at most 24 hours.
+    public static let maximumAge: TimeInterval = 86_400
+    static let schemaVersion = 1
+    static let busyTimeoutMilliseconds: Int32 = 10_000
+
+    /// The database file; nil for an in-memory store.
+    public let url: URL?
+    private let lock = NSLock()
+    private let connection: SQLiteConnection  // use only while holding `lock`
+    /// Random per database file, part of every state string, so a state from a
+    /// cache that has since been replaced is refused instead of misread.
+    private let generation: String
+
+    private init(connection: SQLiteConnection, url: URL?) throws {
+        self.connection = connection
+        self.url = url
+        let value = try? connection.strings("SELECT value FROM meta WHERE key = 'generation'").first
+        guard let value, !value.isEmpty else {
+            throw ResultStoreError.database("the cache has no generation marker")
+        }
+        generation = value
+    }
+
+    // MARK: Opening
+
+    /// `$XDG_CACHE_HOME/smimekit/results.sqlite`, else `$HOME/.cache/smimekit/results.sqlite`.
+    /// As the XDG spec says, a relative XDG_CACHE_HOME is ignored.
+    public static func defaultURL(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        let base: URL
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            base = URL(fileURLWithPath: xdg, isDirectory: true)
+        } else {
+            let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+            base = URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent(".cache", isDirectory: true)
+        }
+        return base.appendingPathComponent("smimekit", isDirectory: true)
+            .appendingPathComponent("results.sqlite", isDirectory: false)
+    }
+
+    /// Opens (creating if need be) the cache at `url`. Missing directories are made
+    /// with mode 0700 and a new file with mode 0600: the cache names the user's mail.
+    ///
+    /// A file that is not a database, fails `PRAGMA quick_check`, or holds something
+    /// other than a smimekit cache is never trusted: it is renamed to
+    /// `<name>.corrupt-<UTC timestamp>` (with its -wal and -shm files), `warn` is
+    /// called with a sentence saying so, and a new cache is created in its place.
+    public convenience init(url: URL, warn: @Sendable (String) -> Void = { _ in }) throws {
+        let url = url.standardizedFileURL
+        let connection = try Self.openFile(path: url.path, warn: warn)
+        try self.init(connection: connection, url: url)
+    }
+
+    /// A private cache in memory, gone when the instance is.
+    public static func inMemory() throws -> ResultStore {
+        let connection: SQLiteConnection
+        do {
+            connection = try SQLiteConnection(path: ":memory:")
+            try Self.prepareSchema(connection)
+        } catch let failure as SQLiteFailure {
+            throw ResultStoreError.database(failure.description)
+        }
+        return try ResultStore(connection: connection, url: nil)
+    }
+
+    private struct BrokenFile: Error {
+        var reason: String
+        var identity: FileIdentity?
+    }
+
+    private struct FileIdentity: Equatable {
+        var device: UInt64
+        var inode: UInt64
+
+        init?(path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+        }
+    }
+
+    private static func openFile(path: String, warn: @Sendable (String) -> Void) throws -> SQLiteConnection {
+        try makeDirectories((path as NSString).deletingLastPathComponent)
+        createFileIfMissing(path)
+        do {
+            return try openChecked(path: path)
+        } catch let broken as BrokenFile {
+            if let aside = try moveAside(path: path, identity: broken.identity) {
+                warn("The result cache \(path) was not usable (\(broken.reason)); it was moved aside to \(aside) and a new, empty cache was started.")
+            }
+            createFileIfMissing(path)
+            do {
+                return try openChecked(path: path)
+            } catch let again as BrokenFile {
+                throw ResultStoreError.corrupt("\(path) is still unusable after replacing it (\(again.reason))")
+            }
+        }
+    }
+
+    private static func openChecked(path: String) throws -> SQLiteConnection {
+        let identity = FileIdentity(path: path)
+        do {
+            let connection = try SQLiteConnection(path: path)
+            sqlite3_busy_timeout(connection.handle, busyTimeoutMilliseconds)
+            let check = try connection.strings("PRAGMA quick_check")
+            guard check == ["ok"] else {
+                let detail = check.prefix(3).joined(separator: "; ")
+                throw BrokenFile(reason: "integrity check failed: \(detail)", identity: identity)
+            }
+            // WAL: readers never block the writer, and commits are atomic across crashes.
+            // NORMAL is durable enough for a cache in WAL mode and much faster than FULL.
+            _ = try connection.strings("PRAGMA journal_mode = WAL")
+            try connection.execute("PRAGMA synchronous = NORMAL")
+            // After a checkpoint, shrink a WAL that a large batch grew, instead of keeping it.
+            _ = try connection.strings("PRAGMA journal_size_limit = 8388608")
+            try prepareSchema(connection)
+            return connection
+        } catch let failure as SQLiteFailure where failure.meansBrokenFile {
+            throw BrokenFile(reason: failure.message, identity: identity)
+        } catch let reason as SchemaProblem {
+            throw BrokenFile(reason: reason.description, identity: identity)
+        } catch let failure as SQLiteFailure {
+            throw ResultStoreError.database(failure.description)
+        }
+    }
+
+    private static func makeDirectories(_ directory: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw ResultStoreError.database("\(directory) exists and is not a directory")
+            }
+            return
+        }
+        // Create only what is missing, each with 0700; existing parents keep their modes.
+        try makeDirectories((directory as NSString).deletingLastPathComponent)
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            let reason = String(cString: strerror(errno))
+            throw ResultStoreError.database("cannot create the cache directory \(directory): \(reason)")
+        }
+    }
+
+    /// SQLite would create the file with the umask's mode (often world-readable);
+    /// creating it first gives 0600, which SQLite then copies to -wal and -shm.
+    private static func createFileIfMissing(_ path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }
+    }
+
+    /// Renames a broken cache (and its -wal/-shm/-journal companions) out of the way.
+    /// Returns the new name, or nil when another process already replaced the file.
+    private static func moveAside(path: String, identity: FileIdentity?) throws -> String? {
+        // Serialise recoveries between processes: without this, a process that found
+        // the old file broken could rename the fresh cache another one just made.
+        let directory = (path as NSString).deletingLastPathComponent
+        let directoryFD = open(directory, O_RDONLY | O_CLOEXEC)
+        if directoryFD >= 0 { flock(directoryFD, LOCK_EX) }
+        defer {
+            if directoryFD >= 0 {
+                flock(directoryFD, LOCK_UN)
+                close(directoryFD)
+            }
+        }
+        guard let current = FileIdentity(path: path) else { return nil }
+        if let identity, identity != current { return nil }
+
+        let stamp = utcStamp(Date())
+        var target = "\(path).corrupt-\(stamp)"
+        var counter = 1
+        while FileManager.default.fileExists(atPath: target) {
+            target = "\(path).corrupt-\(stamp)-\(counter)"
+            counter += 1
+        }
+        guard rename(path, target) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw ResultStoreError.database("the cache \(path) is unusable and could not be moved aside: \(reason)")
+        }
+        // Keep companions paired with the moved file (SQLite finds "<db>-wal" by name);
+        // a stale WAL left beside the new cache could otherwise be replayed into it.
+        for suffix in ["-wal", "-shm", "-journal"] where FileManager.default.fileExists(atPath: path + suffix) {
+            if rename(path + suffix, target + suffix) != 0 { unlink(path + suffix) }
+        }
+        return target
+    }
+
+    private static func utcStamp(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))Z"
+    }
+
+    // MARK: Schema
+
+    private struct SchemaProblem: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private static let schema = """
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+        CREATE TABLE verdicts(
+            message_digest TEXT NOT NULL,
+            options_digest TEXT NOT NULL,
+            status TEXT,
+            errors_json TEXT,
+            codes_json TEXT,
+            verified_at INTEGER,   -- Unix seconds
+            valid_until INTEGER,   -- Unix seconds
+            path TEXT,
+            PRIMARY KEY(message_digest, options_digest)
+        ) WITHOUT ROWID;
+        CREATE TABLE delivery(
+            message_digest TEXT NOT NULL,
+            options_digest TEXT NOT NULL,
+            status TEXT,
+            received_at INTEGER NOT NULL,
+            anchors_json TEXT NOT NULL,  -- sorted, normalised fingerprints
+            PRIMARY KEY(message_digest, options_digest)
+        ) WITHOUT ROWID;
+        -- One row per message id ever seen; destroyed ones stay as tombstones until compacted.
+        CREATE TABLE messages(
+            id TEXT PRIMARY KEY,
+            status TEXT,
+            errors_json TEXT,
+            modseq INTEGER NOT NULL,
+            created_modseq INTEGER NOT NULL,
+            destroyed INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        -- Where each message is: one id may sit at several paths (identical files).
+        CREATE TABLE message_paths(path TEXT PRIMARY KEY, id TEXT NOT NULL) WITHOUT ROWID;
+        CREATE INDEX message_paths_by_id ON message_paths(id);
+        -- One row per state step; kind 0 created, 1 updated, 2 destroyed.
+        CREATE TABLE changelog(modseq INTEGER PRIMARY KEY, id TEXT NOT NULL, kind INTEGER NOT NULL);
+        """
+
+    private static let requiredTables: Set<String> = ["meta", "verdicts", "delivery", "messages", "message_paths", "changelog"]
+
+    /// Creates the schema in an empty database, or checks that an existing one is ours.
+    private static func prepareSchema(_ connection: SQLiteConnection) throws {
+        try connection.transaction(write: true) {
+            let version = Int(try connection.strings("PRAGMA user_version").first ?? "0") ?? 0
+            if version == 0 {
+                let objects = try connection.strings("SELECT count(*) FROM sqlite_master").first ?? "0"
+                guard objects == "0" else {
+                    throw SchemaProblem(description: "it holds a database that is not a smimekit result cache")
+                }
+                try connection.execute(schema)
+                let generation = String(UInt32.random(in: 0 ... .max), radix: 16)
+                let padded = String(repeating: "0", count: 8 - generation.count) + generation
+                try connection.execute("""
+                    INSERT INTO meta(key, value) VALUES ('generation', '\(padded)'), ('state', 0), ('min_state', 0);
+                    PRAGMA user_version = \(schemaVersion);
+                    """)
+            } else if version == schemaVersion {
+                let tables = Set(try connection.strings("SELECT name FROM sqlite_master WHERE type = 'table'"))
+                let missing = requiredTables.subtracting(tables)
+                guard missing.isEmpty else {
+                    throw SchemaProblem(description: "tables missing: \(missing.sorted().joined(separator: ", "))")
+                }
+            } else {
+                throw SchemaProblem(description: "it is in cache format \(version), which this version of smimekit does not read")
+            }
+        }
+    }
+
+    // MARK: Serialised access
+
+    /// Runs `body` holding the lock, turning SQLite failures into `ResultStoreError`.
+    func locked<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            return try body(connection)
+        } catch let failure as SQLiteFailure {
+            if failure.meansBrokenFile { throw ResultStoreError.corrupt(failure.description) }
+            throw ResultStoreError.database(failure.description)
+        }
+    }
+
+    // MARK: Current verdicts
+
+    private static let selectVerdict = """
+        SELECT status, errors_json, codes_json, verified_at, valid_until
+        FROM verdicts WHERE message_digest = ?1 AND options_digest = ?2
+        """
+    private static let upsertVerdict = """
+        INSERT INTO verdicts(message_digest, options_digest, status, errors_json, codes_json, verified_at, valid_until, path)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        ON CONFLICT(message_digest, options_digest) DO UPDATE SET
+            status = excluded.status, errors_json = excluded.errors_json, codes_json = excluded.codes_json,
+            verified_at = excluded.verified_at, valid_until = excluded.valid_until,
+            path = coalesce(excluded.path, verdicts.path)
+        """
+
+    /// The cached verdict, or nil when there is none, it is `maxAge` old or older
+    /// (maxAge is clamped to 0...24 h), it was computed after `now`, or
+    /// `now` is at or past its `validUntil`.
+    ///
+    /// `now` is the verification time: the `--at` time or the current time.
+    public func verdict(for key: StoreKey, now: Date, maxAge: TimeInterval) throws -> StoredVerdict? {
+        try verdicts(for: [key], now: now, maxAge: maxAge)[0]
+    }
+
+    /// Looks up many keys in one read transaction; the answer is parallel to `keys`.
+    public func verdicts(for keys: [StoreKey], now: Date, maxAge: TimeInterval) throws -> [StoredVerdict?] {
+        let freshness = try Freshness(now: now, maxAge: maxAge)
+        return try locked { connection in
+            let select = try connection.statement(Self.selectVerdict)
+            return try connection.transaction(write: false) {
+                var results: [StoredVerdict?] = []
+                results.reserveCapacity(keys.count)
+                for key in keys {
+                    try select.bind(1, key.messageDigest)
+                    try select.bind(2, key.optionsDigest)
+                    defer { select.reset() }
+                    results.append(try select.step() ? Self.readVerdict(select, freshness) : nil)
+                }
+                return results
+            }
+        }
+    }
+
+    private struct Freshness {
+        var now: Double
+        var maxAge: Double
+
+        init(now date: Date, maxAge: TimeInterval) throws {
+            now = date.timeIntervalSince1970
+            guard now.isFinite else { throw ResultStoreError.invalidArguments("the time to look up verdicts at is not a finite date") }
+            // NaN and negative ages serve nothing; nothing is served past 24 hours.
+            self.maxAge = maxAge.isNaN ? 0 : min(max(maxAge, 0), ResultStore.maximumAge)
+        }
+
+        func accepts(verifiedAt: Int64?, validUntil: Int64?) -> Bool {
+            if let validUntil, now >= Double(validUntil) { return false }
+            guard let verifiedAt else { return true }
+            let age = now - Double(verifiedAt)
+            // A verdict from later than `now` was computed for another verification time.
+            return age >= 0 && age < maxAge
+        }
+    }
+
+    private static func readVerdict(_ row: Statement, _ freshness: Freshness) -> StoredVerdict? {
+        let verifiedAt = row.int64(3)
+        let validUntil = row.int64(4)
+        guard freshness.accepts(verifiedAt: verifiedAt, validUntil: validUntil) else { return nil }
+        var errors: [String]?
+        var codes: [String]?
+        // A column that does not decode is a miss, never a guess.
+        if let text = row.string(1) {
+            guard let decoded = StringArrayJSON.decode(text) else { return nil }
+            errors = decoded
+        }
+        if let text = row.string(2) {
+            guard let decoded = StringArrayJSON.decode(text) else { return nil }
+            codes = decoded
+        }
+        return StoredVerdict(
+            status: row.string(0), errors: errors, errorCodes: codes,
+            verifiedAt: verifiedAt.map { Date(timeIntervalSince1970: Double($0)) },
+            validUntil: validUntil.map { Date(timeIntervalSince1970: Double($0)) })
+    }
+
+    /// Stores (replacing) the verdict for `key`. `path` is kept for inspection only.
+    public func record(_ verdict: StoredVerdict, for key: StoreKey, path: String?) throws {
+        try record(batch: [(key, verdict, path)])
+    }
+
+    /// Stores many verdicts in one write transaction.
+    public func record(batch: [(StoreKey, StoredVerdict, String?)]) throws {
+        guard !batch.isEmpty else { return }
+        // Validate before taking the write lock.
+        let rows = try batch.map { key, verdict, path in
+            (key, verdict, path, try verdict.verifiedAt.map(Self.seconds), try verdict.validUntil.map(Self.seconds))
+        }
+        try locked { connection in
+            let upsert = try connection.statement(Self.upsertVerdict)
+            try connection.transaction(write: true) {
+                for (key, verdict, path, verifiedAt, validUntil) in rows {
+                    try upsert.bind(1, key.messageDigest)
+                    try upsert.bind(2, key.optionsDigest)
+                    try upsert.bind(3, verdict.status)
+                    try upsert.bind(4, verdict.errors.map(StringArrayJSON.encode))
+                    try upsert.bind(5, verdict.errorCodes.map(StringArrayJSON.encode))
+                    try upsert.bind(6, verifiedAt)
+                    try upsert.bind(7, validUntil)
+                    try upsert.bind(8, path)
+                    try upsert.run()
+                }
+            }
+        }
+    }
+
+    /// Whole Unix seconds, rounded down.
+    static func seconds(_ date: Date) throws -> Int64 {
+        let value = date.timeIntervalSince1970.rounded(.down)
+        guard value.isFinite, abs(value) < 1e15 else {
+            // Not Date.description: it traps on NaN.
+            throw ResultStoreError.invalidArguments("\(date.timeIntervalSince1970) s since 1970 is not a date the cache can store")
+        }
+        return Int64(value)
+    }
+
+    // MARK: At-delivery verdicts
+
+    private static let selectDelivery = """
+        SELECT status, received_at, anchors_json FROM delivery WHERE message_digest = ?1 AND options_digest = ?2
+        """
+    private static let upsertDelivery = """
+        INSERT INTO delivery(message_digest, options_digest, status, received_at, anchors_json)
+        VALUES (?1, ?2, ?3, ?4, ?5)
+        ON CONFLICT(message_digest, options_digest) DO UPDATE SET
+            status = excluded.status, received_at = excluded.received_at, anchors_json = excluded.anchors_json
+        """
+
+    /// Fingerprints compare case-insensitively, without ':' or spaces.
+    static func normalisedAnchor(_ fingerprint: String) -> String {
+        String(fingerprint.lowercased().unicodeScalars.filter { $0 != ":" && $0 != " " })
+    }
+
+    /// The remembered at-delivery verdict, or nil when there is none or it must be
+    /// recomputed: `currentAnchors` holds an anchor the stored set lacks (the set
+    /// gained a member), or `receivedAt` is given and differs from the stored one
+    /// (compared in whole seconds). Anchors that were removed since do not matter.
+    public func deliveryVerdict(for key: StoreKey, currentAnchors: Set<String>, receivedAt: Date? = nil) throws -> DeliveryVerdict? {
+        try deliveryVerdicts(for: [key], currentAnchors: currentAnchors, receivedAt: receivedAt.map { [$0] })[0]
+    }
+
+    /// Many at-delivery lookups in one read transaction, parallel to `keys`.
+    /// `receivedAt`, when given, must be parallel to `keys` too.
+    public func deliveryVerdicts(for keys: [StoreKey], currentAnchors: Set<String>, receivedAt: [Date?]? = nil) throws -> [DeliveryVerdict?] {
+        if let receivedAt, receivedAt.count != keys.count {
+            throw ResultStoreError.invalidArguments("receivedAt has \(receivedAt.count) dates for \(keys.count) keys")
+        }
+        let wanted = try receivedAt?.map { try $0.map(Self.seconds) }
+        let current = Set(currentAnchors.map(Self.normalisedAnchor))
+        return try locked { connection in
+            let select = try connection.statement(Self.selectDelivery)
+            return try connection.transaction(write: false) {
+                var results: [DeliveryVerdict?] = []
+                results.reserveCapacity(keys.count)
+                for (index, key) in keys.enumerated() {
+                    try select.bind(1, key.messageDigest)
+                    try select.bind(2, key.optionsDigest)
+                    defer { select.reset() }
+                    guard try select.step(), let storedAt = select.int64(1),
+                          let anchorsText = select.string(2), let anchors = StringArrayJSON.decode(anchorsText)
+                    else {
+                        results.append(nil)
+                        continue
+                    }
+                    if let wanted, let seconds = wanted[index], seconds != storedAt {
+                        results.append(nil)
+                        continue
+                    }
+                    let stored = Set(anchors)
+                    results.append(current.isSubset(of: stored)
+                        ? DeliveryVerdict(status: select.string(0),
+                                          receivedAt: Date(timeIntervalSince1970: Double(storedAt)),
+                                          anchorSet: anchors)
+                        : nil)
+                }
+                return results
+            }
+        }
+    }
+
+    /// Remembers an at-delivery verdict (replacing any earlier one for `key`).
+    /// The anchor set is stored normalised (lower case, no ':'), sorted.
+    public func recordDelivery(_ verdict: DeliveryVerdict, for key: StoreKey) throws {
+        try recordDelivery(batch: [(key, verdict)])
+    }
+
+    public func recordDelivery(batch: [(StoreKey, DeliveryVerdict)]) throws {
+        guard !batch.isEmpty else { return }
+        let rows = try batch.map { key, verdict in
+            (key, verdict.status, try Self.seconds(verdict.receivedAt),
+             StringArrayJSON.encode(Set(verdict.anchorSet.map(Self.normalisedAnchor)).sorted()))
+        }
+        try locked { connection in
+            let upsert = try connection.statement(Self.upsertDelivery)
+            try connection.transaction(write: true) {
+                for (key, status, receivedAt, anchors) in rows {
+                    try upsert.bind(1, key.messageDigest)
+                    try upsert.bind(2, key.optionsDigest)
+                    try upsert.bind(3, status)
+                    try upsert.bind(4, receivedAt)
+                    try upsert.bind(5, anchors)
+                    try upsert.run()
+                }
+            }
+        }
+    }
+
+    // MARK: Housekeeping
+
+    /// Deletes verdicts that can never be served again (24 hours old, or past
+    /// validUntil at `now`, the current time) and forgets change history older than
+    /// the last `keepingChanges` state steps; `changes(since:)` from a state before
+    /// that then throws `cannotCalculateChanges`. At-delivery verdicts are kept.
+    public func compact(now: Date = Date(), keepingChanges: Int = 1_000_000) throws {
+        let nowSeconds = try Self.seconds(now)
+        let keep = Int64(max(keepingChanges, 0))
+        try locked { connection in
+            try connection.transaction(write: true) {
+                let expire = try connection.statement("""
+                    DELETE FROM verdicts WHERE (verified_at IS NOT NULL AND verified_at <= ?1 - 86400)
+                        OR (valid_until IS NOT NULL AND valid_until <= ?1)
+                    """)
+                try expire.bind(1, nowSeconds)
+                try expire.run()
+                let state = try Self.meta(connection, "state")
+                let cutoff = state - keep
+                guard cutoff > (try Self.meta(connection, "min_state")) else { return }
+                let forget = try connection.statement("DELETE FROM changelog WHERE modseq <= ?1")
+                try forget.bind(1, cutoff)
+                try forget.run()
+                let tombstones = try connection.statement("DELETE FROM messages WHERE destroyed = 1 AND modseq <= ?1")
+                try tombstones.bind(1, cutoff)
+                try tombstones.run()
+                try Self.setMeta(connection, "min_state", cutoff)
+            }
+        }
+    }
+
+    /// Row counts, for `cache info`-style output and tests.
+    public struct Statistics: Sendable, Equatable {
+        public var verdicts: Int
+        public var deliveryVerdicts: Int
+        public var messages: Int
+        public var destroyedMessages: Int
+        public var paths: Int
+        public var changeLogEntries: Int
+    }
+
+    public func statistics() throws -> Statistics {
+        try locked { connection in
+            try connection.transaction(write: false) {
+                func count(_ sql: String) throws -> Int { Int(try connection.strings(sql).first ?? "0") ?? 0 }
+                return Statistics(
+                    verdicts: try count("SELECT count(*) FROM verdicts"),
+                    deliveryVerdicts: try count("SELECT count(*) FROM delivery"),
+                    messages: try count("SELECT count(*) FROM messages WHERE destroyed = 0"),
+                    destroyedMessages: try count("SELECT count(*) FROM messages WHERE destroyed = 1"),
+                    paths: try count("SELECT count(*) FROM message_paths"),
+                    changeLogEntries: try count("SELECT count(*) FROM changelog"))
+            }
+        }
+    }
+
+    /// Runs `PRAGMA quick_check` on the open database: ["ok"] when it is sound.
+    public func checkIntegrity() throws -> [String] {
+        try locked { connection in try connection.strings("PRAGMA quick_check") }
+    }
+
+    static func meta(_ connection: SQLiteConnection, _ key: String) throws -> Int64 {
+        let select = try connection.statement("SELECT value FROM meta WHERE key = ?1")
+        defer { select.reset() }
+        try select.bind(1, key)
+        guard try select.step(), let value = select.int64(0) else {
+            throw ResultStoreError.database("the cache has no \(key) value")
+        }
+        return value
+    }
+
+    static func setMeta(_ connection: SQLiteConnection, _ key: String, _ value: Int64) throws {
+        let update = try connection.statement("UPDATE meta SET value = ?2 WHERE key = ?1")
+        try update.bind(1, key)
+        try update.bind(2, value)
+        try update.run()
+    }
+
+    func stateString(_ counter: Int64) -> String { "\(generation)-\(counter)" }
+
+    func parseState(_ state: String) -> Int64? {
+        let prefix = generation + "-"
+        guard state.hasPrefix(prefix) else { return nil }
+        let digits = state.dropFirst(prefix.count)
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int64(digits)
+    }
+}
