@@ -14,6 +14,10 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "smimekit", targets: ["smimekit"]),
+        // The layers as libraries, for the fuzz and bench packages beside this one.
+        .library(name: "MIME", targets: ["MIME"]),
+        .library(name: "JMAP", targets: ["JMAP"]),
+        .library(name: "SMIME", targets: ["SMIME"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
