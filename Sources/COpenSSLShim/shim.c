@@ -109,6 +109,15 @@ int smk_verify_path(X509_STORE *store, X509 *leaf, STACK_OF(X509) *untrusted,
     X509_VERIFY_PARAM_set_flags(param, flags);
     X509_VERIFY_PARAM_set_time(param, at);
     if (purpose > 0) X509_STORE_CTX_set_purpose(ctx, purpose);
+    if (flags & X509_V_FLAG_POLICY_CHECK) {
+        // RFC 5280 6.1.1 (c): the user-initial-policy-set defaults to anyPolicy. OpenSSL
+        // treats an empty set as "no policy acceptable" once a CA requires an explicit policy.
+        STACK_OF(ASN1_OBJECT) *policies = sk_ASN1_OBJECT_new_null();
+        ASN1_OBJECT *any = OBJ_nid2obj(NID_any_policy);
+        if (policies && any && sk_ASN1_OBJECT_push(policies, any))
+            X509_VERIFY_PARAM_set1_policies(param, policies);
+        sk_ASN1_OBJECT_free(policies);
+    }
     X509_STORE_CTX_set_app_data(ctx, report);
     X509_STORE_CTX_set_verify_cb(ctx, smk_path_callback);
     int rc = X509_verify_cert(ctx);
