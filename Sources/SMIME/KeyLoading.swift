@@ -39,27 +39,27 @@ public enum KeyLoader {
     /// a PEM/DER key file plus an optional certificate file (PEM files may hold both).
     public static func identity(keyFile: URL, certificateFile: URL?, password: String?) throws -> (PrivateKey, Certificate?, [Certificate]) {
         let bytes = try InputFiles.read(keyFile)
-        if let p12 = try pkcs12(bytes, path: keyFile.path, password: password) {
+        if let p12 = try pkcs12(bytes, path: keyFile.relativePath, password: password) {
             var cert = p12.1
             if let certificateFile { cert = try certificates(certificateFile).first }
-            if let cert, !p12.0.matches(cert) { throw EngineError.keyMismatch(keyFile.path) }
+            if let cert, !p12.0.matches(cert) { throw EngineError.keyMismatch(keyFile.relativePath) }
             return (p12.0, cert, p12.2)
         }
-        let key = try privateKey(bytes, path: keyFile.path, password: password)
+        let key = try privateKey(bytes, path: keyFile.relativePath, password: password)
         var cert: Certificate?
         if let certificateFile {
             cert = try certificates(certificateFile).first
         } else {
             cert = Certificate.parseAll(bytes).first
         }
-        if let cert, !key.matches(cert) { throw EngineError.keyMismatch(keyFile.path) }
+        if let cert, !key.matches(cert) { throw EngineError.keyMismatch(keyFile.relativePath) }
         return (key, cert, [])
     }
 
     public static func certificates(_ url: URL) throws -> [Certificate] {
         var out: [Certificate] = []
         for file in try InputFiles.expand(url) { out += Certificate.parseAll(try InputFiles.read(file)) }
-        if out.isEmpty { throw EngineError.noCertificates(url.path) }
+        if out.isEmpty { throw EngineError.noCertificates(url.relativePath) }
         return out
     }
 

@@ -108,7 +108,7 @@ private struct LayerWalk {
         var layer = 0
         while true {
             if layer >= verifier.options.maxLayers {
-                problem(.nestingTooDeep, "More than \(verifier.options.maxLayers) nested S/MIME layers; the rest was not checked", layer: layer)
+                problem(.nestingTooDeep, "More than \(verifier.options.maxLayers) nested S/MIME layers; the rest was not checked (raise the limit with --max-layers)", layer: layer)
                 break
             }
             switch SMIMEShape(part) {

@@ -238,7 +238,7 @@ enum InputFiles {
     static func expand(_ url: URL) throws -> [URL] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
-            throw EngineError.unreadable(url.path, "no such file or directory")
+            throw EngineError.unreadable(url.relativePath, "no such file or directory")
         }
         if !isDir.boolValue { return [url] }
         let names = try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
@@ -250,7 +250,7 @@ enum InputFiles {
 
     static func read(_ url: URL) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw EngineError.unreadable(url.path, "cannot be read")
+            throw EngineError.unreadable(url.relativePath, "cannot be read")
         }
         return [UInt8](data)
     }

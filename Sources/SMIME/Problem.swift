@@ -12,6 +12,7 @@ public enum ProblemCode: String, Sendable, Codable, CaseIterable {
     case detachedWithContent
     case missingContent
     case nestingTooDeep
+    case tooManyCertificates
     case unreadableMessage
     // Signature
     case signatureInvalid

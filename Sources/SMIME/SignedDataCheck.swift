@@ -16,6 +16,10 @@ public struct VerificationOptions: Sendable, Hashable, Codable {
     public var clockSkew: TimeInterval = 300
     /// S/MIME layers (signed or enveloped) looked into, at most.
     public var maxLayers = 16
+    /// Certificates one SignedData may carry. Each one is a candidate in path
+    /// building, so a hostile message with thousands of them costs time on
+    /// every signer; real mail carries a handful.
+    public var maxCertificates = 100
 
     public init() {}
 }
@@ -98,6 +102,11 @@ struct SignedDataCheck {
         // Message certificates first, then the user's extra ones.
         let messageCerts = CMS_get1_certs(cms.cms)
         defer { if let messageCerts { smk_x509_stack_free_all(messageCerts) } }
+        let certificateCount = messageCerts.map { Int(smk_x509_stack_num($0)) } ?? 0
+        if certificateCount > options.maxCertificates {
+            fail(.tooManyCertificates, "The signature carries \(certificateCount) certificates, more than the limit of \(options.maxCertificates) (raise it with --max-certificates); it was not checked")
+            return out
+        }
         let extra = CertificateStack(trust.extraCertificates)
         _ = CMS_set1_signers_certs(cms.cms, extra.stack, 0)
         ERR_clear_error()
@@ -239,8 +248,8 @@ struct SignedDataCheck {
             let depth = Int(depths[i])
             let cert = depth < out.chain.count ? out.chain[depth] : leaf
             let p = describe(error: errors[i], cert: cert, depth: depth, chain: out.chain, label: label, layer: layer)
-            // The same error can be reported once per certificate; keep one sentence each.
-            if seen.insert(p.message).inserted { out.problems.append(p) }
+            // OpenSSL may report one fault twice (issuer missing, then leaf unverifiable): one sentence per kind and certificate.
+            if seen.insert("\(p.code)@\(depth)").inserted { out.problems.append(p) }
         }
 
         // Signatures on the certificates (not the anchor's own): SHA-1 and MD5 are refused unless allowed.

@@ -39,6 +39,8 @@ public final class TrustStore: @unchecked Sendable {
     /// Certificates that may help build a path but are not trusted.
     let extraCertificates: [Certificate]
     let crlCount: Int
+    /// SHA-256 of each CRL's DER: part of what a cached verdict is filed under.
+    let crlFingerprints: [String]
     /// SHA-256 fingerprints of every anchor: identifies the anchor set for smimeStatusAtDelivery.
     public let anchorFingerprints: Set<String>
     /// Anchors by subject, for explaining which root was missing.
@@ -59,7 +61,7 @@ public final class TrustStore: @unchecked Sendable {
             for file in try InputFiles.expand(url) {
                 found += Certificate.parseAll(try InputFiles.read(file))
             }
-            if found.isEmpty { throw EngineError.noCertificates(url.path) }
+            if found.isEmpty { throw EngineError.noCertificates(url.relativePath) }
             anchors += found
         }
         for a in anchors { X509_STORE_add_cert(store, a.x509) }
@@ -68,20 +70,23 @@ public final class TrustStore: @unchecked Sendable {
         for url in config.extraCertificates {
             var found: [Certificate] = []
             for file in try InputFiles.expand(url) { found += Certificate.parseAll(try InputFiles.read(file)) }
-            if found.isEmpty { throw EngineError.noCertificates(url.path) }
+            if found.isEmpty { throw EngineError.noCertificates(url.relativePath) }
             extra += found
         }
         var crlCount = 0
+        var crlFingerprints: [String] = []
         for url in config.crls {
             var found: [RevocationList] = []
             for file in try InputFiles.expand(url) { found += RevocationList.parseAll(try InputFiles.read(file)) }
-            if found.isEmpty { throw EngineError.noCRLs(url.path) }
+            if found.isEmpty { throw EngineError.noCRLs(url.relativePath) }
             for c in found { X509_STORE_add_crl(store, c.crl) }
+            crlFingerprints += found.map(\.fingerprint)
             crlCount += found.count
         }
         ERR_clear_error()
         self.extraCertificates = extra
         self.crlCount = crlCount
+        self.crlFingerprints = crlFingerprints
         self.anchors = anchors
         self.anchorFingerprints = Set(anchors.map(\.fingerprint))
     }

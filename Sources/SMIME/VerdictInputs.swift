@@ -1,0 +1,60 @@
+// What besides the message, the time and the trust anchors decides a verdict,
+// condensed to one digest so that a cache can file verdicts under it.
+import COpenSSLShim
+import Foundation
+
+extension MessageVerifier {
+    /// Hex SHA-256 over the verification options, the MIME limits, the extra
+    /// certificates, the CRLs and the decryption keys: two verifiers with the same
+    /// digest (and the same anchors) give the same verdict for the same bytes at
+    /// the same time. The anchor set is left out on purpose: at-delivery verdicts
+    /// track it separately (see `TrustStore.anchorFingerprints`).
+    public func verdictInputsDigest() -> String {
+        // String(describing:) lists every stored property, so a field added to the
+        // options later changes the digest without anyone remembering to add it here.
+        var text = "smimekit verdict inputs 1\n"
+        text += "options \(String(describing: options))\n"
+        text += "limits \(String(describing: limits))\n"
+        for fingerprint in trust.extraCertificates.map(\.fingerprint).sorted() { text += "cert \(fingerprint)\n" }
+        for fingerprint in trust.crlFingerprints.sorted() { text += "crl \(fingerprint)\n" }
+        for identity in identities {
+            text += "key \(identity.key.publicKeyFingerprint) \(identity.certificate?.fingerprint ?? "-")\n"
+        }
+        return Digest.sha256Hex(Array(text.utf8))
+    }
+}
+
+extension TrustStore {
+    /// Hex SHA-256 naming the anchor set as a whole (sorted fingerprints).
+    public var anchorSetDigest: String {
+        Digest.sha256Hex(Array(anchorFingerprints.sorted().joined(separator: "\n").utf8))
+    }
+}
+
+extension RevocationList {
+    /// Hex SHA-256 of the DER encoding.
+    var fingerprint: String {
+        let n = i2d_X509_CRL(crl, nil)
+        guard n > 0 else { return "" }
+        var der = [UInt8](repeating: 0, count: Int(n))
+        der.withUnsafeMutableBufferPointer { buffer in
+            var p = buffer.baseAddress
+            _ = i2d_X509_CRL(crl, &p)
+        }
+        return Digest.sha256Hex(der)
+    }
+}
+
+extension PrivateKey {
+    /// Hex SHA-256 of the DER SubjectPublicKeyInfo: names the key without revealing it.
+    var publicKeyFingerprint: String {
+        let n = i2d_PUBKEY(pkey, nil)
+        guard n > 0 else { return "" }
+        var der = [UInt8](repeating: 0, count: Int(n))
+        der.withUnsafeMutableBufferPointer { buffer in
+            var p = buffer.baseAddress
+            _ = i2d_PUBKEY(pkey, &p)
+        }
+        return Digest.sha256Hex(der)
+    }
+}
