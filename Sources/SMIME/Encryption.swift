@@ -149,13 +149,21 @@ public enum CMSDecryptor {
         guard cms.kind == .envelopedData || cms.kind == .authEnvelopedData else {
             throw .unreadableMessage("the application/pkcs7-mime part is not encrypted (it holds \(cms.kind))")
         }
+        if let plain = cms.open(with: identities) { return plain }
+        throw .decryption("none of the given keys opens this message (it was encrypted for someone else, or the key does not match its certificate)")
+    }
+}
+
+extension CMSMessage {
+    /// The content of this (Auth)EnvelopedData opened with the first identity that can, or nil.
+    func open(with identities: [DecryptionIdentity]) -> [UInt8]? {
         for id in identities {
             guard let out = BIO_new(BIO_s_mem()) else { continue }
             defer { BIO_free(out) }
-            let ok = CMS_decrypt(cms.cms, id.key.pkey, id.certificate?.x509, nil, out, UInt32(CMS_BINARY))
+            let ok = CMS_decrypt(cms, id.key.pkey, id.certificate?.x509, nil, out, UInt32(CMS_BINARY))
             ERR_clear_error()
             if ok == 1 { return bioContents(out) }
         }
-        throw .decryption("none of the given keys opens this message (it was encrypted for someone else, or the key does not match its certificate)")
+        return nil
     }
 }

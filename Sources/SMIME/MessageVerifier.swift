@@ -241,13 +241,7 @@ private struct LayerWalk {
             note(.noDecryptionKey, "The message is encrypted and no key was given to open it (use --decrypt-key)", layer: layer)
             return nil
         }
-        for id in verifier.identities {
-            guard let out = BIO_new(BIO_s_mem()) else { continue }
-            defer { BIO_free(out) }
-            let ok = CMS_decrypt(cms.cms, id.key.pkey, id.certificate?.x509, nil, out, UInt32(CMS_BINARY))
-            ERR_clear_error()
-            if ok == 1 { return bioContents(out) }
-        }
+        if let plain = cms.open(with: verifier.identities) { return plain }
         note(.decryptionFailed, "The message is encrypted, but none of the given keys opens it (it was encrypted for someone else, or the key does not match its certificate)", layer: layer)
         return nil
     }
