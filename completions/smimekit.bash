@@ -1,0 +1,799 @@
+#!/bin/bash
+
+__smimekit_cursor_index_in_current_word() {
+    local remaining="${COMP_LINE}"
+
+    local word
+    for word in "${COMP_WORDS[@]::COMP_CWORD}"; do
+        remaining="${remaining##*([[:space:]])"${word}"*([[:space:]])}"
+    done
+
+    local -ir index="$((COMP_POINT - ${#COMP_LINE} + ${#remaining}))"
+    if [[ "${index}" -le 0 ]]; then
+        printf 0
+    else
+        printf %s "${index}"
+    fi
+}
+
+# positional arguments:
+#
+# - 1: the current (sub)command's count of positional arguments
+#
+# required variables:
+#
+# - repeating_flags: the repeating flags that the current (sub)command can accept
+# - non_repeating_flags: the non-repeating flags that the current (sub)command can accept
+# - repeating_options: the repeating options that the current (sub)command can accept
+# - non_repeating_options: the non-repeating options that the current (sub)command can accept
+# - positional_number: value ignored
+# - unparsed_words: unparsed words from the current command line
+#
+# modified variables:
+#
+# - non_repeating_flags: remove flags for this (sub)command that are already on the command line
+# - non_repeating_options: remove options for this (sub)command that are already on the command line
+# - positional_number: set to the current positional number
+# - unparsed_words: remove all flags, options, and option values for this (sub)command
+__smimekit_offer_flags_options() {
+    local -ir positional_count="${1}"
+    positional_number=0
+
+    local was_flag_option_terminator_seen=false
+    local is_parsing_option_value=false
+
+    local -ar unparsed_word_indices=("${!unparsed_words[@]}")
+    local -i word_index
+    for word_index in "${unparsed_word_indices[@]}"; do
+        if "${is_parsing_option_value}"; then
+            # This word is an option value:
+            # Reset marker for next word iff not currently the last word
+            [[ "${word_index}" -ne "${unparsed_word_indices[${#unparsed_word_indices[@]} - 1]}" ]] && is_parsing_option_value=false
+            unset "unparsed_words[${word_index}]"
+            # Do not process this word as a flag or an option
+            continue
+        fi
+
+        local word="${unparsed_words["${word_index}"]}"
+        if ! "${was_flag_option_terminator_seen}"; then
+            case "${word}" in
+            --)
+                unset "unparsed_words[${word_index}]"
+                # by itself -- is a flag/option terminator, but if it is the last word, it is the start of a completion
+                if [[ "${word_index}" -ne "${unparsed_word_indices[${#unparsed_word_indices[@]} - 1]}" ]]; then
+                    was_flag_option_terminator_seen=true
+                fi
+                continue
+                ;;
+            -*)
+                # ${word} is a flag or an option
+                # If ${word} is an option, mark that the next word to be parsed is an option value
+                local option
+                for option in "${repeating_options[@]}" "${non_repeating_options[@]}"; do
+                    [[ "${word}" = "${option}" ]] && is_parsing_option_value=true && break
+                done
+
+                # Remove ${word} from ${non_repeating_flags} or ${non_repeating_options} so it isn't offered again
+                local not_found=true
+                local -i index
+                for index in "${!non_repeating_flags[@]}"; do
+                    if [[ "${non_repeating_flags[${index}]}" = "${word}" ]]; then
+                        unset "non_repeating_flags[${index}]"
+                        non_repeating_flags=("${non_repeating_flags[@]}")
+                        not_found=false
+                        break
+                    fi
+                done
+                if "${not_found}"; then
+                    for index in "${!non_repeating_flags[@]}"; do
+                        if [[ "${non_repeating_flags[${index}]}" = "${word}" ]]; then
+                            unset "non_repeating_flags[${index}]"
+                            non_repeating_flags=("${non_repeating_flags[@]}")
+                            break
+                        fi
+                    done
+                fi
+                unset "unparsed_words[${word_index}]"
+                continue
+                ;;
+            esac
+        fi
+
+        # ${word} is neither a flag, nor an option, nor an option value
+        if [[ "${positional_number}" -lt "${positional_count}" || "${positional_count}" -lt 0 ]]; then
+            # ${word} is a positional
+            ((positional_number++))
+            unset "unparsed_words[${word_index}]"
+        else
+            if [[ -z "${word}" ]]; then
+                # Could be completing a flag, option, or subcommand
+                positional_number=-1
+            else
+                # ${word} is a subcommand or invalid, so stop processing this (sub)command
+                positional_number=-2
+            fi
+            break
+        fi
+    done
+
+    unparsed_words=("${unparsed_words[@]}")
+
+    if\
+        ! "${was_flag_option_terminator_seen}"\
+        && ! "${is_parsing_option_value}"\
+        && [[ ("${cur}" = -* && "${positional_number}" -ge 0) || "${positional_number}" -eq -1 ]]
+    then
+        COMPREPLY+=($(compgen -W "${repeating_flags[*]} ${non_repeating_flags[*]} ${repeating_options[*]} ${non_repeating_options[*]}" -- "${cur}"))
+    fi
+}
+
+__smimekit_add_completions() {
+    local completion
+    while IFS='' read -r completion; do
+        COMPREPLY+=("${completion}")
+    done < <(IFS=$'\n' compgen "${@}" -- "${cur}")
+}
+
+__smimekit_custom_complete() {
+    if [[ -n "${cur}" || -z ${COMP_WORDS[${COMP_CWORD}]} || "${COMP_LINE:${COMP_POINT}:1}" != ' ' ]]; then
+        local -ar words=("${COMP_WORDS[@]}")
+    else
+        local -ar words=("${COMP_WORDS[@]::${COMP_CWORD}}" '' "${COMP_WORDS[@]:${COMP_CWORD}}")
+    fi
+
+    "${COMP_WORDS[0]}" "${@}" "${words[@]}"
+}
+
+_smimekit() {
+    local state
+    state="$(shopt -p;shopt -po)"
+    trap "${state//$'\n'/;}" RETURN
+    shopt -s extglob
+    set +o history +o posix
+
+    local -xr SAP_SHELL=bash
+    local -x SAP_SHELL_VERSION
+    SAP_SHELL_VERSION="$(IFS='.';printf %s "${BASH_VERSINFO[*]}")"
+    local -r SAP_SHELL_VERSION
+
+    local -r cur="${2}"
+    local -r prev="${3}"
+
+    local -i positional_number
+    local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
+
+    local -a repeating_flags=()
+    local -a non_repeating_flags=(--version -h --help)
+    local -a repeating_options=()
+    local -a non_repeating_options=()
+    __smimekit_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    status|verify|query|changes|sign|encrypt|decrypt|help)
+        # Offer subcommand argument completions
+        "_smimekit_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'status verify query changes sign encrypt decrypt help' -- "${cur}"))
+        ;;
+    esac
+}
+
+_smimekit_status() {
+    repeating_flags=()
+    non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --version -h --help)
+    repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
+    non_repeating_options=(-j --jobs --max-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    __smimekit_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-j'|'--jobs')
+        return
+        ;;
+    '--max-size')
+        return
+        ;;
+    '--max-depth')
+        return
+        ;;
+    '--max-parts')
+        return
+        ;;
+    '--max-header-bytes')
+        return
+        ;;
+    '--max-header-fields')
+        return
+        ;;
+    '--format')
+        __smimekit_add_completions -W 'text'$'\n''ndjson'$'\n''json'
+        return
+        ;;
+    '--properties')
+        return
+        ;;
+    '--trust')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--certs')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--crl')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--revocation')
+        __smimekit_add_completions -W 'off'$'\n''soft'$'\n''hard'
+        return
+        ;;
+    '--max-layers')
+        return
+        ;;
+    '--max-certificates')
+        return
+        ;;
+    '--at')
+        return
+        ;;
+    '--received-at')
+        return
+        ;;
+    '--decrypt-key')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--decrypt-cert')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--passin')
+        return
+        ;;
+    '--store')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __smimekit_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_smimekit_verify() {
+    repeating_flags=()
+    non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --details --version -h --help)
+    repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
+    non_repeating_options=(-j --jobs --max-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    __smimekit_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-j'|'--jobs')
+        return
+        ;;
+    '--max-size')
+        return
+        ;;
+    '--max-depth')
+        return
+        ;;
+    '--max-parts')
+        return
+        ;;
+    '--max-header-bytes')
+        return
+        ;;
+    '--max-header-fields')
+        return
+        ;;
+    '--format')
+        __smimekit_add_completions -W 'text'$'\n''ndjson'$'\n''json'
+        return
+        ;;
+    '--properties')
+        return
+        ;;
+    '--trust')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--certs')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--crl')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--revocation')
+        __smimekit_add_completions -W 'off'$'\n''soft'$'\n''hard'
+        return
+        ;;
+    '--max-layers')
+        return
+        ;;
+    '--max-certificates')
+        return
+        ;;
+    '--at')
+        return
+        ;;
+    '--received-at')
+        return
+        ;;
+    '--decrypt-key')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--decrypt-cert')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--passin')
+        return
+        ;;
+    '--store')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __smimekit_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_smimekit_query() {
+    repeating_flags=()
+    non_repeating_flags=(--no-progress --has-smime --no-has-smime --has-verified-smime --no-has-verified-smime --has-verified-smime-at-delivery --no-has-verified-smime-at-delivery --has-attachment --no-has-attachment -0 --null --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --version -h --help)
+    repeating_options=(--header --has-keyword --not-keyword --sort --trust --certs --crl --decrypt-key --decrypt-cert)
+    non_repeating_options=(-j --jobs --max-message-size --max-depth --max-parts --max-header-bytes --max-header-fields --from --to --cc --bcc --subject --text --body --before --after --min-size --max-size --filter --position --limit --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    __smimekit_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-j'|'--jobs')
+        return
+        ;;
+    '--max-message-size')
+        return
+        ;;
+    '--max-depth')
+        return
+        ;;
+    '--max-parts')
+        return
+        ;;
+    '--max-header-bytes')
+        return
+        ;;
+    '--max-header-fields')
+        return
+        ;;
+    '--from')
+        return
+        ;;
+    '--to')
+        return
+        ;;
+    '--cc')
+        return
+        ;;
+    '--bcc')
+        return
+        ;;
+    '--subject')
+        return
+        ;;
+    '--text')
+        return
+        ;;
+    '--body')
+        return
+        ;;
+    '--header')
+        return
+        ;;
+    '--before')
+        return
+        ;;
+    '--after')
+        return
+        ;;
+    '--min-size')
+        return
+        ;;
+    '--max-size')
+        return
+        ;;
+    '--has-keyword')
+        return
+        ;;
+    '--not-keyword')
+        return
+        ;;
+    '--filter')
+        return
+        ;;
+    '--sort')
+        return
+        ;;
+    '--position')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    '--format')
+        __smimekit_add_completions -W 'text'$'\n''ndjson'$'\n''json'
+        return
+        ;;
+    '--properties')
+        return
+        ;;
+    '--trust')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--certs')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--crl')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--revocation')
+        __smimekit_add_completions -W 'off'$'\n''soft'$'\n''hard'
+        return
+        ;;
+    '--max-layers')
+        return
+        ;;
+    '--max-certificates')
+        return
+        ;;
+    '--at')
+        return
+        ;;
+    '--received-at')
+        return
+        ;;
+    '--decrypt-key')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--decrypt-cert')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--passin')
+        return
+        ;;
+    '--store')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __smimekit_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_smimekit_changes() {
+    repeating_flags=()
+    non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --version -h --help)
+    repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
+    non_repeating_options=(--since --max-changes -j --jobs --max-size --max-depth --max-parts --max-header-bytes --max-header-fields --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    __smimekit_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--since')
+        return
+        ;;
+    '--max-changes')
+        return
+        ;;
+    '-j'|'--jobs')
+        return
+        ;;
+    '--max-size')
+        return
+        ;;
+    '--max-depth')
+        return
+        ;;
+    '--max-parts')
+        return
+        ;;
+    '--max-header-bytes')
+        return
+        ;;
+    '--max-header-fields')
+        return
+        ;;
+    '--trust')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--certs')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--crl')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--revocation')
+        __smimekit_add_completions -W 'off'$'\n''soft'$'\n''hard'
+        return
+        ;;
+    '--max-layers')
+        return
+        ;;
+    '--max-certificates')
+        return
+        ;;
+    '--at')
+        return
+        ;;
+    '--received-at')
+        return
+        ;;
+    '--decrypt-key')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--decrypt-cert')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--passin')
+        return
+        ;;
+    '--store')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __smimekit_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_smimekit_sign() {
+    repeating_flags=()
+    non_repeating_flags=(--pss --opaque --encrypt --oaep --version -h --help)
+    repeating_options=(--chain --recipients --recipient-cert --crl)
+    non_repeating_options=(-o --output --jmap --output-dir --blob-dir --at --key --cert --identities --passin --digest --cipher)
+    __smimekit_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-o'|'--output')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--jmap')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--output-dir')
+        __smimekit_add_completions -d
+        return
+        ;;
+    '--blob-dir')
+        __smimekit_add_completions -d
+        return
+        ;;
+    '--at')
+        return
+        ;;
+    '--key')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--cert')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--chain')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--identities')
+        __smimekit_add_completions -d
+        return
+        ;;
+    '--passin')
+        return
+        ;;
+    '--digest')
+        return
+        ;;
+    '--recipients')
+        __smimekit_add_completions -d
+        return
+        ;;
+    '--recipient-cert')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--crl')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--cipher')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __smimekit_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_smimekit_encrypt() {
+    repeating_flags=()
+    non_repeating_flags=(--oaep --sign --pss --opaque --version -h --help)
+    repeating_options=(--recipients --recipient-cert --crl --chain)
+    non_repeating_options=(-o --output --jmap --output-dir --blob-dir --at --cipher --key --cert --identities --passin --digest)
+    __smimekit_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-o'|'--output')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--jmap')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--output-dir')
+        __smimekit_add_completions -d
+        return
+        ;;
+    '--blob-dir')
+        __smimekit_add_completions -d
+        return
+        ;;
+    '--at')
+        return
+        ;;
+    '--recipients')
+        __smimekit_add_completions -d
+        return
+        ;;
+    '--recipient-cert')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--crl')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--cipher')
+        return
+        ;;
+    '--key')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--cert')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--chain')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--identities')
+        __smimekit_add_completions -d
+        return
+        ;;
+    '--passin')
+        return
+        ;;
+    '--digest')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __smimekit_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_smimekit_decrypt() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=(--key --decrypt-key --cert --decrypt-cert)
+    non_repeating_options=(--passin -o --output)
+    __smimekit_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--key'|'--decrypt-key')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--cert'|'--decrypt-cert')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--passin')
+        return
+        ;;
+    '-o'|'--output')
+        __smimekit_add_completions -f
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __smimekit_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_smimekit_help() {
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __smimekit_offer_flags_options -1
+}
+
+complete -o filenames -F _smimekit smimekit
