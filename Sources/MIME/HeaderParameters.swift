@@ -141,7 +141,8 @@ public enum HeaderParameters {
                     var depth = 0
                     while i < b.count {
                         let d = b[i]
-                        if d == 0x5C { i += 2; continue }
+                        // A quoted pair; a backslash as the last byte must not step past the end.
+                        if d == 0x5C { i = min(i + 2, b.count); continue }
                         if d == 0x28 { depth += 1 }
                         if d == 0x29 { depth -= 1; if depth == 0 { i += 1; break } }
                         i += 1

@@ -459,13 +459,21 @@ public final class ResultStore: @unchecked Sendable {
             return try connection.transaction(write: false) {
                 var results: [DeliveryVerdict?] = []
                 results.reserveCapacity(keys.count)
+                // Rows share a few anchor sets (the system store is ~150 fingerprints):
+                // decode and compare each distinct text once per call.
+                var verdictOfText: [String: (anchors: [String], covers: Bool)] = [:]
                 for (index, key) in keys.enumerated() {
                     try select.bind(1, key.messageDigest)
                     try select.bind(2, key.optionsDigest)
                     defer { select.reset() }
-                    guard try select.step(), let storedAt = select.int64(1),
-                          let anchorsText = select.string(2), let anchors = StringArrayJSON.decode(anchorsText)
-                    else {
+                    guard try select.step(), let storedAt = select.int64(1), let anchorsText = select.string(2) else {
+                        results.append(nil)
+                        continue
+                    }
+                    if verdictOfText[anchorsText] == nil, let anchors = StringArrayJSON.decode(anchorsText) {
+                        verdictOfText[anchorsText] = (anchors, current.isSubset(of: Set(anchors)))
+                    }
+                    guard let (anchors, covers) = verdictOfText[anchorsText] else {
                         results.append(nil)
                         continue
                     }
@@ -473,8 +481,7 @@ public final class ResultStore: @unchecked Sendable {
                         results.append(nil)
                         continue
                     }
-                    let stored = Set(anchors)
-                    results.append(current.isSubset(of: stored)
+                    results.append(covers
                         ? DeliveryVerdict(status: select.string(0),
                                           receivedAt: Date(timeIntervalSince1970: Double(storedAt)),
                                           anchorSet: anchors)

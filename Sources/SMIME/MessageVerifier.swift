@@ -52,6 +52,10 @@ public final class MessageVerifier: Sendable {
     public let options: VerificationOptions
     public let identities: [DecryptionIdentity]
     public let limits: MIMELimits
+    /// Certificate paths validated for earlier messages: most mail comes from few signers.
+    let pathCache = PathCache()
+    /// Certificates parsed for earlier messages (see CertificateCache).
+    let certificateCache = CertificateCache()
 
     public init(trust: TrustStore, options: VerificationOptions = VerificationOptions(),
                 identities: [DecryptionIdentity] = [], limits: MIMELimits = .default) {
@@ -100,7 +104,7 @@ private struct LayerWalk {
         self.time = time
     }
 
-    var check: SignedDataCheck { SignedDataCheck(trust: verifier.trust, options: verifier.options) }
+    var check: SignedDataCheck { SignedDataCheck(trust: verifier.trust, options: verifier.options, pathCache: verifier.pathCache) }
 
     mutating func run() {
         var message = outer
@@ -126,7 +130,7 @@ private struct LayerWalk {
                 return finish()
             case .pkcs7Mime(let p, let smimeType):
                 let der = message.decodedBody(p)
-                guard let cms = CMSMessage(der: der) else {
+                guard let cms = CMSMessage.parse(der, certificates: verifier.certificateCache) else {
                     if smimeType == "signed-data" || CMSSniffer.looksSigned(der) {
                         result.layers.append("signed (application/pkcs7-mime)")
                         decideSigned()
@@ -179,7 +183,7 @@ private struct LayerWalk {
 
     /// Checks a signature layer; returns the content to go on with (eContent for opaque), or nil to stop.
     mutating func signedLayer(der: [UInt8], detached: [UInt8], headers: Message, headerPart: MIMEPart, layer: Int) -> [UInt8]? {
-        guard let cms = CMSMessage(der: der) else {
+        guard let cms = CMSMessage.parse(der, certificates: verifier.certificateCache) else {
             decideSigned()
             problem(.unreadableSignature, "The signature part is not valid CMS (truncated or corrupt); nothing could be checked", layer: layer)
             return nil

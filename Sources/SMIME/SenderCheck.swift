@@ -57,7 +57,9 @@ struct EmailAddress: Equatable {
     let original: String
 
     init?(_ raw: String) {
-        var s = raw.trimmingCharacters(in: .whitespaces)
+        // CharacterSet.whitespaces is Zs plus tab; trimmed here without Foundation's
+        // NSString bridge, which cost more than the rest of the sender check.
+        var s = raw.trimmingScalars { $0 == "\t" || $0.properties.generalCategory == .spaceSeparator }
         if s.hasPrefix("<") && s.hasSuffix(">") { s = String(s.dropFirst().dropLast()) }
         guard let at = s.lastIndex(of: "@") else { return nil }
         var local = String(s[..<at])
@@ -82,9 +84,10 @@ struct EmailAddress: Equatable {
 
     /// An address-looking token inside a display name ("alice@bank.example" <eve@evil.example>).
     static func embedded(in name: String) -> EmailAddress? {
-        let separators = CharacterSet(charactersIn: " \t<>()[]\"',;:")
-        for token in name.components(separatedBy: separators) where token.contains("@") {
-            let trimmed = token.trimmingCharacters(in: CharacterSet(charactersIn: ".!?"))
+        let separators: Set<Unicode.Scalar> = [" ", "\t", "<", ">", "(", ")", "[", "]", "\"", "'", ",", ";", ":"]
+        for token in name.unicodeScalars.split(omittingEmptySubsequences: false, whereSeparator: separators.contains)
+        where token.contains("@") {
+            let trimmed = String(String.UnicodeScalarView(token)).trimmingScalars { $0 == "." || $0 == "!" || $0 == "?" }
             if let a = EmailAddress(trimmed), a.domain.contains(".") || a.domain == "localhost" { return a }
         }
         return nil
@@ -169,5 +172,16 @@ enum Punycode {
         var s = ""
         s.unicodeScalars.append(contentsOf: output)
         return s
+    }
+}
+
+extension String {
+    /// The string without leading and trailing scalars that `drop` accepts
+    /// (what `trimmingCharacters(in:)` does, without the Foundation bridge).
+    fileprivate func trimmingScalars(_ drop: (Unicode.Scalar) -> Bool) -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !drop($0) }),
+              let last = scalars.lastIndex(where: { !drop($0) }) else { return "" }
+        return String(scalars[first...last])
     }
 }

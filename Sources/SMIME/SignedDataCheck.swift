@@ -79,6 +79,8 @@ struct SignedDataOutcome {
 struct SignedDataCheck {
     let trust: TrustStore
     let options: VerificationOptions
+    /// Paths validated for earlier messages of the same verifier (nil: none kept).
+    var pathCache: PathCache? = nil
 
     /// - Parameters:
     ///   - detachedContent: the canonical bytes of the first part of a multipart/signed; nil for opaque signed-data.
@@ -225,6 +227,18 @@ struct SignedDataCheck {
         if options.revocation == .hard || (options.revocation == .soft && haveCRLs) {
             flags |= UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_EXTENDED_CRL_SUPPORT | X509_V_FLAG_USE_DELTAS)
         }
+        // Without CRLs the outcome depends only on the certificates, the flags and the
+        // time: a path that validated before is valid again inside its validity window.
+        var cacheKey: [UInt8]?
+        if let pathCache, flags & UInt(X509_V_FLAG_CRL_CHECK) == 0 {
+            let key = PathCache.key(flags: flags, leaf: leaf, untrusted: untrusted.stack)
+            if let chain = pathCache.lookup(key, at: Int64(time.timeIntervalSince1970.rounded(.down))) {
+                out.chain = chain
+                out.validUntil = chain.compactMap(\.notAfter).min()
+                return out
+            }
+            cacheKey = key
+        }
         let capacity = 64
         var errors = [Int32](repeating: 0, count: capacity)
         var depths = [Int32](repeating: 0, count: capacity)
@@ -262,6 +276,8 @@ struct SignedDataCheck {
             default: break
             }
         }
+        // Only a clean result is remembered: failures are recomputed, so each keeps its exact explanation.
+        if let cacheKey, out.problems.isEmpty { pathCache?.store(cacheKey, chain: out.chain) }
         return out
     }
 

@@ -32,16 +32,20 @@ struct InputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Largest header block accepted, in bytes.", valueName: "bytes"))
     var maxHeaderBytes: Int = MIMELimits.default.maxHeaderBytes
 
+    @Option(help: ArgumentHelp("Most header fields accepted in one header block.", valueName: "n"))
+    var maxHeaderFields: Int = MIMELimits.default.maxHeaderFields
+
     var limits: MIMELimits {
-        MIMELimits(maxDepth: maxDepth, maxParts: maxParts, maxHeaderBytes: maxHeaderBytes)
+        MIMELimits(maxDepth: maxDepth, maxParts: maxParts, maxHeaderBytes: maxHeaderBytes,
+                   maxHeaderFields: maxHeaderFields)
     }
 
     var jobCount: Int { max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) }
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs takes a number of 1 or more") }
-        if maxSize < 1 || maxDepth < 1 || maxParts < 1 || maxHeaderBytes < 1 {
-            throw ValidationError("limits (--max-size, --max-depth, --max-parts, --max-header-bytes) must be positive")
+        if maxSize < 1 || maxDepth < 1 || maxParts < 1 || maxHeaderBytes < 1 || maxHeaderFields < 1 {
+            throw ValidationError("limits (--max-size, --max-depth, --max-parts, --max-header-bytes, --max-header-fields) must be positive")
         }
     }
 
@@ -102,6 +106,12 @@ struct TrustOptions: ParsableArguments {
     @Flag(help: "Do not require the From address to appear in the signer certificate.")
     var noSenderCheck = false
 
+    @Option(help: ArgumentHelp("Most nested S/MIME layers (signed or encrypted) looked into.", valueName: "n"))
+    var maxLayers: Int = VerificationOptions().maxLayers
+
+    @Option(help: ArgumentHelp("Most certificates one signature may carry.", valueName: "n"))
+    var maxCertificates: Int = VerificationOptions().maxCertificates
+
     @Option(help: ArgumentHelp("Verification time (RFC 3339, e.g. 2026-03-01T12:00:00Z; default: now).", valueName: "time"))
     var at: String?
 
@@ -128,6 +138,9 @@ struct TrustOptions: ParsableArguments {
     func validate() throws {
         _ = try parsedTime(at, option: "--at")
         _ = try parsedTime(receivedAt, option: "--received-at")
+        if maxLayers < 1 || maxCertificates < 1 {
+            throw ValidationError("limits (--max-layers, --max-certificates) must be positive")
+        }
         if decryptCert.count > decryptKey.count {
             throw ValidationError("each --decrypt-cert goes with a --decrypt-key")
         }
@@ -139,6 +152,8 @@ struct TrustOptions: ParsableArguments {
         o.allowSHA1 = allowSha1
         o.allowMD5 = allowMd5
         o.senderCheck = !noSenderCheck
+        o.maxLayers = maxLayers
+        o.maxCertificates = maxCertificates
         return o
     }
 

@@ -11,9 +11,12 @@ struct Status: ParsableCommand {
             No cryptography is done: `signed` means a signature is there, not that it holds (use verify for that).
             `unknown` is S/MIME that is not a signature we can check: encrypted, certs-only, or a multipart/signed with another protocol such as OpenPGP. `null` is no S/MIME at all.
 
+            When the result cache holds a fresh verdict from an earlier verify with the same trust options, that verdict (signed/verified, signed/failed, ...) is printed instead of the structural answer; --no-cache never looks.
+
             Examples:
               smimekit status message.eml
               smimekit status --format ndjson ~/Maildir > statuses.ndjson
+              smimekit status --no-system-trust --trust ca.pem ~/Maildir
               cat message.eml | smimekit status -
 
             Exit status: 0 when every message carries S/MIME, 1 when some does not, 2 on trouble.
@@ -22,6 +25,8 @@ struct Status: ParsableCommand {
 
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup(title: "Trust (selects which cached verdicts apply)") var trust: TrustOptions
+    @OptionGroup(title: "Result cache") var cache: StoreOptions
 
     func run() throws {
         try input.requireInput()
@@ -29,28 +34,42 @@ struct Status: ParsableCommand {
         _ = try output.selectedProperties(default: [.smimeStatus])
         let limits = input.limits
         let maxSize = input.maxSize
+        let jobs = input.jobCount
+        var service: VerdictService?
+        if let store = cache.open() {
+            service = VerdictService(
+                verifier: try trust.verifier(limits: limits), store: store, maxAge: TimeInterval(cache.maxAge),
+                at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil, maxBytes: maxSize, jobs: jobs)
+        }
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: [.smimeStatus])
-        Scan(jobs: input.jobCount, progress: input.progress()).run(input.walk(), work: { item -> Result<(String, String?), InputFailure> in
-            InputReader.read(item, maxBytes: maxSize).map { bytes in
-                let id = EmailID.make(digestHex: Digest.sha256Hex(bytes))
-                guard let message = try? Message(bytes: bytes, limits: limits) else {
-                    // A message the reader refuses is still S/MIME if it says so at the top.
-                    return (id, SMIMEStatus.unknown.rawValue)
+        BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
+            let results = Parallel.map(batch, jobs: jobs) { item -> Result<(digest: String, status: String?), InputFailure> in
+                InputReader.read(item, maxBytes: maxSize).map { bytes in
+                    let digest = Digest.sha256Hex(bytes)
+                    guard let message = try? Message(bytes: bytes, limits: limits) else {
+                        // A message the reader refuses is still S/MIME if it says so at the top.
+                        return (digest, SMIMEStatus.unknown.rawValue)
+                    }
+                    return (digest, StructureDetector.status(of: message)?.rawValue)
                 }
-                return (id, StructureDetector.status(of: message)?.rawValue)
             }
-        }, emit: { item, result in
-            switch result {
-            case .failure(let f):
-                outcome.sawError = true
-                printer.failure(path: item.displayPath, reason: f.reason)
-            case .success(let (id, status)):
-                outcome.count += 1
-                if status == nil { outcome.sawMismatch = true }
-                printer.record(path: item.displayPath, id: id, values: SMIMEProperties(status: status))
+            let digests = results.compactMap { try? $0.get().digest }
+            var cached = (service?.cachedVerdicts(digests) ?? digests.map { _ in nil }).makeIterator()
+            for (item, result) in zip(batch, results) {
+                switch result {
+                case .failure(let f):
+                    outcome.sawError = true
+                    printer.failure(path: item.displayPath, reason: f.reason)
+                case .success(let (digest, cheap)):
+                    let status = cached.next()!.map(\.status) ?? cheap
+                    outcome.count += 1
+                    if status == nil { outcome.sawMismatch = true }
+                    printer.record(path: item.displayPath, id: EmailID.make(digestHex: digest), values: SMIMEProperties(status: status))
+                }
             }
-        })
+            return true
+        }
         printer.finish()
         throw ExitCode(outcome.exitCode)
     }

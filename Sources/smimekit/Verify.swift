@@ -10,12 +10,15 @@ struct Verify: ParsableCommand {
         discussion: """
             Every problem is listed, not just the first: the signature, the certificate path to a trust anchor (validity, key usage, name constraints, policies, revocation), the algorithms, and whether the signer is the sender in From.
 
+            Verdicts are remembered in the result cache (see --store): smimeStatus and smimeErrors for at most --max-age seconds (24 hours) and never past a certificate's notAfter; smimeStatusAtDelivery until a trust anchor is added. With --at, the cached current verdicts are neither used nor stored (a verdict at another time is not the verdict now); --details always verifies afresh.
+
             Examples:
               smimekit verify --trust ca.pem message.eml
               smimekit verify --no-system-trust --trust ca.pem --certs intermediate.pem --crl ca.crl maildir/
               smimekit verify --details --format text message.eml
               smimekit verify --decrypt-key me.p12 --passin env:P12PASS encrypted.eml
               smimekit verify --at 2025-01-01T00:00:00Z --properties smimeStatus message.eml
+              smimekit verify --no-cache message.eml
 
             Exit status: 0 when every message is signed/verified or encrypted+signed/verified, 1 when some is not, 2 on trouble.
             """
@@ -24,6 +27,7 @@ struct Verify: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup(title: "Trust and verification") var trust: TrustOptions
+    @OptionGroup(title: "Result cache") var cache: StoreOptions
 
     @Flag(help: "Add signer, certificate path and problem codes to each record (outside the four RFC 9219 keys).")
     var details = false
@@ -36,70 +40,58 @@ struct Verify: ParsableCommand {
         do {
             verifier = try trust.verifier(limits: input.limits)
         } catch let e as EngineError {
-            throw ValidationError(e.description)
+            throw e
         }
-        let at = try trust.parsedTime(trust.at, option: "--at")
-        let receivedAtOption = try trust.parsedTime(trust.receivedAt, option: "--received-at")
-        let needDelivery = properties.contains(.smimeStatusAtDelivery)
+        let jobs = input.jobCount
         let maxSize = input.maxSize
+        let needDelivery = properties.contains(.smimeStatusAtDelivery)
         let details = self.details
+        var service = VerdictService(
+            verifier: verifier, store: cache.open(), maxAge: TimeInterval(cache.maxAge),
+            at: try trust.parsedTime(trust.at, option: "--at"),
+            receivedAt: try trust.parsedTime(trust.receivedAt, option: "--received-at"),
+            maxBytes: maxSize, jobs: jobs)
 
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: properties)
-        Scan(jobs: input.jobCount, progress: input.progress()).run(input.walk(), work: { item -> Result<Checked, InputFailure> in
-            InputReader.read(item, maxBytes: maxSize).map { bytes in
-                let now = at ?? Date()
-                let id = EmailID.make(digestHex: Digest.sha256Hex(bytes))
-                let parsed = try? Message(bytes: bytes, limits: verifier.limits)
-                let result = parsed.map { verifier.verify($0, at: now) } ?? verifier.verify(bytes: bytes, at: now)
-                var delivery: VerificationResult?
-                var receivedAt: Date?
-                if needDelivery || details {
-                    receivedAt = receivedAtOption ?? parsed?.root.receivedDate ?? parsed.flatMap(Self.dateHeader)
-                        ?? InputReader.modificationDate(item)
-                    if needDelivery, result.status != nil {
-                        if let receivedAt, let parsed {
-                            delivery = verifier.verify(parsed, at: receivedAt)
+        BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
+            let reads = Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxSize) }
+            let requests = reads.compactMap { r -> VerdictRequest? in
+                guard case .success(let m) = r else { return nil }
+                return VerdictRequest(message: m, delivery: needDelivery, details: details)
+            }
+            var verdicts = service.resolve(requests).makeIterator()
+            for (item, read) in zip(batch, reads) {
+                let result = read.flatMap { m in verdicts.next()!.map { (m, $0) } }
+                switch result {
+                case .failure(let f):
+                    outcome.sawError = true
+                    printer.failure(path: item.displayPath, reason: f.reason)
+                case .success(let (message, v)):
+                    outcome.count += 1
+                    if !v.isVerified { outcome.sawMismatch = true }
+                    for n in v.fresh?.notes ?? [] where n.code == .unreadableMessage || n.code == .decryptionFailed {
+                        Diagnostics.warning("\(item.displayPath): \(n.message)")
+                    }
+                    let values = v.properties
+                    if details, let fresh = v.fresh {
+                        let c = Checked(id: message.id, result: fresh, delivery: v.freshDelivery,
+                                        verifiedAt: v.verifiedAt ?? Date(), receivedAt: v.receivedAt)
+                        if format == .text {
+                            printer.record(path: item.displayPath, id: message.id, values: values, textLines: DetailsReport.text(c, values: values))
                         } else {
-                            delivery = result
+                            printer.record(path: item.displayPath, id: message.id, values: values, extra: [("details", DetailsReport.json(c))])
                         }
-                    }
-                }
-                return Checked(id: id, result: result, delivery: delivery, verifiedAt: now, receivedAt: receivedAt)
-            }
-        }, emit: { item, r in
-            switch r {
-            case .failure(let f):
-                outcome.sawError = true
-                printer.failure(path: item.displayPath, reason: f.reason)
-            case .success(let c):
-                outcome.count += 1
-                if !(c.result.status?.isVerified ?? false) { outcome.sawMismatch = true }
-                for n in c.result.notes where n.code == .unreadableMessage || n.code == .decryptionFailed {
-                    Diagnostics.warning("\(item.displayPath): \(n.message)")
-                }
-                let values = SMIMEProperties(
-                    status: c.result.status?.rawValue,
-                    statusAtDelivery: c.delivery?.status?.rawValue,
-                    errors: c.result.smimeErrors,
-                    verifiedAt: c.result.status == nil ? nil : c.verifiedAt)
-                if details {
-                    if format == .text {
-                        printer.record(path: item.displayPath, id: c.id, values: values, textLines: DetailsReport.text(c, values: values))
                     } else {
-                        printer.record(path: item.displayPath, id: c.id, values: values, extra: [("details", DetailsReport.json(c))])
+                        printer.record(path: item.displayPath, id: message.id, values: values)
                     }
-                } else {
-                    printer.record(path: item.displayPath, id: c.id, values: values)
                 }
             }
-        })
+            return true
+        }
+        if let store = service.store, let state = try? store.state { printer.state = state }
         printer.finish()
         throw ExitCode(outcome.exitCode)
-    }
-
-    static func dateHeader(_ m: Message) -> Date? {
-        m.root.firstValue(named: "Date").flatMap(MailDate.parse)
     }
 }
 

@@ -5,7 +5,8 @@ import SMIME
 // Like SmimeKit.main(), but a bad option or argument exits 2 (grep's "trouble"),
 // not ArgumentParser's 64, so scripts see one code for every operational error.
 do {
-    var command = try SmimeKit.parseAsRoot()
+    // query's --has-X=BOOL spellings become flags ArgumentParser understands.
+    var command = try SmimeKit.parseAsRoot(BooleanFlagSpelling.normalise(Array(CommandLine.arguments.dropFirst())))
     try command.run()
     StandardOutput.shared.flush()
 } catch {

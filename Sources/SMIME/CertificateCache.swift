@@ -1,0 +1,179 @@
+// Certificates parsed once per run. Under OpenSSL 3.0 every certificate parse
+// decodes its public key through the provider decoder framework, and for a
+// typical signed message (leaf and intermediate inside) that was half of all
+// the time spent verifying it. A mailbox carries the same few certificates over
+// and over, so the SignedData is parsed without its certificates field and the
+// certificates, parsed at most once each, are put back into it.
+import COpenSSLShim
+import Foundation
+
+/// Bytes as a dictionary key, hashed in one call rather than byte by byte.
+struct ByteKey: Hashable, @unchecked Sendable {
+    let bytes: [UInt8]
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+}
+
+/// Parsed certificates by their DER.
+final class CertificateCache: @unchecked Sendable {
+    /// Plenty for a mailbox's signers and CAs; the whole cache is dropped when full.
+    static let capacity = 1024
+    private let lock = NSLock()
+    private var parsed: [ByteKey: Certificate] = [:]
+
+    /// The certificate with this DER; nil when OpenSSL does not read it.
+    func certificate(_ der: ArraySlice<UInt8>) -> Certificate? {
+        let key = ByteKey(bytes: Array(der))
+        lock.lock()
+        let known = parsed[key]
+        lock.unlock()
+        if let known { return known }
+        let x509: OpaquePointer? = key.bytes.withUnsafeBufferPointer { buffer in
+            var p = buffer.baseAddress
+            return d2i_X509(nil, &p, buffer.count)
+        }
+        guard let x509 else {
+            ERR_clear_error()
+            return nil
+        }
+        let certificate = Certificate(owning: x509)
+        lock.lock()
+        defer { lock.unlock() }
+        if parsed.count >= Self.capacity { parsed.removeAll(keepingCapacity: true) }
+        parsed[key] = certificate
+        return certificate
+    }
+}
+
+extension CMSMessage {
+    /// Parses `der` like `init(der:)`, taking the SignedData's certificates from
+    /// `cache`. Anything unusual (not SignedData, a certificate choice other than a
+    /// plain certificate, a certificate OpenSSL refuses, duplicates) takes the
+    /// plain path, so the outcome never differs from parsing the bytes as they are.
+    static func parse(_ der: [UInt8], certificates cache: CertificateCache?) -> CMSMessage? {
+        guard let cache, let split = SignedDataSplit.split(der), !split.certificates.isEmpty else {
+            return CMSMessage(der: der)
+        }
+        var certificates: [Certificate] = []
+        for certificateDER in split.certificates {
+            guard let c = cache.certificate(certificateDER) else { return CMSMessage(der: der) }
+            certificates.append(c)
+        }
+        guard let cms = CMSMessage(der: split.stripped), cms.kind == .signedData else { return CMSMessage(der: der) }
+        for c in certificates where CMS_add1_cert(cms.cms, c.x509) != 1 {
+            ERR_clear_error()
+            return CMSMessage(der: der)
+        }
+        return cms
+    }
+}
+
+/// Cuts the `certificates [0] IMPLICIT` field out of a BER ContentInfo holding
+/// SignedData (RFC 5652 5.1). Containers keep their length form: a definite
+/// length is recomputed, an indefinite one (streamed S/MIME) stays indefinite.
+enum SignedDataSplit {
+    struct Element {
+        let tag: UInt8
+        let start: Int        // first byte of the tag
+        let contentStart: Int
+        let contentEnd: Int   // before the end-of-contents octets, if any
+        let end: Int          // after the whole element
+        let indefinite: Bool
+    }
+
+    static let signedDataOID: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02]
+
+    /// The stripped ContentInfo and each certificate's DER; nil when the input is not that shape.
+    static func split(_ der: [UInt8]) -> (stripped: [UInt8], certificates: [ArraySlice<UInt8>])? {
+        guard let contentInfo = element(der, at: 0, limit: der.count, depth: 0), contentInfo.tag == 0x30,
+              let outer = children(der, of: contentInfo), outer.count == 2,
+              Array(der[outer[0].start..<outer[0].end]) == signedDataOID,
+              outer[1].tag == 0xA0,
+              let explicit = children(der, of: outer[1]), explicit.count == 1, explicit[0].tag == 0x30,
+              let fields = children(der, of: explicit[0])
+        else { return nil }
+        let signedData = explicit[0]
+        guard let certificatesIndex = fields.firstIndex(where: { $0.tag == 0xA0 }),
+              let certificateElements = children(der, of: fields[certificatesIndex])
+        else { return nil }
+        // Only plain, definite-length Certificates: other CertificateChoices go the plain way.
+        guard certificateElements.allSatisfy({ $0.tag == 0x30 && !$0.indefinite }) else { return nil }
+
+        var signedContent: [UInt8] = []
+        for (i, field) in fields.enumerated() where i != certificatesIndex {
+            signedContent += der[field.start..<field.end]
+        }
+        let newSignedData = rebuild(der, signedData, content: signedContent)
+        let newExplicit = rebuild(der, outer[1], content: newSignedData)
+        let newContentInfo = rebuild(der, contentInfo, content: Array(der[outer[0].start..<outer[0].end]) + newExplicit)
+        let stripped = newContentInfo + der[contentInfo.end...]
+        return (stripped, certificateElements.map { der[$0.start..<$0.end] })
+    }
+
+    /// The same container around new content.
+    static func rebuild(_ der: [UInt8], _ e: Element, content: [UInt8]) -> [UInt8] {
+        if e.indefinite { return [e.tag, 0x80] + content + [0x00, 0x00] }
+        return [e.tag] + length(content.count) + content
+    }
+
+    static func length(_ n: Int) -> [UInt8] {
+        if n < 0x80 { return [UInt8(n)] }
+        var bytes: [UInt8] = []
+        var v = n
+        while v > 0 {
+            bytes.insert(UInt8(v & 0xFF), at: 0)
+            v >>= 8
+        }
+        return [0x80 | UInt8(bytes.count)] + bytes
+    }
+
+    /// The elements inside a constructed element.
+    static func children(_ der: [UInt8], of e: Element) -> [Element]? {
+        guard e.tag & 0x20 != 0 else { return nil }
+        var out: [Element] = []
+        var i = e.contentStart
+        while i < e.contentEnd {
+            guard out.count < 4096, let child = element(der, at: i, limit: e.contentEnd, depth: 1) else { return nil }
+            out.append(child)
+            i = child.end
+        }
+        return out
+    }
+
+    /// One element at `i`, not reaching past `limit`. Low tag numbers only (all
+    /// that CMS uses here); an indefinite length is followed to its end-of-contents.
+    static func element(_ der: [UInt8], at i: Int, limit: Int, depth: Int) -> Element? {
+        guard depth < 32, i + 2 <= limit else { return nil }
+        let tag = der[i]
+        guard tag & 0x1F != 0x1F, !(tag == 0 && der[i + 1] == 0) else { return nil }
+        let first = der[i + 1]
+        var contentStart = i + 2
+        if first == 0x80 {
+            // Indefinite: constructed only; children until the end-of-contents octets.
+            guard tag & 0x20 != 0 else { return nil }
+            var j = contentStart
+            while true {
+                guard j + 2 <= limit else { return nil }
+                if der[j] == 0 && der[j + 1] == 0 {
+                    return Element(tag: tag, start: i, contentStart: contentStart, contentEnd: j, end: j + 2, indefinite: true)
+                }
+                guard let child = element(der, at: j, limit: limit, depth: depth + 1) else { return nil }
+                j = child.end
+            }
+        }
+        var length = 0
+        if first < 0x80 {
+            length = Int(first)
+        } else {
+            let count = Int(first & 0x7F)
+            guard count >= 1, count <= 4, contentStart + count <= limit else { return nil }
+            for k in 0..<count { length = length << 8 | Int(der[contentStart + k]) }
+            contentStart += count
+        }
+        guard length <= limit - contentStart else { return nil }
+        return Element(tag: tag, start: i, contentStart: contentStart, contentEnd: contentStart + length,
+                       end: contentStart + length, indefinite: false)
+    }
+}

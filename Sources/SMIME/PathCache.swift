@@ -1,0 +1,74 @@
+// Certificate paths that validated, remembered across the messages of a run.
+// A mailbox holds thousands of messages from a few signers: building and
+// checking the same path again (two or three signature checks, the policy
+// tree) costs more than the message's own signature.
+import COpenSSLShim
+import Foundation
+
+/// Successful validations keyed by the exact inputs: the path-building flags,
+/// the leaf and every untrusted certificate offered (their DER, in order),
+/// valid for verification times inside every certificate's validity period.
+///
+/// Only successes are kept, and only when no CRL takes part (the caller checks):
+/// then the result depends on nothing else that changes during a run (the
+/// trust store and the options are fixed per MessageVerifier, which owns this).
+/// Failures are recomputed, so their explanations stay exact.
+final class PathCache: @unchecked Sendable {
+    struct Entry {
+        let chain: [Certificate]
+        /// The latest notBefore and earliest notAfter in the chain (Unix seconds).
+        let from: Int64
+        let until: Int64
+    }
+
+    /// Plenty for a mailbox's signers; the whole cache is dropped when full.
+    static let capacity = 2048
+    private let lock = NSLock()
+    private var entries: [ByteKey: Entry] = [:]
+
+    /// The key: flags, then each certificate's DER with its length in front.
+    static func key(flags: UInt, leaf: Certificate, untrusted: OpaquePointer) -> [UInt8] {
+        var key = [UInt8]()
+        key.reserveCapacity(4096)
+        withUnsafeBytes(of: UInt64(flags).littleEndian) { key += $0 }
+        func append(_ x509: OpaquePointer) {
+            let n = i2d_X509(x509, nil)
+            guard n > 0 else { return }
+            withUnsafeBytes(of: UInt32(n).littleEndian) { key += $0 }
+            let start = key.count
+            key += repeatElement(0, count: Int(n))
+            key.withUnsafeMutableBufferPointer { buffer in
+                var p = buffer.baseAddress.map { $0 + start }
+                _ = i2d_X509(x509, &p)
+            }
+        }
+        append(leaf.x509)
+        for i in 0..<smk_x509_stack_num(untrusted) {
+            if let x = smk_x509_stack_value(untrusted, i) { append(x) }
+        }
+        return key
+    }
+
+    func lookup(_ key: [UInt8], at time: Int64) -> [Certificate]? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let entry = entries[ByteKey(bytes: key)], entry.from <= time, time < entry.until else { return nil }
+        return entry.chain
+    }
+
+    /// Remembers a chain that validated; one whose validity cannot be read is not kept.
+    func store(_ key: [UInt8], chain: [Certificate]) {
+        guard !chain.isEmpty else { return }
+        var from = Int64.min, until = Int64.max
+        for cert in chain {
+            guard let notBefore = cert.notBefore, let notAfter = cert.notAfter else { return }
+            from = max(from, Int64(notBefore.timeIntervalSince1970.rounded(.up)))
+            until = min(until, Int64(notAfter.timeIntervalSince1970.rounded(.down)))
+        }
+        guard from < until else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+        entries[ByteKey(bytes: key)] = Entry(chain: chain, from: from, until: until)
+    }
+}

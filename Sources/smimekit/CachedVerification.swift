@@ -1,0 +1,382 @@
+// Verdicts through the result store: the part that verify, status, query and
+// changes share. A run goes in batches; each batch is read and hashed in
+// parallel, looked up in the store in one transaction, verified in parallel
+// where the store had nothing, and written back in one transaction.
+import Dispatch
+import Foundation
+import JMAP
+import MIME
+import ResultStore
+import SMIME
+
+/// One message read from its input and named by its digest.
+struct ReadMessage: Sendable {
+    let item: InputItem
+    /// Hex SHA-256 of the bytes: the cache key's first half, and the id.
+    let digest: String
+    let size: Int
+    /// Kept only for small messages, so a batch of large ones does not pile up in
+    /// memory; a dropped one is read again when it must be verified.
+    var bytes: [UInt8]?
+    /// Set when the caller already parsed it (query does, for its filter).
+    var message: Message?
+
+    var id: String { EmailID.make(digestHex: digest) }
+
+    /// Bytes up to this size stay in memory between the phases of a batch.
+    static let keepLimit = 256 << 10
+
+    static func read(_ item: InputItem, maxBytes: Int) -> Result<ReadMessage, InputFailure> {
+        FileBytes.read(item, maxBytes: maxBytes).map { bytes in
+            ReadMessage(item: item, digest: Digest.sha256Hex(bytes), size: bytes.count,
+                        bytes: bytes.count <= keepLimit ? bytes : nil)
+        }
+    }
+}
+
+/// What a command wants to know about one message.
+struct VerdictRequest: Sendable {
+    var message: ReadMessage
+    /// smimeStatusAtDelivery is wanted too (smimeStatus always is).
+    var delivery = false
+    /// The whole VerificationResult is wanted (--details): the store cannot give it.
+    var details = false
+}
+
+/// The RFC 9219 values of one message, from the store or computed now.
+struct Verdict: Sendable {
+    var status: String?
+    var errors: [String]?
+    var errorCodes: [String]?
+    var verifiedAt: Date?
+    var validUntil: Date?
+    var statusAtDelivery: String?
+    var receivedAt: Date?
+    /// Set when computed in this run (nil when served from the store).
+    var fresh: VerificationResult?
+    var freshDelivery: VerificationResult?
+
+    var properties: SMIMEProperties {
+        SMIMEProperties(status: status, statusAtDelivery: statusAtDelivery, errors: errors, verifiedAt: verifiedAt)
+    }
+
+    var isVerified: Bool { status.flatMap(SMIMEStatus.init(rawValue:))?.isVerified ?? false }
+}
+
+/// The verifier, the store and the keys verdicts are filed under, for one run.
+struct VerdictService {
+    let verifier: MessageVerifier
+    private(set) var store: ResultStore?
+    /// Current verdicts depend on the anchors; at-delivery ones are filed without
+    /// them because the store compares anchor sets itself.
+    let currentOptionsDigest: String
+    let deliveryOptionsDigest: String
+    let anchors: Set<String>
+    let maxAge: TimeInterval
+    /// --at: a verdict at another time is not the verdict now, so the store's
+    /// current verdicts are neither read nor written (at-delivery ones still are).
+    let at: Date?
+    /// --received-at, instead of the time read from each message.
+    let receivedAtOption: Date?
+    let maxBytes: Int
+    let jobs: Int
+
+    init(verifier: MessageVerifier, store: ResultStore?, maxAge: TimeInterval, at: Date?,
+         receivedAt: Date?, maxBytes: Int, jobs: Int) {
+        self.verifier = verifier
+        self.store = store
+        let inputs = verifier.verdictInputsDigest()
+        deliveryOptionsDigest = inputs
+        currentOptionsDigest = Digest.sha256Hex(Array("\(inputs) \(verifier.trust.anchorSetDigest)".utf8))
+        anchors = verifier.trust.anchorFingerprints
+        self.maxAge = maxAge
+        self.at = at
+        receivedAtOption = receivedAt
+        self.maxBytes = maxBytes
+        self.jobs = jobs
+    }
+
+    /// A store that failed in use is dropped for the rest of the run: the answers
+    /// are still computed, just not remembered.
+    private mutating func storeFailed(_ error: Error) {
+        Diagnostics.warning("\(error); going on without the result cache")
+        store = nil
+    }
+
+    /// Only the store's current verdicts (no verification): status's "fresh cached result".
+    mutating func cachedVerdicts(_ digests: [String]) -> [StoredVerdict?] {
+        guard let store, at == nil, !digests.isEmpty else { return Array(repeating: nil, count: digests.count) }
+        do {
+            return try store.verdicts(for: digests.map { StoreKey(messageDigest: $0, optionsDigest: currentOptionsDigest) },
+                                      now: Date(), maxAge: maxAge)
+        } catch {
+            storeFailed(error)
+            return Array(repeating: nil, count: digests.count)
+        }
+    }
+
+    /// Verdicts for a batch, parallel to `requests`.
+    mutating func resolve(_ requests: [VerdictRequest]) -> [Result<Verdict, InputFailure>] {
+        guard !requests.isEmpty else { return [] }
+        var current = [StoredVerdict?](repeating: nil, count: requests.count)
+        var delivered = [DeliveryVerdict?](repeating: nil, count: requests.count)
+        if let store {
+            let lookups = requests.indices.filter { !requests[$0].details }
+            do {
+                if at == nil, !lookups.isEmpty {
+                    let keys = lookups.map { StoreKey(messageDigest: requests[$0].message.digest, optionsDigest: currentOptionsDigest) }
+                    for (i, v) in zip(lookups, try store.verdicts(for: keys, now: Date(), maxAge: maxAge)) { current[i] = v }
+                }
+                let wanted = lookups.filter { requests[$0].delivery }
+                if !wanted.isEmpty {
+                    let keys = wanted.map { StoreKey(messageDigest: requests[$0].message.digest, optionsDigest: deliveryOptionsDigest) }
+                    // Without --received-at the time comes from the bytes (or the file), so it
+                    // is the same for the same key: no need to read every message for it.
+                    let times = receivedAtOption.map { t in wanted.map { _ in Optional(t) } }
+                    let found = try store.deliveryVerdicts(for: keys, currentAnchors: anchors, receivedAt: times)
+                    for (i, v) in zip(wanted, found) { delivered[i] = v }
+                }
+            } catch {
+                storeFailed(error)
+                current = Array(repeating: nil, count: requests.count)
+                delivered = Array(repeating: nil, count: requests.count)
+            }
+        }
+
+        let work = VerdictWork(verifier: verifier, at: at, receivedAtOption: receivedAtOption, maxBytes: maxBytes)
+        let inputs = requests.indices.map { (requests[$0], current[$0], delivered[$0]) }
+        let results = Parallel.map(inputs, jobs: jobs) { work.run($0.0, cached: $0.1, delivered: $0.2) }
+        if store != nil { remember(requests, results) }
+        return results
+    }
+
+    /// Writes what was computed in this batch, in one transaction per table.
+    private mutating func remember(_ requests: [VerdictRequest], _ results: [Result<Verdict, InputFailure>]) {
+        guard let store else { return }
+        var verdicts: [(StoreKey, StoredVerdict, String?)] = []
+        var deliveries: [(StoreKey, DeliveryVerdict)] = []
+        let now = Date()
+        let anchorList = Array(anchors)
+        for (request, result) in zip(requests, results) {
+            guard case .success(let v) = result else { continue }
+            let digest = request.message.digest
+            if at == nil, v.fresh != nil, (v.validUntil.map { $0 > now } ?? true) {
+                let path: String? = if case .file(let p) = request.message.item { p } else { nil }
+                verdicts.append((StoreKey(messageDigest: digest, optionsDigest: currentOptionsDigest),
+                                 StoredVerdict(status: v.status, errors: v.errors, errorCodes: v.errorCodes,
+                                               verifiedAt: v.verifiedAt, validUntil: v.validUntil), path))
+            }
+            if v.freshDelivery != nil, let receivedAt = v.receivedAt {
+                deliveries.append((StoreKey(messageDigest: digest, optionsDigest: deliveryOptionsDigest),
+                                   DeliveryVerdict(status: v.statusAtDelivery, receivedAt: receivedAt, anchorSet: anchorList)))
+            }
+        }
+        do {
+            try store.record(batch: verdicts)
+            try store.recordDelivery(batch: deliveries)
+        } catch {
+            storeFailed(error)
+        }
+    }
+}
+
+/// The per-message part of `VerdictService.resolve`, run on the worker threads.
+private struct VerdictWork: Sendable {
+    let verifier: MessageVerifier
+    let at: Date?
+    let receivedAtOption: Date?
+    let maxBytes: Int
+
+    func run(_ request: VerdictRequest, cached: StoredVerdict?, delivered: DeliveryVerdict?) -> Result<Verdict, InputFailure> {
+        var verdict = Verdict()
+        var loaded = Loaded(read: request.message, verifier: verifier, maxBytes: maxBytes)
+
+        if let cached {
+            verdict.status = cached.status
+            verdict.errors = cached.errors
+            verdict.errorCodes = cached.errorCodes
+            verdict.verifiedAt = cached.verifiedAt
+            verdict.validUntil = cached.validUntil
+        } else {
+            let now = at ?? Date()
+            let result: VerificationResult
+            switch loaded.message() {
+            case .failure(let f): return .failure(f)
+            case .success(.some(let message)): result = verifier.verify(message, at: now)
+            case .success(.none): result = verifier.verify(bytes: loaded.bytes ?? [], at: now)
+            }
+            verdict.status = result.status?.rawValue
+            verdict.errors = result.smimeErrors
+            verdict.errorCodes = result.smimeErrors == nil ? nil : result.problems.map(\.code.rawValue)
+            // semantics.md: null when there is no signature or none was checked.
+            verdict.verifiedAt = (result.status == nil || result.status == .unknown) ? nil : now
+            verdict.validUntil = result.validUntil
+            verdict.fresh = result
+        }
+
+        if request.details || (request.delivery && verdict.status != nil && delivered == nil) {
+            switch loaded.message() {
+            case .failure(let f): return .failure(f)
+            case .success(let message):
+                verdict.receivedAt = receivedAtOption ?? ReceivedTime.of(message, item: request.message.item)
+            }
+        }
+        if request.delivery && verdict.status != nil {
+            if let delivered {
+                verdict.statusAtDelivery = delivered.status
+                verdict.receivedAt = verdict.receivedAt ?? delivered.receivedAt
+            } else {
+                // Without a time or a readable message, the answer now is the best there is.
+                var result = verdict.fresh
+                if let receivedAt = verdict.receivedAt, case .success(.some(let message)) = loaded.message() {
+                    result = verifier.verify(message, at: receivedAt)
+                }
+                if let result {
+                    verdict.statusAtDelivery = result.status?.rawValue
+                    verdict.freshDelivery = result
+                } else {
+                    verdict.statusAtDelivery = verdict.status
+                }
+            }
+        }
+        return .success(verdict)
+    }
+}
+
+/// A message's bytes and parse, obtained at most once, on demand.
+private struct Loaded {
+    let read: ReadMessage
+    let verifier: MessageVerifier
+    let maxBytes: Int
+    private var cached: Result<Message?, InputFailure>?
+    private(set) var bytes: [UInt8]?
+
+    init(read: ReadMessage, verifier: MessageVerifier, maxBytes: Int) {
+        self.read = read
+        self.verifier = verifier
+        self.maxBytes = maxBytes
+        bytes = read.bytes
+    }
+
+    /// The parsed message; nil inside success when the MIME reader refuses it.
+    mutating func message() -> Result<Message?, InputFailure> {
+        if let cached { return cached }
+        let result: Result<Message?, InputFailure>
+        if let message = read.message {
+            result = .success(message)
+        } else {
+            if bytes == nil {
+                switch FileBytes.read(read.item, maxBytes: maxBytes) {
+                case .failure(let f):
+                    cached = .failure(f)
+                    return .failure(f)
+                case .success(let b):
+                    // The file changed between reading and verifying: its verdict would be filed
+                    // under the wrong digest.
+                    guard b.count == read.size, Digest.sha256Hex(b) == read.digest else {
+                        let f = InputFailure("changed while being read; run again")
+                        cached = .failure(f)
+                        return .failure(f)
+                    }
+                    bytes = b
+                }
+            }
+            result = .success(try? Message(bytes: bytes ?? [], limits: verifier.limits))
+        }
+        cached = result
+        return result
+    }
+}
+
+/// receivedAt as semantics.md "Times" defines it, given no --received-at:
+/// the topmost Received header's date, else the Date header, else the file's mtime.
+enum ReceivedTime {
+    static func of(_ message: Message?, item: InputItem) -> Date? {
+        message?.root.receivedDate ?? message.flatMap(sentAt) ?? InputReader.modificationDate(item)
+    }
+
+    /// The Date header (RFC 8621 sentAt).
+    static func sentAt(_ message: Message) -> Date? {
+        message.root.firstValue(named: "Date").flatMap(MailDate.parse)
+    }
+}
+
+/// A parallel map that keeps the order of its input.
+enum Parallel {
+    static func map<T: Sendable, R: Sendable>(_ inputs: [T], jobs: Int, _ body: @escaping @Sendable (T) -> R) -> [R] {
+        if jobs <= 1 || inputs.count <= 1 { return inputs.map(body) }
+        let slots = Slots<R>(count: inputs.count)
+        let workers = min(jobs, inputs.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var i = worker
+            while i < inputs.count {
+                slots.set(i, body(inputs[i]))
+                i += workers
+            }
+        }
+        return slots.values()
+    }
+
+    /// Each index is written by exactly one worker, and read only after all are done.
+    private final class Slots<R>: @unchecked Sendable {
+        private var storage: [R?]
+        init(count: Int) { storage = Array(repeating: nil, count: count) }
+        func set(_ i: Int, _ value: R) { storage[i] = value }
+        func values() -> [R] { storage.map { $0! } }
+    }
+}
+
+/// Input in batches of `jobs` × 32 items: enough to keep every core busy, few
+/// enough to hold in memory, and one store transaction each.
+struct BatchScan {
+    var jobs: Int
+    var progress: Progress?
+
+    /// `body` gets each batch in input order; returning false stops the scan.
+    func run(_ items: some Sequence<InputItem>, _ body: ([InputItem]) -> Bool) {
+        var iterator = items.makeIterator()
+        let size = max(1, jobs) * 32
+        while true {
+            var batch: [InputItem] = []
+            batch.reserveCapacity(size)
+            while batch.count < size, let item = iterator.next() { batch.append(item) }
+            if batch.isEmpty { break }
+            let goOn = body(batch)
+            for _ in batch { progress?.tick() }
+            if !goOn { break }
+        }
+        progress?.finish()
+    }
+}
+
+/// Reads a regular file with one allocation of its size and one read call,
+/// which matters when a warm run does little else per message; anything else
+/// (standard input, a file that changes size while read) goes to InputReader.
+enum FileBytes {
+    static func read(_ item: InputItem, maxBytes: Int) -> Result<[UInt8], InputFailure> {
+        guard case .file(let path) = item else { return InputReader.read(item, maxBytes: maxBytes) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return InputReader.read(item, maxBytes: maxBytes) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, Int(st.st_size) <= maxBytes else {
+            return InputReader.read(item, maxBytes: maxBytes)
+        }
+        let size = Int(st.st_size)
+        var complete = false
+        // One byte more than the size, to notice a file that grew.
+        let bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
+            count = 0
+            while count <= size {
+                let n = Foundation.read(fd, buffer.baseAddress! + count, size + 1 - count)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 {
+                    complete = n == 0 && count == size
+                    return
+                }
+                count += n
+            }
+        }
+        return complete ? .success(bytes) : InputReader.read(item, maxBytes: maxBytes)
+    }
+}

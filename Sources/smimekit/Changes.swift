@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import JMAP
+import ResultStore
+import SMIME
+
+struct Changes: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Scan messages and print what changed since a state, as a JMAP Email/changes response.",
+        discussion: """
+            Each message given is verified (through the result cache) and noted as seen at its path: a new one is created, one whose smimeStatus or smimeErrors differ from last time is updated (a new smimeVerifiedAt alone is no change, RFC 9219), and one no longer found under a directory scanned (or a file named that is gone) is destroyed. Ids are derived from the message bytes, as in verify.
+
+            Without --since the current state is printed, to start from:
+              state=$(smimekit changes ~/Maildir)
+              ...
+              smimekit changes --since "$state" ~/Maildir
+
+            Exit status: 0 on success, 2 on trouble (an unreadable file, a state the cache cannot compute changes from).
+            """
+    )
+
+    @Option(help: ArgumentHelp("The state of an earlier run (printed by changes without --since, or as newState).", valueName: "state"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("At most this many ids; newState is then an intermediate state and hasMoreChanges true.", valueName: "n"))
+    var maxChanges: Int?
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup(title: "Trust and verification") var trust: TrustOptions
+    @OptionGroup(title: "Result cache") var cache: StoreOptions
+
+    func validate() throws {
+        if cache.noCache { throw ValidationError("changes keeps its state in the result cache; it cannot run with --no-cache") }
+        if let maxChanges, maxChanges < 1 { throw ValidationError("--max-changes takes a number of 1 or more") }
+    }
+
+    func run() throws {
+        guard let store = cache.open() else {
+            Diagnostics.error("changes needs the result cache, and it could not be opened")
+            throw ExitCode(ExitStatus.trouble)
+        }
+        var sawError = false
+        // Scan when there is something to scan: operands, or paths piped in.
+        if !input.paths.isEmpty || isatty(STDIN_FILENO) == 0 {
+            sawError = try scan(store)
+        }
+        do {
+            if let since {
+                let c = try store.changes(since: since, maxChanges: maxChanges)
+                let response = JSON.array([.array([
+                    .string("Email/changes"),
+                    .object([
+                        ("accountId", .string("local")),
+                        ("oldState", .string(c.oldState)),
+                        ("newState", .string(c.newState)),
+                        ("hasMoreChanges", .bool(c.hasMoreChanges)),
+                        ("created", .array(c.created.map { .string($0) })),
+                        ("updated", .array(c.updated.map { .string($0) })),
+                        ("destroyed", .array(c.destroyed.map { .string($0) })),
+                    ]),
+                    .string("0"),
+                ])])
+                StandardOutput.shared.write(response.serialized() + "\n")
+            } else {
+                StandardOutput.shared.write(try store.state + "\n")
+            }
+        } catch let e as ResultStoreError {
+            Diagnostics.error(e.description)
+            let response = JSON.array([.array([
+                .string("error"),
+                .object([("type", .string(e.jmapType)), ("description", .string(e.description))]),
+                .string("0"),
+            ])])
+            StandardOutput.shared.write(response.serialized() + "\n")
+            StandardOutput.shared.flush()
+            throw ExitCode(ExitStatus.trouble)
+        }
+        StandardOutput.shared.flush()
+        throw ExitCode(sawError ? ExitStatus.trouble : ExitStatus.success)
+    }
+
+    /// Verifies and records every message; sweeps what is gone. True when something could not be read.
+    private func scan(_ store: ResultStore) throws -> Bool {
+        let verifier = try trust.verifier(limits: input.limits)
+        let jobs = input.jobCount
+        let maxSize = input.maxSize
+        var service = VerdictService(
+            verifier: verifier, store: store, maxAge: TimeInterval(cache.maxAge),
+            at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil, maxBytes: maxSize, jobs: jobs)
+        var sawError = false
+        var storeUsable = true
+        // Every path seen, readable or not: a file that is there is not destroyed.
+        var present: [String] = []
+        BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
+            let reads = Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxSize) }
+            let requests = reads.compactMap { try? $0.get() }.map { VerdictRequest(message: $0) }
+            var verdicts = service.resolve(requests).makeIterator()
+            var seen: [ResultStore.SeenMessage] = []
+            for (item, read) in zip(batch, reads) {
+                if case .file(let path) = item, FileManager.default.fileExists(atPath: path) { present.append(Self.absolute(path)) }
+                switch read.flatMap({ m in verdicts.next()!.map { (m, $0) } }) {
+                case .failure(let f):
+                    sawError = true
+                    Diagnostics.error("\(item.displayPath): \(f.reason)")
+                case .success(let (m, v)):
+                    // A message from standard input has no path to be found at again.
+                    guard case .file(let path) = item else { continue }
+                    seen.append((id: m.id, path: Self.absolute(path), status: v.status, errors: v.errors))
+                }
+            }
+            do {
+                try store.recordSeen(batch: seen)
+            } catch {
+                Diagnostics.error("\(error)")
+                storeUsable = false
+                return false
+            }
+            return true
+        }
+        guard storeUsable else { throw ExitCode(ExitStatus.trouble) }
+        for operand in input.paths where operand != "-" {
+            let path = Self.absolute(operand)
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            // A directory: whatever was under it and is not now is gone. A file named that no longer exists: gone.
+            guard isDirectory.boolValue || !exists else { continue }
+            try store.sweep(presentPaths: present, under: path)
+        }
+        return sawError
+    }
+
+    /// Paths are remembered absolute, so that `changes ~/Maildir` and `cd ~; changes Maildir` agree.
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+}

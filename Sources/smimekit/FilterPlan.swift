@@ -1,0 +1,192 @@
+// A JMAP filter evaluated in two passes, so that verification is paid only for
+// messages whose answer depends on it: the first pass sees everything but the
+// verified statuses (three-valued: true, false or "depends"), the second pass
+// supplies them. The cheap answers of the first pass are remembered, so text
+// conditions are not searched twice.
+import Foundation
+import JMAP
+import MIME
+import SMIME
+
+struct FilterPlan: Sendable {
+    private indirect enum Node: Sendable {
+        case leaf(Int)
+        case and([Node])
+        case or([Node])
+        case not([Node])
+    }
+
+    private struct Leaf: Sendable {
+        /// The condition without hasVerifiedSmime / hasVerifiedSmimeAtDelivery.
+        var cheap: FilterCondition
+        var hasVerifiedSmime: Bool?
+        var hasVerifiedSmimeAtDelivery: Bool?
+        var isTrivial: Bool
+    }
+
+    private let root: Node
+    private let leaves: [Leaf]
+    /// Some condition asks for a verified status.
+    let needsVerification: Bool
+    /// Some condition asks for the status at delivery.
+    let needsDelivery: Bool
+
+    init(_ filter: Filter) {
+        var leaves: [Leaf] = []
+        func build(_ f: Filter) -> Node {
+            switch f {
+            case .condition(let c):
+                var cheap = c
+                cheap.hasVerifiedSmime = nil
+                cheap.hasVerifiedSmimeAtDelivery = nil
+                leaves.append(Leaf(cheap: cheap, hasVerifiedSmime: c.hasVerifiedSmime,
+                                   hasVerifiedSmimeAtDelivery: c.hasVerifiedSmimeAtDelivery,
+                                   isTrivial: cheap == FilterCondition()))
+                return .leaf(leaves.count - 1)
+            case .and(let fs): return .and(fs.map(build))
+            case .or(let fs): return .or(fs.map(build))
+            case .not(let fs): return .not(fs.map(build))
+            }
+        }
+        root = build(filter)
+        self.leaves = leaves
+        needsVerification = leaves.contains { $0.hasVerifiedSmime != nil || $0.hasVerifiedSmimeAtDelivery != nil }
+        needsDelivery = leaves.contains { $0.hasVerifiedSmimeAtDelivery != nil }
+    }
+
+    /// The cheap answers of one message's first pass, by leaf.
+    struct Memo: Sendable {
+        fileprivate var cheap: [Bool?]
+    }
+
+    /// First pass: nil when the answer depends on a verification.
+    func firstPass(_ subject: some FilterSubject) -> (Bool?, Memo) {
+        var memo = Memo(cheap: Array(repeating: nil, count: leaves.count))
+        let answer = evaluate(root, cheap: { i in
+            if let known = memo.cheap[i] { return known }
+            let value = leaves[i].isTrivial || leaves[i].cheap.matches(subject)
+            memo.cheap[i] = value
+            return value
+        }, verified: { _ in nil })
+        return (answer, memo)
+    }
+
+    /// Second pass with the statuses known. Three-valued evaluation only ever
+    /// narrows when unknowns become known, so it visits no leaf the first pass
+    /// skipped, and the memo has every cheap answer it needs.
+    func secondPass(_ memo: Memo, status: String?, statusAtDelivery: String?) -> Bool {
+        evaluate(root, cheap: { memo.cheap[$0] ?? false }, verified: { i in
+            var ok = true
+            if let want = leaves[i].hasVerifiedSmime { ok = ok && Self.isVerified(status) == want }
+            if let want = leaves[i].hasVerifiedSmimeAtDelivery { ok = ok && Self.isVerified(statusAtDelivery) == want }
+            return ok
+        }) ?? false
+    }
+
+    private func evaluate(_ node: Node, cheap: (Int) -> Bool, verified: (Int) -> Bool?) -> Bool? {
+        switch node {
+        case .leaf(let i):
+            guard cheap(i) else { return false }
+            if leaves[i].hasVerifiedSmime == nil && leaves[i].hasVerifiedSmimeAtDelivery == nil { return true }
+            return verified(i)
+        case .and(let children):
+            var answer: Bool? = true
+            for child in children {
+                switch evaluate(child, cheap: cheap, verified: verified) {
+                case false?: return false
+                case nil: answer = nil
+                case true?: break
+                }
+            }
+            return answer
+        case .or(let children):
+            var answer: Bool? = false
+            for child in children {
+                switch evaluate(child, cheap: cheap, verified: verified) {
+                case true?: return true
+                case nil: answer = nil
+                case false?: break
+                }
+            }
+            return answer
+        case .not(let children):
+            // RFC 8620: NOT is true when none of the conditions is.
+            return evaluate(.or(children), cheap: cheap, verified: verified).map { !$0 }
+        }
+    }
+
+    static func isVerified(_ status: String?) -> Bool {
+        status.flatMap(SMIMEStatus.init(rawValue:))?.isVerified ?? false
+    }
+}
+
+/// A message as the cheap conditions see it: parsed, dated and its status
+/// detected only when a condition asks.
+final class FileSubject: FilterSubject {
+    let bytes: [UInt8]
+    let item: InputItem
+    let limits: MIMELimits
+    let size: Int
+    private let receivedAtOption: Date?
+    /// From the file name, only when a keyword condition asks.
+    lazy var keywords: Set<String>? = MaildirFlags.keywords(item)
+
+    init(bytes: [UInt8], item: InputItem, limits: MIMELimits, receivedAt: Date?) {
+        self.bytes = bytes
+        self.item = item
+        self.limits = limits
+        size = bytes.count
+        receivedAtOption = receivedAt
+    }
+
+    private var parse: Message??
+    /// Nil when the MIME reader refuses the message.
+    var parsed: Message? {
+        if let parse { return parse }
+        let m = try? Message(bytes: bytes, limits: limits)
+        parse = .some(m)
+        return m
+    }
+    /// The parse, if a condition already made one (nothing is parsed to answer).
+    var parsedSoFar: Message? { parse ?? nil }
+    /// A message the reader refuses matches no header or text condition.
+    var message: Message { parsed ?? Self.empty }
+    private lazy var received: Date? = receivedAtOption ?? ReceivedTime.of(parsed, item: item)
+    var receivedAt: Date? { received }
+    private lazy var structural: String? = parsed.map { StructureDetector.status(of: $0)?.rawValue } ?? SMIMEStatus.unknown.rawValue
+
+    /// Only the structural answer: the verified ones come in the second pass.
+    func smimeStatus(verified: Bool) -> String? { structural }
+    func smimeStatusAtDelivery() -> String? { nil }
+
+    private static let empty: Message = {
+        // A bare blank line is a message with no fields and an empty body.
+        guard let m = try? Message(bytes: [0x0D, 0x0A]) else { fatalError("the MIME reader refuses an empty message") }
+        return m
+    }()
+}
+
+/// Maildir file names carry flags after ":2,". They map to the RFC 8621 keywords
+/// as IMAP servers map them: D $draft, F $flagged, P $forwarded, R $answered,
+/// S $seen. T (trashed) has no JMAP keyword (RFC 8621 4.1.1 drops \Deleted) and
+/// lower-case letters are server-specific, so both are ignored. A file without
+/// the suffix has no keywords.
+enum MaildirFlags {
+    static func keywords(_ item: InputItem) -> Set<String> {
+        guard case .file(let path) = item else { return [] }
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard let marker = name.range(of: ":2,", options: .backwards) else { return [] }
+        var out: Set<String> = []
+        for flag in name[marker.upperBound...] {
+            switch flag {
+            case "D": out.insert("$draft")
+            case "F": out.insert("$flagged")
+            case "P": out.insert("$forwarded")
+            case "R": out.insert("$answered")
+            case "S": out.insert("$seen")
+            default: break
+            }
+        }
+        return out
+    }
+}

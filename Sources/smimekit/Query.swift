@@ -1,0 +1,257 @@
+import ArgumentParser
+import Foundation
+import JMAP
+import MIME
+import ResultStore
+import SMIME
+
+struct Query: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the messages that match a JMAP filter (RFC 8621 Email/query with the RFC 9219 conditions).",
+        discussion: """
+            Conditions are ANDed; --filter takes a whole FilterCondition or FilterOperator (AND, OR, NOT, nested) as JSON and is ANDed with the flags. A property this tool does not support is an unsupportedFilter error, never a silent match. Cheap conditions are checked first: a message is verified only when its answer depends on it, through the result cache (as verify does, with the same trust options). receivedAt is the topmost Received date, else Date, else the file's modification time. Keywords come from maildir file names (":2,FRS": F $flagged, R $answered, S $seen, D $draft, P $forwarded). With --at, cached current verdicts are neither used nor stored.
+
+            Output: matching paths, one a line (-0: NUL-terminated), in input order unless --sort is given; --format ndjson prints a JSON object a match (path, id and the --properties); --format json prints a JMAP Email/query response (ids, position, total, queryState).
+
+            Examples:
+              smimekit query --has-verified-smime=false -0 ~/Maildir | xargs -0 mv -t quarantine/
+              smimekit query --has-smime --from alice@example.org --after 2026-01-01 ~/Maildir
+              smimekit query --filter '{"operator":"OR","conditions":[{"hasVerifiedSmime":true},{"subject":"invoice"}]}' ~/Maildir
+              smimekit query --sort receivedAt:desc --limit 10 --trust ca.pem ~/Maildir
+              smimekit query --has-verified-smime --format json --properties smimeStatus ~/Maildir
+
+            Exit status (like grep): 0 when some message matches, 1 when none does, 2 on trouble (a bad filter, an unreadable file), even when some matched.
+            """
+    )
+
+    @OptionGroup var input: QueryInputOptions
+    @OptionGroup(title: "Filter") var filterOptions: FilterOptions
+
+    @Option(help: ArgumentHelp("Sort by receivedAt, sentAt, size, from, to or subject, ascending unless :desc (repeatable; ties by path).", valueName: "property[:asc|desc]"))
+    var sort: [String] = []
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Skip this many matches (negative: count from the end).", valueName: "n"))
+    var position: Int = 0
+
+    @Option(help: ArgumentHelp("Print at most this many matches.", valueName: "n"))
+    var limit: Int?
+
+    @Flag(name: [.customShort("0"), .customLong("null")], help: "End each path with NUL instead of a newline (for xargs -0).")
+    var nullSeparated = false
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup(title: "Trust and verification (for the S/MIME conditions)") var trust: TrustOptions
+    @OptionGroup(title: "Result cache") var cache: StoreOptions
+
+    func validate() throws {
+        for spec in sort where JMAP.Comparator(spec) == nil {
+            throw ValidationError("--sort takes one of \(SortProperty.allCases.map(\.rawValue).joined(separator: ", ")), optionally followed by :asc or :desc, not '\(spec)'")
+        }
+        if let limit, limit < 0 { throw ValidationError("--limit takes 0 or more") }
+        if nullSeparated, let format = output.format, format != .text {
+            throw ValidationError("-0 separates paths; it does not go with --format \(format.rawValue)")
+        }
+    }
+
+    func run() throws {
+        let format = output.format ?? .text
+        let filter: Filter
+        do {
+            filter = try filterOptions.build()
+        } catch {
+            Self.report(error, format: format)
+            throw ExitCode(ExitStatus.trouble)
+        }
+        try input.requireInput()
+        let properties = output.properties == nil ? [] : try output.selectedProperties(default: [])
+        let plan = FilterPlan(filter)
+        let comparators = sort.compactMap(JMAP.Comparator.init)
+
+        let needsProperties = format != .text && !properties.isEmpty
+        let needsVerifier = plan.needsVerification || needsProperties
+        var service: VerdictService?
+        var store: ResultStore?
+        if needsVerifier || format == .json { store = cache.open() }
+        if needsVerifier {
+            service = VerdictService(
+                verifier: try trust.verifier(limits: input.limits), store: store, maxAge: TimeInterval(cache.maxAge),
+                at: try trust.parsedTime(trust.at, option: "--at"),
+                receivedAt: try trust.parsedTime(trust.receivedAt, option: "--received-at"),
+                maxBytes: input.maxMessageSize, jobs: input.jobCount)
+        }
+        let receivedAtOption = try trust.parsedTime(trust.receivedAt, option: "--received-at")
+        let wantDelivery = plan.needsDelivery || (needsProperties && properties.contains(.smimeStatusAtDelivery))
+
+        var sink = QuerySink(format: format, properties: properties, nullSeparated: nullSeparated,
+                             comparators: comparators, position: position, limit: limit)
+        var sawError = false
+        let jobs = input.jobCount
+        let limits = input.limits
+        let maxBytes = input.maxMessageSize
+        // Ids name messages by digest: skip hashing when only paths are printed and nothing is verified.
+        let needsDigest = format != .text || needsVerifier
+
+        BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
+            let screened = Parallel.map(batch, jobs: jobs) { item in
+                Screening.run(item, plan: plan, comparators: comparators, limits: limits, maxBytes: maxBytes,
+                              receivedAt: receivedAtOption, digest: needsDigest, keepMessage: needsVerifier)
+            }
+            // Verify what the first pass left open, and what is printed with its properties.
+            var requests: [VerdictRequest] = []
+            for case .success(let s) in screened where s.answer == nil || (s.answer == true && needsProperties) {
+                requests.append(VerdictRequest(message: s.read, delivery: wantDelivery))
+            }
+            let verdicts = service?.resolve(requests) ?? []
+            var next = 0
+            for (item, result) in zip(batch, screened) {
+                switch result {
+                case .failure(let f):
+                    sawError = true
+                    Diagnostics.error("\(item.displayPath): \(f.reason)")
+                case .success(let s):
+                    var verdict: Verdict?
+                    if s.answer == nil || (s.answer == true && needsProperties) {
+                        defer { next += 1 }
+                        switch verdicts[next] {
+                        case .failure(let f):
+                            sawError = true
+                            Diagnostics.error("\(item.displayPath): \(f.reason)")
+                            continue
+                        case .success(let v): verdict = v
+                        }
+                    }
+                    let matches = s.answer ?? plan.secondPass(s.memo, status: verdict?.status, statusAtDelivery: verdict?.statusAtDelivery)
+                    if matches {
+                        sink.add(path: item.displayPath, id: s.read.id, keys: s.keys, values: verdict?.properties)
+                    }
+                }
+            }
+            return !sink.isSatisfied
+        }
+        let state = (try? store?.state) ?? nil
+        sink.finish(queryState: state ?? "0")
+        throw ExitCode(sawError ? ExitStatus.trouble : (sink.total > 0 ? ExitStatus.success : ExitStatus.noMatch))
+    }
+
+    /// A bad filter: the JMAP error on standard error, and as a JMAP error response in --format json.
+    static func report(_ error: FilterError, format: OutputFormat) {
+        Diagnostics.error("\(error.type): \(error.description)")
+        if format == .json {
+            let response = JSON.array([.array([
+                .string("error"),
+                .object([("type", .string(error.type)), ("description", .string(error.description))]),
+                .string("0"),
+            ])])
+            StandardOutput.shared.write(response.serialized() + "\n")
+            StandardOutput.shared.flush()
+        }
+    }
+}
+
+/// The first pass over one message, on a worker thread.
+struct Screening: Sendable {
+    var read: ReadMessage
+    /// nil: depends on a verification.
+    var answer: Bool?
+    var memo: FilterPlan.Memo
+    var keys: [SortValue]
+
+    static func run(_ item: InputItem, plan: FilterPlan, comparators: [JMAP.Comparator], limits: MIMELimits, maxBytes: Int,
+                    receivedAt: Date?, digest: Bool, keepMessage: Bool) -> Result<Screening, InputFailure> {
+        FileBytes.read(item, maxBytes: maxBytes).map { bytes in
+            let subject = FileSubject(bytes: bytes, item: item, limits: limits, receivedAt: receivedAt)
+            let (answer, memo) = plan.firstPass(subject)
+            let keys = answer == false ? [] : comparators.map { SortValue.of($0.property, subject: subject) }
+            var read = ReadMessage(item: item, digest: digest ? Digest.sha256Hex(bytes) : "", size: bytes.count, bytes: nil)
+            if keepMessage && answer != false && bytes.count <= ReadMessage.keepLimit {
+                // Hand over the parse if the first pass made one; the verifier would make the same.
+                if let parsed = subject.parsedSoFar { read.message = parsed } else { read.bytes = bytes }
+            }
+            return Screening(read: read, answer: answer, memo: memo, keys: keys)
+        }
+    }
+}
+
+/// Where matches go: straight out in input order, or kept (only their sort keys,
+/// path, id and printed values) until the end when sorted.
+struct QuerySink {
+    let format: OutputFormat
+    let properties: [SMIMEProperty]
+    let nullSeparated: Bool
+    let comparators: [JMAP.Comparator]
+    let position: Int
+    let limit: Int?
+    private(set) var total = 0
+    private var printed = 0
+    private var ids: [String] = []
+    private var kept: [(keys: [SortValue], path: String, id: String, values: SMIMEProperties?)] = []
+
+    init(format: OutputFormat, properties: [SMIMEProperty], nullSeparated: Bool, comparators: [JMAP.Comparator], position: Int, limit: Int?) {
+        self.format = format
+        self.properties = properties
+        self.nullSeparated = nullSeparated
+        self.comparators = comparators
+        self.position = position
+        self.limit = limit
+    }
+
+    /// Streaming needs the window's start known before the end: not for sorting or a negative position.
+    private var streams: Bool { comparators.isEmpty && position >= 0 }
+
+    /// Nothing more would be printed, and nothing needs the total.
+    var isSatisfied: Bool {
+        guard streams, format != .json, let limit else { return false }
+        return printed >= limit
+    }
+
+    mutating func add(path: String, id: String, keys: [SortValue], values: SMIMEProperties?) {
+        total += 1
+        if streams {
+            guard total > position, limit.map({ printed < $0 }) ?? true else { return }
+            printed += 1
+            emit(path: path, id: id, values: values)
+        } else {
+            kept.append((keys, path, id, values))
+        }
+    }
+
+    mutating func finish(queryState: String) {
+        var start = position
+        if !streams {
+            let comparators = self.comparators
+            // Without comparators (a negative position alone) input order stands.
+            if !comparators.isEmpty {
+                kept.sort { a, b in
+                    for (i, c) in comparators.enumerated() where a.keys[i] != b.keys[i] {
+                        return c.isAscending ? a.keys[i] < b.keys[i] : a.keys[i] > b.keys[i]
+                    }
+                    return a.path < b.path
+                }
+            }
+            // RFC 8620 5.5: a negative position counts from the end, clamped to 0.
+            if start < 0 { start = max(0, total + start) }
+            let window = kept.dropFirst(start).prefix(limit ?? Int.max)
+            for m in window { emit(path: m.path, id: m.id, values: m.values) }
+            kept = []
+        }
+        if format == .json {
+            let response = EmailQueryResponse(queryState: queryState, position: min(start, total), ids: ids, total: total)
+            StandardOutput.shared.write(response.json().serialized() + "\n")
+        }
+        StandardOutput.shared.flush()
+    }
+
+    private mutating func emit(path: String, id: String, values: SMIMEProperties?) {
+        switch format {
+        case .text:
+            StandardOutput.shared.write(path + (nullSeparated ? "\0" : "\n"))
+        case .ndjson:
+            var pairs: [(String, JSON)] = [("path", .string(path)), ("id", .string(id))]
+            let v = values ?? SMIMEProperties(status: nil)
+            for p in properties { pairs.append((p.rawValue, v.value(p))) }
+            StandardOutput.shared.write(JSON.object(pairs).serialized() + "\n")
+        case .json:
+            ids.append(id)
+        }
+    }
+}

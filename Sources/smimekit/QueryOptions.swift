@@ -1,0 +1,283 @@
+// The words of `smimekit query`: the RFC 8621 / RFC 9219 filter as flags, the
+// sort, the window, and the operands.
+import ArgumentParser
+import Foundation
+import JMAP
+import MIME
+
+/// The operands and scan limits of query. Like InputOptions, except that the
+/// largest message read is --max-message-size: --max-size is the RFC 8621
+/// filter condition here.
+struct QueryInputOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp(
+        "Messages: files, directories (walked recursively, sorted), or - for standard input.",
+        discussion: "With no operand and standard input not a terminal, paths are read from it, one a line or NUL-separated (as find -print0 writes them).",
+        valueName: "path"),
+        completion: .file())
+    var paths: [String] = []
+
+    @Option(name: [.short, .long], help: "Messages checked at once (default: all cores).")
+    var jobs: Int?
+
+    @Flag(help: "Never draw the progress line on standard error.")
+    var noProgress = false
+
+    @Option(help: ArgumentHelp("Largest message read, in bytes; larger ones are reported and skipped.", valueName: "bytes"))
+    var maxMessageSize: Int = 256 << 20
+
+    @Option(help: ArgumentHelp("Deepest MIME nesting accepted.", valueName: "n"))
+    var maxDepth: Int = MIMELimits.default.maxDepth
+
+    @Option(help: ArgumentHelp("Most MIME parts accepted in one message.", valueName: "n"))
+    var maxParts: Int = MIMELimits.default.maxParts
+
+    @Option(help: ArgumentHelp("Largest header block accepted, in bytes.", valueName: "bytes"))
+    var maxHeaderBytes: Int = MIMELimits.default.maxHeaderBytes
+
+    @Option(help: ArgumentHelp("Most header fields accepted in one header block.", valueName: "n"))
+    var maxHeaderFields: Int = MIMELimits.default.maxHeaderFields
+
+    var limits: MIMELimits {
+        MIMELimits(maxDepth: maxDepth, maxParts: maxParts, maxHeaderBytes: maxHeaderBytes, maxHeaderFields: maxHeaderFields)
+    }
+
+    var jobCount: Int { max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) }
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs takes a number of 1 or more") }
+        if maxMessageSize < 1 || maxDepth < 1 || maxParts < 1 || maxHeaderBytes < 1 || maxHeaderFields < 1 {
+            throw ValidationError("limits (--max-message-size, --max-depth, --max-parts, --max-header-bytes, --max-header-fields) must be positive")
+        }
+    }
+
+    func walk() -> InputWalk { InputWalk(operands: paths, stdinIsTerminal: isatty(STDIN_FILENO) == 1) }
+
+    func progress() -> Progress? { Progress.ifTerminal(enabled: !noProgress) }
+
+    func requireInput() throws {
+        if paths.isEmpty && isatty(STDIN_FILENO) == 1 {
+            throw ValidationError("no messages given: name files or directories, use - for standard input, or pipe in a list of paths")
+        }
+    }
+}
+
+/// RFC 8621 4.4.1 FilterCondition and RFC 9219 4.2 as flags; combined by AND,
+/// and with --filter by AND.
+struct FilterOptions: ParsableArguments {
+    @Flag(inversion: .prefixedNo, help: "Messages with any S/MIME (--has-smime=false: with none). No cryptography needed.")
+    var hasSmime: Bool?
+
+    @Flag(inversion: .prefixedNo, help: "Messages whose smimeStatus is signed/verified or encrypted+signed/verified (=false: every other).")
+    var hasVerifiedSmime: Bool?
+
+    @Flag(inversion: .prefixedNo, help: "The same on smimeStatusAtDelivery.")
+    var hasVerifiedSmimeAtDelivery: Bool?
+
+    @Option(help: ArgumentHelp("From contains this text (case-insensitive).", valueName: "text"))
+    var from: String?
+    @Option(help: ArgumentHelp("To contains this text.", valueName: "text"))
+    var to: String?
+    @Option(help: ArgumentHelp("Cc contains this text.", valueName: "text"))
+    var cc: String?
+    @Option(help: ArgumentHelp("Bcc contains this text.", valueName: "text"))
+    var bcc: String?
+    @Option(help: ArgumentHelp("Subject contains this text.", valueName: "text"))
+    var subject: String?
+    @Option(help: ArgumentHelp("From, To, Cc, Bcc, Subject or a text body part contains this text.", valueName: "text"))
+    var text: String?
+    @Option(help: ArgumentHelp("A text body part (not an attachment) contains this text.", valueName: "text"))
+    var body: String?
+
+    @Option(help: ArgumentHelp("The message has this header field, whose value contains VALUE when given (repeatable).", valueName: "name[:value]"))
+    var header: [String] = []
+
+    @Option(help: ArgumentHelp("receivedAt is before this time (RFC 3339, a date, or @seconds).", valueName: "time"))
+    var before: String?
+    @Option(help: ArgumentHelp("receivedAt is at or after this time.", valueName: "time"))
+    var after: String?
+
+    @Option(help: ArgumentHelp("The message is at least this many octets.", valueName: "octets"))
+    var minSize: Int?
+    @Option(help: ArgumentHelp("The message is smaller than this many octets.", valueName: "octets"))
+    var maxSize: Int?
+
+    @Flag(inversion: .prefixedNo, help: "Messages with an attachment (=false: without).")
+    var hasAttachment: Bool?
+
+    @Option(help: ArgumentHelp("The message has this keyword ($seen, $flagged, $answered, $draft, $forwarded, from maildir flags; repeatable).", valueName: "keyword"))
+    var hasKeyword: [String] = []
+    @Option(help: ArgumentHelp("The message does not have this keyword (repeatable).", valueName: "keyword"))
+    var notKeyword: [String] = []
+
+    @Option(help: ArgumentHelp("A JMAP FilterCondition or FilterOperator (AND, OR, NOT, nested) as JSON, or @FILE to read it from a file.", valueName: "json"))
+    var filter: String?
+
+    /// The whole filter. Typed errors carry the JMAP error type.
+    func build() throws(FilterError) -> Filter {
+        var c = FilterCondition()
+        c.hasSmime = hasSmime
+        c.hasVerifiedSmime = hasVerifiedSmime
+        c.hasVerifiedSmimeAtDelivery = hasVerifiedSmimeAtDelivery
+        c.from = from
+        c.to = to
+        c.cc = cc
+        c.bcc = bcc
+        c.subject = subject
+        c.text = text
+        c.body = body
+        c.before = try before.map { s throws(FilterError) in try Self.date(s, "--before") }
+        c.after = try after.map { s throws(FilterError) in try Self.date(s, "--after") }
+        for (name, value) in [("--min-size", minSize), ("--max-size", maxSize)] {
+            if let value, value < 0 { throw .invalidArguments("\(name) takes a number of octets, not \(value)") }
+        }
+        c.minSize = minSize
+        c.maxSize = maxSize
+        c.hasAttachment = hasAttachment
+        var parts: [Filter] = [.condition(c)]
+        // FilterCondition holds one of each; more become further conditions under the AND.
+        for spec in header {
+            let pieces = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = pieces[0].trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty else { throw .invalidArguments("--header takes NAME or NAME:VALUE, not '\(spec)'") }
+            var h = FilterCondition()
+            h.header = pieces.count == 2 ? [name, pieces[1].trimmingCharacters(in: .whitespaces)] : [name]
+            parts.append(.condition(h))
+        }
+        for k in hasKeyword {
+            var h = FilterCondition()
+            h.hasKeyword = k
+            parts.append(.condition(h))
+        }
+        for k in notKeyword {
+            var h = FilterCondition()
+            h.notKeyword = k
+            parts.append(.condition(h))
+        }
+        if let filter {
+            let text: [UInt8]
+            if filter.hasPrefix("@") {
+                guard let data = FileManager.default.contents(atPath: String(filter.dropFirst())) else {
+                    throw .invalidArguments("--filter \(filter): the file cannot be read")
+                }
+                text = [UInt8](data)
+            } else {
+                text = Array(filter.utf8)
+            }
+            let json: JSON
+            do {
+                json = try JSON.parse(text)
+            } catch {
+                throw .invalidArguments("--filter is not JSON: \(error)")
+            }
+            parts.append(try Filter.parse(json))
+        }
+        return parts.count == 1 ? parts[0] : .and(parts)
+    }
+
+    static func date(_ s: String, _ option: String) throws(FilterError) -> Date {
+        guard let d = JMAPDate.parse(s) else {
+            throw .invalidArguments("\(option) takes an RFC 3339 time such as 2026-01-31T00:00:00Z, not '\(s)'")
+        }
+        return d
+    }
+}
+
+/// `--has-smime=false` style: swift-argument-parser has no flag with an optional
+/// attached value (an option with a default value would swallow a following
+/// path), so before parsing, `--has-X=true` becomes `--has-X` and `--has-X=false`
+/// becomes `--no-has-X`, for query's boolean conditions only.
+enum BooleanFlagSpelling {
+    static let names = ["has-smime", "has-verified-smime", "has-verified-smime-at-delivery", "has-attachment"]
+
+    static func normalise(_ arguments: [String]) -> [String] {
+        guard arguments.first == "query" else { return arguments }
+        var out: [String] = []
+        var terminated = false
+        for argument in arguments {
+            if terminated || argument == "--" {
+                terminated = true
+                out.append(argument)
+                continue
+            }
+            guard argument.hasPrefix("--"), let eq = argument.firstIndex(of: "=") else {
+                out.append(argument)
+                continue
+            }
+            let name = String(argument[argument.index(argument.startIndex, offsetBy: 2)..<eq])
+            let value = argument[argument.index(after: eq)...].lowercased()
+            guard names.contains(name) else {
+                out.append(argument)
+                continue
+            }
+            switch value {
+            case "true", "yes", "1": out.append("--" + name)
+            case "false", "no", "0": out.append("--no-" + name)
+            default: out.append(argument)  // the parser explains what it expected
+            }
+        }
+        return out
+    }
+}
+
+
+/// RFC 8621 4.4.2 sort keys as values that compare.
+enum SortValue: Comparable, Sendable {
+    /// Absent (no Date header, no From): sorts before every value.
+    case missing
+    case number(Double)
+    case text(String)
+
+    static func of(_ property: SortProperty, subject: FileSubject) -> SortValue {
+        switch property {
+        case .size: return .number(Double(subject.size))
+        case .receivedAt: return subject.receivedAt.map { .number($0.timeIntervalSince1970) } ?? .missing
+        case .sentAt: return subject.parsed.flatMap(ReceivedTime.sentAt).map { .number($0.timeIntervalSince1970) } ?? .missing
+        case .from: return address(subject.parsed, "From")
+        case .to: return address(subject.parsed, "To")
+        case .subject:
+            guard let m = subject.parsed, let field = m.root.fields(named: "Subject").first else { return .missing }
+            return .text(baseSubject(m.headerText(field)).lowercased())
+        }
+    }
+
+    /// RFC 8621: the name, else the email, of the first address in the field.
+    private static func address(_ m: Message?, _ name: String) -> SortValue {
+        guard let m, let field = m.root.fields(named: name).first else { return .missing }
+        for entry in m.addresses(field) {
+            let box: Mailbox?
+            switch entry {
+            case .mailbox(let b): box = b
+            case .group(_, let members): box = members.first
+            }
+            if let box {
+                let label = (box.name?.isEmpty == false ? box.name! : box.email)
+                return .text(label.lowercased())
+            }
+        }
+        return .text("")
+    }
+
+    /// RFC 5256 base subject, the common part of it: leading Re:/Fwd:/Fw: and
+    /// [list] tags and a trailing "(fwd)" removed.
+    static func baseSubject(_ s: String) -> String {
+        var t = Substring(s)
+        var changed = true
+        while changed {
+            changed = false
+            t = t.drop { $0 == " " || $0 == "\t" }
+            if t.hasSuffix("(fwd)") || t.hasSuffix("(FWD)") || t.hasSuffix("(Fwd)") {
+                t = t.dropLast(5)
+                changed = true
+            }
+            for prefix in ["re:", "fwd:", "fw:"] where t.lowercased().hasPrefix(prefix) {
+                t = t.dropFirst(prefix.count)
+                changed = true
+            }
+            if t.hasPrefix("["), let close = t.firstIndex(of: "]"), t.index(after: close) < t.endIndex {
+                t = t[t.index(after: close)...]
+                changed = true
+            }
+        }
+        return String(t).trimmingCharacters(in: .whitespaces)
+    }
+}
