@@ -188,7 +188,7 @@ _smimekit_status() {
     repeating_flags=()
     non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --version -h --help)
     repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(-j --jobs --max-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    non_repeating_options=(-j --jobs --max-message-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -196,7 +196,7 @@ _smimekit_status() {
     '-j'|'--jobs')
         return
         ;;
-    '--max-size')
+    '--max-message-size')
         return
         ;;
     '--max-depth')
@@ -279,7 +279,7 @@ _smimekit_verify() {
     repeating_flags=()
     non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --details --version -h --help)
     repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(-j --jobs --max-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    non_repeating_options=(-j --jobs --max-message-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -287,7 +287,7 @@ _smimekit_verify() {
     '-j'|'--jobs')
         return
         ;;
-    '--max-size')
+    '--max-message-size')
         return
         ;;
     '--max-depth')
@@ -515,7 +515,7 @@ _smimekit_changes() {
     repeating_flags=()
     non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --version -h --help)
     repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(--since --max-changes -j --jobs --max-size --max-depth --max-parts --max-header-bytes --max-header-fields --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    non_repeating_options=(--since --max-changes -j --jobs --max-message-size --max-depth --max-parts --max-header-bytes --max-header-fields --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -529,7 +529,7 @@ _smimekit_changes() {
     '-j'|'--jobs')
         return
         ;;
-    '--max-size')
+    '--max-message-size')
         return
         ;;
     '--max-depth')

@@ -23,13 +23,13 @@ function __smimekit_parse_tokens -S
         __smimekit_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'status'
-            __smimekit_parse_subcommand -r 1 'j/jobs=' 'no-progress' 'max-size=' 'max-depth=' 'max-parts=' 'max-header-bytes=' 'max-header-fields=' 'format=' 'properties=' 'trust=+' 'no-system-trust' 'certs=+' 'crl=+' 'revocation=' 'allow-sha1' 'allow-md5' 'no-sender-check' 'max-layers=' 'max-certificates=' 'at=' 'received-at=' 'decrypt-key=+' 'decrypt-cert=+' 'passin=' 'store=' 'no-cache' 'max-age=' 'version' 'h/help'
+            __smimekit_parse_subcommand -r 1 'j/jobs=' 'no-progress' 'max-message-size=' 'max-depth=' 'max-parts=' 'max-header-bytes=' 'max-header-fields=' 'format=' 'properties=' 'trust=+' 'no-system-trust' 'certs=+' 'crl=+' 'revocation=' 'allow-sha1' 'allow-md5' 'no-sender-check' 'max-layers=' 'max-certificates=' 'at=' 'received-at=' 'decrypt-key=+' 'decrypt-cert=+' 'passin=' 'store=' 'no-cache' 'max-age=' 'version' 'h/help'
         case 'verify'
-            __smimekit_parse_subcommand -r 1 'j/jobs=' 'no-progress' 'max-size=' 'max-depth=' 'max-parts=' 'max-header-bytes=' 'max-header-fields=' 'format=' 'properties=' 'trust=+' 'no-system-trust' 'certs=+' 'crl=+' 'revocation=' 'allow-sha1' 'allow-md5' 'no-sender-check' 'max-layers=' 'max-certificates=' 'at=' 'received-at=' 'decrypt-key=+' 'decrypt-cert=+' 'passin=' 'store=' 'no-cache' 'max-age=' 'details' 'version' 'h/help'
+            __smimekit_parse_subcommand -r 1 'j/jobs=' 'no-progress' 'max-message-size=' 'max-depth=' 'max-parts=' 'max-header-bytes=' 'max-header-fields=' 'format=' 'properties=' 'trust=+' 'no-system-trust' 'certs=+' 'crl=+' 'revocation=' 'allow-sha1' 'allow-md5' 'no-sender-check' 'max-layers=' 'max-certificates=' 'at=' 'received-at=' 'decrypt-key=+' 'decrypt-cert=+' 'passin=' 'store=' 'no-cache' 'max-age=' 'details' 'version' 'h/help'
         case 'query'
             __smimekit_parse_subcommand -r 1 'j/jobs=' 'no-progress' 'max-message-size=' 'max-depth=' 'max-parts=' 'max-header-bytes=' 'max-header-fields=' 'has-smime' 'no-has-smime' 'has-verified-smime' 'no-has-verified-smime' 'has-verified-smime-at-delivery' 'no-has-verified-smime-at-delivery' 'from=' 'to=' 'cc=' 'bcc=' 'subject=' 'text=' 'body=' 'header=+' 'before=' 'after=' 'min-size=' 'max-size=' 'has-attachment' 'no-has-attachment' 'has-keyword=+' 'not-keyword=+' 'filter=' 'sort=+' 'position=' 'limit=' '0/null' 'format=' 'properties=' 'trust=+' 'no-system-trust' 'certs=+' 'crl=+' 'revocation=' 'allow-sha1' 'allow-md5' 'no-sender-check' 'max-layers=' 'max-certificates=' 'at=' 'received-at=' 'decrypt-key=+' 'decrypt-cert=+' 'passin=' 'store=' 'no-cache' 'max-age=' 'version' 'h/help'
         case 'changes'
-            __smimekit_parse_subcommand -r 1 'since=' 'max-changes=' 'j/jobs=' 'no-progress' 'max-size=' 'max-depth=' 'max-parts=' 'max-header-bytes=' 'max-header-fields=' 'trust=+' 'no-system-trust' 'certs=+' 'crl=+' 'revocation=' 'allow-sha1' 'allow-md5' 'no-sender-check' 'max-layers=' 'max-certificates=' 'at=' 'received-at=' 'decrypt-key=+' 'decrypt-cert=+' 'passin=' 'store=' 'no-cache' 'max-age=' 'version' 'h/help'
+            __smimekit_parse_subcommand -r 1 'since=' 'max-changes=' 'j/jobs=' 'no-progress' 'max-message-size=' 'max-depth=' 'max-parts=' 'max-header-bytes=' 'max-header-fields=' 'trust=+' 'no-system-trust' 'certs=+' 'crl=+' 'revocation=' 'allow-sha1' 'allow-md5' 'no-sender-check' 'max-layers=' 'max-certificates=' 'at=' 'received-at=' 'decrypt-key=+' 'decrypt-cert=+' 'passin=' 'store=' 'no-cache' 'max-age=' 'version' 'h/help'
         case 'sign'
             __smimekit_parse_subcommand 1 'o/output=' 'jmap=' 'output-dir=' 'blob-dir=' 'at=' 'key=' 'cert=' 'chain=+' 'identities=' 'passin=' 'digest=' 'pss' 'opaque' 'encrypt' 'recipients=+' 'recipient-cert=+' 'crl=+' 'cipher=' 'oaep' 'version' 'h/help'
         case 'encrypt'
@@ -104,7 +104,7 @@ complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_positional "s
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_positional "smimekit status" -ge 1' -F
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit status" j jobs' -s 'j' -l 'jobs' -d 'Messages checked at once (default: all cores).' -rfka ''
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit status" no-progress' -l 'no-progress' -d 'Never draw the progress line on standard error.'
-complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit status" max-size' -l 'max-size' -d 'Largest message read, in bytes; larger ones are reported and skipped.' -rfka ''
+complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit status" max-message-size' -l 'max-message-size' -d 'Largest message read, in bytes; larger ones are reported and skipped.' -rfka ''
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit status" max-depth' -l 'max-depth' -d 'Deepest MIME nesting accepted.' -rfka ''
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit status" max-parts' -l 'max-parts' -d 'Most MIME parts accepted in one message.' -rfka ''
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit status" max-header-bytes' -l 'max-header-bytes' -d 'Largest header block accepted, in bytes.' -rfka ''
@@ -134,7 +134,7 @@ complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_opti
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_positional "smimekit verify" -ge 1' -F
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit verify" j jobs' -s 'j' -l 'jobs' -d 'Messages checked at once (default: all cores).' -rfka ''
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit verify" no-progress' -l 'no-progress' -d 'Never draw the progress line on standard error.'
-complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit verify" max-size' -l 'max-size' -d 'Largest message read, in bytes; larger ones are reported and skipped.' -rfka ''
+complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit verify" max-message-size' -l 'max-message-size' -d 'Largest message read, in bytes; larger ones are reported and skipped.' -rfka ''
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit verify" max-depth' -l 'max-depth' -d 'Deepest MIME nesting accepted.' -rfka ''
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit verify" max-parts' -l 'max-parts' -d 'Most MIME parts accepted in one message.' -rfka ''
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit verify" max-header-bytes' -l 'max-header-bytes' -d 'Largest header block accepted, in bytes.' -rfka ''
@@ -224,7 +224,7 @@ complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_opti
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_positional "smimekit changes" -ge 1' -F
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit changes" j jobs' -s 'j' -l 'jobs' -d 'Messages checked at once (default: all cores).' -rfka ''
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit changes" no-progress' -l 'no-progress' -d 'Never draw the progress line on standard error.'
-complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit changes" max-size' -l 'max-size' -d 'Largest message read, in bytes; larger ones are reported and skipped.' -rfka ''
+complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit changes" max-message-size' -l 'max-message-size' -d 'Largest message read, in bytes; larger ones are reported and skipped.' -rfka ''
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit changes" max-depth' -l 'max-depth' -d 'Deepest MIME nesting accepted.' -rfka ''
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit changes" max-parts' -l 'max-parts' -d 'Most MIME parts accepted in one message.' -rfka ''
 complete -c 'smimekit' -n '__smimekit_should_offer_completions_for_flags_or_options "smimekit changes" max-header-bytes' -l 'max-header-bytes' -d 'Largest header block accepted, in bytes.' -rfka ''

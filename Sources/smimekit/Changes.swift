@@ -83,7 +83,7 @@ struct Changes: ParsableCommand {
     private func scan(_ store: ResultStore) throws -> Bool {
         let verifier = try trust.verifier(limits: input.limits)
         let jobs = input.jobCount
-        let maxSize = input.maxSize
+        let maxSize = input.maxMessageSize
         var service = VerdictService(
             verifier: verifier, store: store, maxAge: TimeInterval(cache.maxAge),
             at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil, maxBytes: maxSize, jobs: jobs)

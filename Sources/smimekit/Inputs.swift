@@ -121,7 +121,7 @@ enum InputReader {
         case .bad(_, let why): return .failure(InputFailure(why))
         case .stdin:
             let data = FileHandle.standardInput.readDataToEndOfFile()
-            if data.count > maxBytes { return .failure(InputFailure("larger than --max-size \(maxBytes) bytes")) }
+            if data.count > maxBytes { return .failure(InputFailure("larger than --max-message-size \(maxBytes) bytes")) }
             return .success([UInt8](data))
         case .file(let path):
             let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -130,7 +130,7 @@ enum InputReader {
             var st = stat()
             if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return .failure(InputFailure("is a directory")) }
             let size = fstat(fd, &st) == 0 && st.st_mode & S_IFMT == S_IFREG ? Int(st.st_size) : 0
-            if size > maxBytes { return .failure(InputFailure("\(size) bytes, larger than --max-size \(maxBytes)")) }
+            if size > maxBytes { return .failure(InputFailure("\(size) bytes, larger than --max-message-size \(maxBytes)")) }
             var out = [UInt8]()
             out.reserveCapacity(size)
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -142,7 +142,7 @@ enum InputReader {
                 }
                 if n == 0 { break }
                 out += chunk[0..<n]
-                if out.count > maxBytes { return .failure(InputFailure("larger than --max-size \(maxBytes) bytes")) }
+                if out.count > maxBytes { return .failure(InputFailure("larger than --max-message-size \(maxBytes) bytes")) }
             }
             return .success(out)
         }

@@ -21,7 +21,7 @@ struct InputOptions: ParsableArguments {
     var noProgress = false
 
     @Option(help: ArgumentHelp("Largest message read, in bytes; larger ones are reported and skipped.", valueName: "bytes"))
-    var maxSize: Int = 256 << 20
+    var maxMessageSize: Int = 256 << 20
 
     @Option(help: ArgumentHelp("Deepest MIME nesting accepted.", valueName: "n"))
     var maxDepth: Int = MIMELimits.default.maxDepth
@@ -44,8 +44,8 @@ struct InputOptions: ParsableArguments {
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs takes a number of 1 or more") }
-        if maxSize < 1 || maxDepth < 1 || maxParts < 1 || maxHeaderBytes < 1 || maxHeaderFields < 1 {
-            throw ValidationError("limits (--max-size, --max-depth, --max-parts, --max-header-bytes, --max-header-fields) must be positive")
+        if maxMessageSize < 1 || maxDepth < 1 || maxParts < 1 || maxHeaderBytes < 1 || maxHeaderFields < 1 {
+            throw ValidationError("limits (--max-message-size, --max-depth, --max-parts, --max-header-bytes, --max-header-fields) must be positive")
         }
     }
 

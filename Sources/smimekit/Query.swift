@@ -24,7 +24,7 @@ struct Query: ParsableCommand {
             """
     )
 
-    @OptionGroup var input: QueryInputOptions
+    @OptionGroup var input: InputOptions
     @OptionGroup(title: "Filter") var filterOptions: FilterOptions
 
     @Option(help: ArgumentHelp("Sort by receivedAt, sentAt, size, from, to or subject, ascending unless :desc (repeatable; ties by path).", valueName: "property[:asc|desc]"))

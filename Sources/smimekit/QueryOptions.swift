@@ -5,62 +5,6 @@ import Foundation
 import JMAP
 import MIME
 
-/// The operands and scan limits of query. Like InputOptions, except that the
-/// largest message read is --max-message-size: --max-size is the RFC 8621
-/// filter condition here.
-struct QueryInputOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp(
-        "Messages: files, directories (walked recursively, sorted), or - for standard input.",
-        discussion: "With no operand and standard input not a terminal, paths are read from it, one a line or NUL-separated (as find -print0 writes them).",
-        valueName: "path"),
-        completion: .file())
-    var paths: [String] = []
-
-    @Option(name: [.short, .long], help: "Messages checked at once (default: all cores).")
-    var jobs: Int?
-
-    @Flag(help: "Never draw the progress line on standard error.")
-    var noProgress = false
-
-    @Option(help: ArgumentHelp("Largest message read, in bytes; larger ones are reported and skipped.", valueName: "bytes"))
-    var maxMessageSize: Int = 256 << 20
-
-    @Option(help: ArgumentHelp("Deepest MIME nesting accepted.", valueName: "n"))
-    var maxDepth: Int = MIMELimits.default.maxDepth
-
-    @Option(help: ArgumentHelp("Most MIME parts accepted in one message.", valueName: "n"))
-    var maxParts: Int = MIMELimits.default.maxParts
-
-    @Option(help: ArgumentHelp("Largest header block accepted, in bytes.", valueName: "bytes"))
-    var maxHeaderBytes: Int = MIMELimits.default.maxHeaderBytes
-
-    @Option(help: ArgumentHelp("Most header fields accepted in one header block.", valueName: "n"))
-    var maxHeaderFields: Int = MIMELimits.default.maxHeaderFields
-
-    var limits: MIMELimits {
-        MIMELimits(maxDepth: maxDepth, maxParts: maxParts, maxHeaderBytes: maxHeaderBytes, maxHeaderFields: maxHeaderFields)
-    }
-
-    var jobCount: Int { max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) }
-
-    func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs takes a number of 1 or more") }
-        if maxMessageSize < 1 || maxDepth < 1 || maxParts < 1 || maxHeaderBytes < 1 || maxHeaderFields < 1 {
-            throw ValidationError("limits (--max-message-size, --max-depth, --max-parts, --max-header-bytes, --max-header-fields) must be positive")
-        }
-    }
-
-    func walk() -> InputWalk { InputWalk(operands: paths, stdinIsTerminal: isatty(STDIN_FILENO) == 1) }
-
-    func progress() -> Progress? { Progress.ifTerminal(enabled: !noProgress) }
-
-    func requireInput() throws {
-        if paths.isEmpty && isatty(STDIN_FILENO) == 1 {
-            throw ValidationError("no messages given: name files or directories, use - for standard input, or pipe in a list of paths")
-        }
-    }
-}
-
 /// RFC 8621 4.4.1 FilterCondition and RFC 9219 4.2 as flags; combined by AND,
 /// and with --filter by AND.
 struct FilterOptions: ParsableArguments {

@@ -33,7 +33,7 @@ struct Status: ParsableCommand {
         let format = OutputFormat.resolve(output.format)
         _ = try output.selectedProperties(default: [.smimeStatus])
         let limits = input.limits
-        let maxSize = input.maxSize
+        let maxSize = input.maxMessageSize
         let jobs = input.jobCount
         var service: VerdictService?
         if let store = cache.open() {
@@ -44,14 +44,16 @@ struct Status: ParsableCommand {
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: [.smimeStatus])
         BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
-            let results = Parallel.map(batch, jobs: jobs) { item -> Result<(digest: String, status: String?), InputFailure> in
+            let results = Parallel.map(batch, jobs: jobs) { item -> Result<(digest: String, status: String?, refusal: String?), InputFailure> in
                 InputReader.read(item, maxBytes: maxSize).map { bytes in
                     let digest = Digest.sha256Hex(bytes)
-                    guard let message = try? Message(bytes: bytes, limits: limits) else {
-                        // A message the reader refuses is still S/MIME if it says so at the top.
-                        return (digest, SMIMEStatus.unknown.rawValue)
+                    do {
+                        let message = try Message(bytes: bytes, limits: limits)
+                        return (digest, StructureDetector.status(of: message)?.rawValue, nil)
+                    } catch {
+                        // Past a limit nothing can be told for sure; say which limit, answer unknown.
+                        return (digest, SMIMEStatus.unknown.rawValue, "\(error)")
                     }
-                    return (digest, StructureDetector.status(of: message)?.rawValue)
                 }
             }
             let digests = results.compactMap { try? $0.get().digest }
@@ -61,7 +63,8 @@ struct Status: ParsableCommand {
                 case .failure(let f):
                     outcome.sawError = true
                     printer.failure(path: item.displayPath, reason: f.reason)
-                case .success(let (digest, cheap)):
+                case .success(let (digest, cheap, refusal)):
+                    if let refusal { Diagnostics.warning("\(item.displayPath): \(refusal)") }
                     let status = cached.next()!.map(\.status) ?? cheap
                     outcome.count += 1
                     if status == nil { outcome.sawMismatch = true }

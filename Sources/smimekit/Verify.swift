@@ -43,7 +43,7 @@ struct Verify: ParsableCommand {
             throw e
         }
         let jobs = input.jobCount
-        let maxSize = input.maxSize
+        let maxSize = input.maxMessageSize
         let needDelivery = properties.contains(.smimeStatusAtDelivery)
         let details = self.details
         var service = VerdictService(

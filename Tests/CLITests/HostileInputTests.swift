@@ -58,7 +58,7 @@ final class HostileInputTests: XCTestCase {
             (fields, ["--max-header-fields", "5"], "--max-header-fields"),
             (parts, ["--max-parts", "5"], "--max-parts"),
             ("Subject: " + String(repeating: "a", count: 300) + "\r\n\r\nx", ["--max-header-bytes", "100"], "--max-header-bytes"),
-            ("Subject: x\r\n\r\n" + String(repeating: "b", count: 300), ["--max-size", "100"], "--max-size"),
+            ("Subject: x\r\n\r\n" + String(repeating: "b", count: 300), ["--max-message-size", "100"], "--max-message-size"),
         ]
         for (i, (text, options, named)) in cases.enumerated() {
             let file = directory.appendingPathComponent("limit-\(i).eml")
@@ -66,7 +66,7 @@ final class HostileInputTests: XCTestCase {
             let run = try runTool(["verify", "--format", "ndjson", "--no-system-trust", "--no-progress"] + options + [file.path])
             XCTAssertFalse(run.crashed)
             XCTAssertTrue(run.stderr.contains(named), "\(named) not named: \(run.stderr)")
-            if named != "--max-size" {
+            if named != "--max-message-size" {
                 // Refused by the reader: still an answer, unknown.
                 XCTAssertTrue(run.stdout.contains("\"smimeStatus\":\"unknown\""), run.stdout)
             }
