@@ -87,4 +87,16 @@ final class GpgsmInteropTests: VerifierTestCase {
             + SMIMEMessage.base64Lines(der)
         assertVerified(try verify(message))
     }
+
+    func testGpgsmDecryptsWhatSmimekitEncrypts() throws {
+        try makeGina()
+        let gina = try KeyLoader.certificates(pki.directory.appendingPathComponent("gina.pem"))
+        // gpgsm 2.2 reads EnvelopedData, not AuthEnvelopedData (AES-GCM): CBC is what it can open.
+        for options in [EncryptionOptions(cipher: .aes256cbc), EncryptionOptions(cipher: .aes128cbc)] {
+            let der = try CMSEncryptor.encrypt(body, to: gina, options: options)
+            let file = try pki.write(der, name: "to-gina-\(options.cipher.rawValue).p7m")
+            let plain = try gpgsm(["--decrypt", file.path])
+            XCTAssertEqual(plain, body, "\(options.cipher)")
+        }
+    }
 }
