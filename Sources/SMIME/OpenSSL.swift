@@ -22,6 +22,18 @@ func withReadBIO<R>(_ bytes: some Collection<UInt8>, _ body: (OpaquePointer) thr
     }
 }
 
+/// What an OpenSSL i2d_ function writes: asked once for the length, then into a buffer of that size.
+func derEncoding(_ i2d: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32) -> [UInt8] {
+    let n = i2d(nil)
+    guard n > 0 else { return [] }
+    var der = [UInt8](repeating: 0, count: Int(n))
+    der.withUnsafeMutableBufferPointer { buffer in
+        var p = buffer.baseAddress
+        _ = i2d(&p)
+    }
+    return der
+}
+
 func bioContents(_ bio: OpaquePointer) -> [UInt8] {
     var p: UnsafeMutablePointer<CChar>?
     let n = smk_bio_get_mem_data(bio, &p)
@@ -45,16 +57,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     public static func == (a: Certificate, b: Certificate) -> Bool { X509_cmp(a.x509, b.x509) == 0 }
     public func hash(into h: inout Hasher) { h.combine(fingerprint) }
 
-    public var der: [UInt8] {
-        let n = i2d_X509(x509, nil)
-        guard n > 0 else { return [] }
-        var out = [UInt8](repeating: 0, count: Int(n))
-        out.withUnsafeMutableBufferPointer { buf in
-            var p = buf.baseAddress
-            _ = i2d_X509(x509, &p)
-        }
-        return out
-    }
+    public var der: [UInt8] { derEncoding { i2d_X509(x509, $0) } }
 
     /// Lowercase hex SHA-256 of the DER encoding.
     public var fingerprint: String {

@@ -33,28 +33,10 @@ extension TrustStore {
 
 extension RevocationList {
     /// Hex SHA-256 of the DER encoding.
-    var fingerprint: String {
-        let n = i2d_X509_CRL(crl, nil)
-        guard n > 0 else { return "" }
-        var der = [UInt8](repeating: 0, count: Int(n))
-        der.withUnsafeMutableBufferPointer { buffer in
-            var p = buffer.baseAddress
-            _ = i2d_X509_CRL(crl, &p)
-        }
-        return Digest.sha256Hex(der)
-    }
+    var fingerprint: String { Digest.sha256Hex(derEncoding { i2d_X509_CRL(crl, $0) }) }
 }
 
 extension PrivateKey {
     /// Hex SHA-256 of the DER SubjectPublicKeyInfo: names the key without revealing it.
-    var publicKeyFingerprint: String {
-        let n = i2d_PUBKEY(pkey, nil)
-        guard n > 0 else { return "" }
-        var der = [UInt8](repeating: 0, count: Int(n))
-        der.withUnsafeMutableBufferPointer { buffer in
-            var p = buffer.baseAddress
-            _ = i2d_PUBKEY(pkey, &p)
-        }
-        return Digest.sha256Hex(der)
-    }
+    var publicKeyFingerprint: String { Digest.sha256Hex(derEncoding { i2d_PUBKEY(pkey, $0) }) }
 }

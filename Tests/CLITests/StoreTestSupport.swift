@@ -38,34 +38,10 @@ struct SmimekitRunner {
     /// `smimekit <arguments>`; `useStore` adds `--store` (commands without the store leave it out).
     @discardableResult
     func run(_ arguments: [String], useStore: Bool = true) throws -> Result {
-        let binary = try CLI.binary()
         var args = arguments
         if useStore { args.insert(contentsOf: ["--store", storePath], at: 1) }
-        let out = home.appendingPathComponent("out-\(UUID().uuidString)"), err = home.appendingPathComponent("err-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: out.path, contents: nil),
-              FileManager.default.createFile(atPath: err.path, contents: nil)
-        else { throw CocoaError(.fileWriteUnknown) }
-        defer {
-            try? FileManager.default.removeItem(at: out)
-            try? FileManager.default.removeItem(at: err)
-        }
-        let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = args
-        var environment = ProcessInfo.processInfo.environment
-        environment["XDG_CACHE_HOME"] = home.appendingPathComponent("xdg").path
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        try process.run()
-        process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-                      stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+        let r = try CLI.run(args, environment: ["XDG_CACHE_HOME": home.appendingPathComponent("xdg").path])
+        return Result(status: r.status, stdout: r.text, stderr: r.stderr)
     }
 
     /// Writes `bytes` as `home/name` (directories made) and returns the path.
