@@ -23,47 +23,12 @@ final class JMAPEmailSetTests: XCTestCase {
 
     // MARK: running the binary
 
-    struct Run {
-        let status: Int32
-        let stdout: [UInt8]
-        let stderr: String
-        var text: String { String(decoding: stdout, as: UTF8.self) }
-    }
-
     static var golden: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden") }
 
-    static func binary() throws -> URL {
-        #if os(macOS)
-        let products = Bundle(for: JMAPEmailSetTests.self).bundleURL.deletingLastPathComponent()
-        #else
-        let products = Bundle.main.bundleURL
-        #endif
-        let b = products.appendingPathComponent("smimekit")
-        guard FileManager.default.isExecutableFile(atPath: b.path) else { throw XCTSkip("no smimekit binary in \(products.path)") }
-        return b
-    }
+    typealias Run = CLI.Run
 
     func smimekit(_ args: [String], stdin: [UInt8] = []) throws -> Run {
-        let p = Process()
-        p.executableURL = try Self.binary()
-        p.arguments = args
-        p.currentDirectoryURL = work
-        let io = work.appendingPathComponent("io-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: io, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: io) }
-        let (i, o, e) = (io.appendingPathComponent("in"), io.appendingPathComponent("out"), io.appendingPathComponent("err"))
-        try Data(stdin).write(to: i)
-        try Data().write(to: o)
-        try Data().write(to: e)
-        let (ih, oh, eh) = (try FileHandle(forReadingFrom: i), try FileHandle(forWritingTo: o), try FileHandle(forWritingTo: e))
-        p.standardInput = ih
-        p.standardOutput = oh
-        p.standardError = eh
-        try p.run()
-        p.waitUntilExit()
-        try ih.close(); try oh.close(); try eh.close()
-        return Run(status: p.terminationStatus, stdout: [UInt8](try Data(contentsOf: o)),
-                   stderr: String(decoding: try Data(contentsOf: e), as: UTF8.self))
+        try CLI.run(args, stdin: stdin, in: work)
     }
 
     func write(_ text: String, _ name: String) throws -> String {
