@@ -181,6 +181,8 @@ enum AtomicFile {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         let temp = dir + "/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        InterruptCleanup.track(temp)
+        defer { InterruptCleanup.track(nil) }
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw EngineError.unreadable(path, "cannot write here: \(String(cString: strerror(errno)))") }
         var ok = true
@@ -197,6 +199,40 @@ enum AtomicFile {
         guard ok, rename(temp, path) == 0 else {
             unlink(temp)
             throw EngineError.unreadable(path, "cannot write: \(why)")
+        }
+    }
+}
+
+/// SIGINT and SIGTERM remove the temporary file being written, so an interrupted
+/// run leaves either the whole output or nothing. The path lives in a fixed C
+/// buffer because a signal handler may only call async-signal-safe functions.
+enum InterruptCleanup {
+    nonisolated(unsafe) static let path: UnsafeMutablePointer<CChar> = {
+        let p = UnsafeMutablePointer<CChar>.allocate(capacity: Int(PATH_MAX) + 1)
+        p.initialize(repeating: 0, count: Int(PATH_MAX) + 1)
+        return p
+    }()
+
+    static func install() {
+        _ = path
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig) { sig in
+                if InterruptCleanup.path.pointee != 0 { unlink(InterruptCleanup.path) }
+                signal(sig, SIG_DFL)
+                raise(sig)
+            }
+        }
+    }
+
+    /// The file to remove on interruption (nil: none).
+    static func track(_ file: String?) {
+        path.pointee = 0
+        guard let file, file.utf8.count <= Int(PATH_MAX) else { return }
+        file.withCString { c in
+            // The first byte goes in last, so a handler sees either no path or all of it.
+            let n = strlen(c)
+            (path + 1).update(from: c + 1, count: n)
+            path.pointee = c.pointee
         }
     }
 }

@@ -4,6 +4,7 @@ import SMIME
 
 // Like SmimeKit.main(), but a bad option or argument exits 2 (grep's "trouble"),
 // not ArgumentParser's 64, so scripts see one code for every operational error.
+InterruptCleanup.install()
 do {
     // query's --has-X=BOOL spellings become flags ArgumentParser understands.
     var command = try SmimeKit.parseAsRoot(BooleanFlagSpelling.normalise(Array(CommandLine.arguments.dropFirst())))
