@@ -140,10 +140,13 @@ final class FileSubject: FilterSubject {
     }
 
     private var parse: Message??
+    /// Why the MIME reader refused the message, once a condition asked for its parse.
+    private(set) var refusal: String?
     /// Nil when the MIME reader refuses the message.
     var parsed: Message? {
         if let parse { return parse }
-        let m = try? Message(bytes: bytes, limits: limits)
+        var m: Message?
+        do { m = try Message(bytes: bytes, limits: limits) } catch { refusal = "\(error)" }
         parse = .some(m)
         return m
     }

@@ -109,6 +109,7 @@ struct Query: ParsableCommand {
                     sawError = true
                     Diagnostics.error("\(item.displayPath): \(f.reason)")
                 case .success(let s):
+                    if let refusal = s.refusal { Diagnostics.warning("\(item.displayPath): \(refusal)") }
                     var verdict: Verdict?
                     if s.answer == nil || (s.answer == true && needsProperties) {
                         defer { next += 1 }
@@ -155,6 +156,8 @@ struct Screening: Sendable {
     var answer: Bool?
     var memo: FilterPlan.Memo
     var keys: [SortValue]
+    /// The limit the MIME reader hit, if a condition needed the parse.
+    var refusal: String?
 
     static func run(_ item: InputItem, plan: FilterPlan, comparators: [JMAP.Comparator], limits: MIMELimits, maxBytes: Int,
                     receivedAt: Date?, digest: Bool, keepMessage: Bool) -> Result<Screening, InputFailure> {
@@ -167,7 +170,7 @@ struct Screening: Sendable {
                 // Hand over the parse if the first pass made one; the verifier would make the same.
                 if let parsed = subject.parsedSoFar { read.message = parsed } else { read.bytes = bytes }
             }
-            return Screening(read: read, answer: answer, memo: memo, keys: keys)
+            return Screening(read: read, answer: answer, memo: memo, keys: keys, refusal: subject.refusal)
         }
     }
 }

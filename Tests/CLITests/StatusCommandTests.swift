@@ -41,4 +41,26 @@ final class StatusCommandTests: XCTestCase {
         XCTAssertTrue(run.text.contains("\"smimeStatus\":\"signed\""), "the truncated multipart/signed still says it is signed")
         XCTAssertTrue(run.stderr.contains("missing.eml"), run.stderr)
     }
+
+    func testAMessagePastALimitIsAnsweredAndTheLimitNamed() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("smimekit-limit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var text = "From: a@example.org\r\nSubject: deep\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n"
+        for i in 1..<100 { text += "--b\(i - 1)\r\nContent-Type: multipart/mixed; boundary=b\(i)\r\n\r\n" }
+        let file = dir.appendingPathComponent("deep.eml")
+        try Data(text.utf8).write(to: file)
+
+        let status = try CLI.run(["status", "--no-cache", "--format", "ndjson", file.path])
+        XCTAssertEqual(status.lines.count, 1)
+        XCTAssertTrue(status.text.contains("\"unknown\""), status.text)
+        XCTAssertTrue(status.stderr.contains("--max-depth"), status.stderr)
+
+        let query = try CLI.run(["query", "--no-cache", "--subject", "deep", file.path])
+        XCTAssertEqual(query.status, 1, "a message the reader refuses matches no header condition")
+        XCTAssertTrue(query.stderr.contains("--max-depth"), query.stderr)
+        let raised = try CLI.run(["query", "--no-cache", "--max-depth", "200", "--subject", "deep", file.path])
+        XCTAssertEqual(raised.lines, [file.path])
+        XCTAssertEqual(raised.stderr, "")
+    }
 }
