@@ -29,6 +29,10 @@ public struct VerificationResult: Sendable {
     public var layers: [String] = []
     /// The earliest notAfter in a certificate path: a cached verdict must not outlive it.
     public var validUntil: Date?
+    /// The latest notBefore in a certificate path.
+    public var validFrom: Date?
+    /// A CRL took part: revocation data has validity periods of its own.
+    public var usedCRLs = false
 
     /// smimeErrors: non-null only for */failed.
     public var smimeErrors: [String]? {
@@ -83,6 +87,32 @@ public final class MessageVerifier: Sendable {
         var walk = LayerWalk(verifier: self, outer: message, time: time)
         walk.run()
         return walk.result
+    }
+
+    /// The verdict at `time`, reusing `earlier` (the same message checked at
+    /// `earlierTime`) when no check could tell the two times apart: both inside
+    /// every path certificate's validity, no CRL involved, and no signingTime
+    /// after either time. smimeStatusAtDelivery usually is such a case, and
+    /// verifying twice would double the cost of a cold run.
+    public func verify(_ message: Message, at time: Date, reusing earlier: VerificationResult, checkedAt earlierTime: Date) -> VerificationResult {
+        if earlier.holds(at: time, as: earlierTime, skew: options.clockSkew) { return earlier }
+        return verify(message, at: time)
+    }
+}
+
+extension VerificationResult {
+    /// Whether a check at `time` must give this result, computed at `checkedAt`.
+    func holds(at time: Date, as checkedAt: Date, skew: TimeInterval) -> Bool {
+        if time == checkedAt { return true }
+        // Nothing time-dependent was checked: no signature, or none whose path was built.
+        guard !signers.isEmpty else { return status == nil || status == .unknown }
+        guard !usedCRLs, let from = validFrom, let until = validUntil else { return false }
+        guard signers.allSatisfy({ !$0.subject.isEmpty }) else { return false }
+        for t in [time, checkedAt] where t < from || t >= until { return false }
+        for s in signers {
+            if let st = s.signingTime, st > time.addingTimeInterval(skew) || st > checkedAt.addingTimeInterval(skew) { return false }
+        }
+        return true
     }
 }
 
@@ -216,6 +246,8 @@ private struct LayerWalk {
         result.problems += outcome.problems
         result.signers += outcome.signers
         if let until = outcome.validUntil { result.validUntil = min(result.validUntil ?? until, until) }
+        if let from = outcome.validFrom { result.validFrom = max(result.validFrom ?? from, from) }
+        result.usedCRLs = result.usedCRLs || outcome.usedCRLs
 
         // The sender binding: the outermost signature against the message's From. An inner
         // signature is bound only to a From of its own (a wrapped message), if it has one.

@@ -74,6 +74,10 @@ struct SignedDataOutcome {
     var content: [UInt8]?
     /// The earliest notAfter along the certificate paths.
     var validUntil: Date?
+    /// The latest notBefore along the certificate paths.
+    var validFrom: Date?
+    /// A CRL took part in some path check (its own validity then matters too).
+    var usedCRLs = false
 }
 
 struct SignedDataCheck {
@@ -205,6 +209,8 @@ struct SignedDataCheck {
             out.problems += path.problems
             details.chain = path.chain.map(\.subject)
             if let until = path.validUntil { out.validUntil = min(out.validUntil ?? until, until) }
+            if let from = path.validFrom { out.validFrom = max(out.validFrom ?? from, from) }
+            out.usedCRLs = out.usedCRLs || path.usedCRLs
             checkPurpose(signer, label: label, layer: layer, into: &out.problems)
 
             details.verified = out.problems.count == before
@@ -218,6 +224,8 @@ struct SignedDataCheck {
         var problems: [Problem] = []
         var chain: [Certificate] = []
         var validUntil: Date?
+        var validFrom: Date?
+        var usedCRLs = false
     }
 
     func checkPath(_ leaf: Certificate, untrusted: CertificateStack, crls: OpaquePointer?, at time: Date, label: String, layer: Int) -> PathOutcome {
@@ -235,6 +243,7 @@ struct SignedDataCheck {
             if let chain = pathCache.lookup(key, at: Int64(time.timeIntervalSince1970.rounded(.down))) {
                 out.chain = chain
                 out.validUntil = chain.compactMap(\.notAfter).min()
+                out.validFrom = chain.compactMap(\.notBefore).max()
                 return out
             }
             cacheKey = key
@@ -256,6 +265,8 @@ struct SignedDataCheck {
         out.chain = CertificateStack.certificates(of: chainStack)
         if let chainStack { smk_x509_stack_free_all(chainStack) }
         out.validUntil = out.chain.compactMap(\.notAfter).min()
+        out.validFrom = out.chain.compactMap(\.notBefore).max()
+        out.usedCRLs = flags & UInt(X509_V_FLAG_CRL_CHECK) != 0
 
         var seen = Set<String>()
         for i in 0..<recorded {

@@ -190,6 +190,7 @@ private struct VerdictWork: Sendable {
     func run(_ request: VerdictRequest, cached: StoredVerdict?, delivered: DeliveryVerdict?) -> Result<Verdict, InputFailure> {
         var verdict = Verdict()
         var loaded = Loaded(read: request.message, verifier: verifier, maxBytes: maxBytes)
+        var computedAt: Date?
 
         if let cached {
             verdict.status = cached.status
@@ -199,6 +200,7 @@ private struct VerdictWork: Sendable {
             verdict.validUntil = cached.validUntil
         } else {
             let now = at ?? Date()
+            computedAt = now
             let result: VerificationResult
             switch loaded.message() {
             case .failure(let f): return .failure(f)
@@ -229,7 +231,11 @@ private struct VerdictWork: Sendable {
                 // Without a time or a readable message, the answer now is the best there is.
                 var result = verdict.fresh
                 if let receivedAt = verdict.receivedAt, case .success(.some(let message)) = loaded.message() {
-                    result = verifier.verify(message, at: receivedAt)
+                    if let fresh = verdict.fresh, let computedAt {
+                        result = verifier.verify(message, at: receivedAt, reusing: fresh, checkedAt: computedAt)
+                    } else {
+                        result = verifier.verify(message, at: receivedAt)
+                    }
                 }
                 if let result {
                     verdict.statusAtDelivery = result.status?.rawValue
