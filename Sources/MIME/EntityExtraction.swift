@@ -26,8 +26,6 @@ public enum EntityExtraction {
         for f in message.root.headers {
             let lower = f.name.lowercased()
             if lower.hasPrefix("content-") || lower == "mime-version" { continue }
-            // An mbox "From " line is not a header field of the message.
-            if f.name.hasPrefix("From ") || f.name.contains(" ") { continue }
             outer.append(sevenBitField(f, message))
             names.append(f.name)
         }
@@ -36,10 +34,8 @@ public enum EntityExtraction {
 
     /// The part as a 7-bit-safe entity. `contentOnly` keeps only Content-* fields (the root's).
     static func entity(_ part: MIMEPart, _ m: Message, contentOnly: Bool) -> [UInt8] {
-        // A field name with a space is the mbox "From " line the reader kept.
-        let fields = part.headers.filter { f in
-            !f.name.contains(" ") && (!contentOnly || f.name.lowercased().hasPrefix("content-"))
-        }
+        // The reader never makes a field of an mbox "From " line: names are ftext only.
+        let fields = part.headers.filter { f in !contentOnly || f.name.lowercased().hasPrefix("content-") }
         let hasType = fields.contains { $0.name.lowercased() == "content-type" }
         let fieldsClean = fields.allSatisfy { isSevenBitClean(Canonical.crlf(m.slice($0.range))) }
 
