@@ -18,7 +18,8 @@ import Darwin
 public final class ResultStore: @unchecked Sendable {
     /// RFC 9219: a verdict is served for at most 24 hours.
     public static let maximumAge: TimeInterval = 86_400
-    static let schemaVersion = 1
+    /// 1: verdicts, delivery, messages, message_paths, changelog. 2: adds files.
+    static let schemaVersion = 2
     static let busyTimeoutMilliseconds: Int32 = 10_000
 
     /// The database file; nil for an in-memory store.
@@ -251,9 +252,23 @@ public final class ResultStore: @unchecked Sendable {
         CREATE INDEX message_paths_by_id ON message_paths(id);
         -- One row per state step; kind 0 created, 1 updated, 2 destroyed.
         CREATE TABLE changelog(modseq INTEGER PRIMARY KEY, id TEXT NOT NULL, kind INTEGER NOT NULL);
+        """ + filesTable
+
+    /// What each file held when last read (see `FileStamp`): lets a warm run name a
+    /// message by its digest without reading or hashing it.
+    private static let filesTable = """
+        CREATE TABLE files(
+            path TEXT PRIMARY KEY,
+            device INTEGER NOT NULL,
+            inode INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            ctime_ns INTEGER NOT NULL,
+            digest TEXT NOT NULL
+        ) WITHOUT ROWID;
         """
 
-    private static let requiredTables: Set<String> = ["meta", "verdicts", "delivery", "messages", "message_paths", "changelog"]
+    private static let requiredTables: Set<String> = ["meta", "verdicts", "delivery", "messages", "message_paths", "changelog", "files"]
 
     /// Creates the schema in an empty database, or checks that an existing one is ours.
     private static func prepareSchema(_ connection: SQLiteConnection) throws {
@@ -271,7 +286,11 @@ public final class ResultStore: @unchecked Sendable {
                     INSERT INTO meta(key, value) VALUES ('generation', '\(padded)'), ('state', 0), ('min_state', 0);
                     PRAGMA user_version = \(schemaVersion);
                     """)
-            } else if version == schemaVersion {
+            } else if version == 1 || version == schemaVersion {
+                if version == 1 {
+                    // Version 2 only adds a table: keep the verdicts and the change history.
+                    try connection.execute(filesTable + "PRAGMA user_version = \(schemaVersion);")
+                }
                 let tables = Set(try connection.strings("SELECT name FROM sqlite_master WHERE type = 'table'"))
                 let missing = requiredTables.subtracting(tables)
                 guard missing.isEmpty else {

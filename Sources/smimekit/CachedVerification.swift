@@ -115,6 +115,51 @@ struct VerdictService {
         }
     }
 
+    /// Reads a batch of messages, in parallel. Where the store has a digest for a
+    /// file whose stamp (see `FileStamp`) is unchanged since it was recorded, the
+    /// message is named by it without being read: `bytes` and `message` stay nil,
+    /// and the file is read (and its digest checked) only if it must be verified.
+    /// The digests of files read here are recorded for the next run.
+    mutating func read(_ batch: [InputItem]) -> [Result<ReadMessage, InputFailure>] {
+        let maxBytes = self.maxBytes
+        guard let store else { return Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxBytes) } }
+        // The walk's stat when it made one; a path read from a list is stat'ed here.
+        let stamps = Parallel.map(batch, jobs: jobs) { item -> FileStamp? in
+            guard case .file(let path, let stamp) = item else { return nil }
+            return stamp ?? FileStamp(path: path)
+        }
+        var lookups: [(path: String, stamp: FileStamp)] = []
+        var lookupIndex: [Int] = []
+        for (i, (item, stamp)) in zip(batch, stamps).enumerated() {
+            guard case .file(let path, _) = item, let stamp, stamp.size <= Int64(maxBytes) else { continue }
+            lookups.append((path, stamp))
+            lookupIndex.append(i)
+        }
+        var known = [String?](repeating: nil, count: batch.count)
+        do {
+            for (i, digest) in zip(lookupIndex, try store.knownDigests(lookups)) { known[i] = digest }
+        } catch {
+            storeFailed(error)
+        }
+        let inputs = batch.indices.map { (batch[$0], known[$0], stamps[$0]) }
+        let reads = Parallel.map(inputs, jobs: jobs) { item, digest, stamp -> Result<ReadMessage, InputFailure> in
+            if let digest, let stamp {
+                return .success(ReadMessage(item: item, digest: digest, size: Int(stamp.size), bytes: nil))
+            }
+            return ReadMessage.read(item, maxBytes: maxBytes)
+        }
+        var records: [FileRecord] = []
+        for i in batch.indices where known[i] == nil {
+            guard case .file(let path, _) = batch[i], let stamp = stamps[i], case .success(let m) = reads[i],
+                  Int64(m.size) == stamp.size else { continue }
+            records.append(FileRecord(path: path, stamp: stamp, digest: m.digest))
+        }
+        if let store = self.store, !records.isEmpty {
+            do { try store.recordFiles(records) } catch { storeFailed(error) }
+        }
+        return reads
+    }
+
     /// Verdicts for a batch, parallel to `requests`.
     mutating func resolve(_ requests: [VerdictRequest]) -> [Result<Verdict, InputFailure>] {
         guard !requests.isEmpty else { return [] }
@@ -161,7 +206,7 @@ struct VerdictService {
             guard case .success(let v) = result else { continue }
             let digest = request.message.digest
             if at == nil, v.fresh != nil, (v.validUntil.map { $0 > now } ?? true) {
-                let path: String? = if case .file(let p) = request.message.item { p } else { nil }
+                let path: String? = if case .file(let p, _) = request.message.item { p } else { nil }
                 verdicts.append((StoreKey(messageDigest: digest, optionsDigest: currentOptionsDigest),
                                  StoredVerdict(status: v.status, errors: v.errors, errorCodes: v.errorCodes,
                                                verifiedAt: v.verifiedAt, validUntil: v.validUntil), path))
@@ -360,7 +405,7 @@ struct BatchScan {
 /// (standard input, a file that changes size while read) goes to InputReader.
 enum FileBytes {
     static func read(_ item: InputItem, maxBytes: Int) -> Result<[UInt8], InputFailure> {
-        guard case .file(let path) = item else { return InputReader.read(item, maxBytes: maxBytes) }
+        guard case .file(let path, _) = item else { return InputReader.read(item, maxBytes: maxBytes) }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return InputReader.read(item, maxBytes: maxBytes) }
         defer { close(fd) }

@@ -92,19 +92,19 @@ struct Changes: ParsableCommand {
         // Every path seen, readable or not: a file that is there is not destroyed.
         var present: [String] = []
         BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
-            let reads = Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxSize) }
+            let reads = service.read(batch)
             let requests = reads.compactMap { try? $0.get() }.map { VerdictRequest(message: $0) }
             var verdicts = service.resolve(requests).makeIterator()
             var seen: [ResultStore.SeenMessage] = []
             for (item, read) in zip(batch, reads) {
-                if case .file(let path) = item, FileManager.default.fileExists(atPath: path) { present.append(Self.absolute(path)) }
+                if case .file(let path, _) = item, FileManager.default.fileExists(atPath: path) { present.append(Self.absolute(path)) }
                 switch read.flatMap({ m in verdicts.next()!.map { (m, $0) } }) {
                 case .failure(let f):
                     sawError = true
                     Diagnostics.error("\(item.displayPath): \(f.reason)")
                 case .success(let (m, v)):
                     // A message from standard input has no path to be found at again.
-                    guard case .file(let path) = item else { continue }
+                    guard case .file(let path, _) = item else { continue }
                     seen.append((id: m.id, path: Self.absolute(path), status: v.status, errors: v.errors))
                 }
             }

@@ -2,16 +2,18 @@
 // walked in sorted order, "-" for a message on standard input, or a list of
 // paths piped in (as `find` prints them) when no operand is given.
 import Foundation
+import ResultStore
 
 enum InputItem {
-    case file(String)
+    /// A path, with what stat(2) said of it when the walk met it (nil: not known).
+    case file(String, stamp: FileStamp? = nil)
     case stdin
     /// An operand that could not be used (missing file, unreadable directory).
     case bad(String, String)
 
     var displayPath: String {
         switch self {
-        case .file(let p): return p
+        case .file(let p, _): return p
         case .stdin: return "-"
         case .bad(let p, _): return p
         }
@@ -70,7 +72,7 @@ struct InputWalk: Sequence, IteratorProtocol {
         let type = st.st_mode & S_IFMT
         if type == S_IFLNK {
             var target = stat()
-            if stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFREG { return .file(path) }
+            if stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFREG { return .file(path, stamp: FileStamp(target)) }
             return nil
         }
         if type == S_IFDIR {
@@ -80,7 +82,7 @@ struct InputWalk: Sequence, IteratorProtocol {
             stack.append((path, names.filter { !$0.hasPrefix(".") }.sorted(), 0))
             return nil
         }
-        if type == S_IFREG { return .file(path) }
+        if type == S_IFREG { return .file(path, stamp: FileStamp(st)) }
         return fromWalk ? nil : .file(path) // named pipes and devices are read if named explicitly
     }
 }
@@ -123,7 +125,7 @@ enum InputReader {
             let data = FileHandle.standardInput.readDataToEndOfFile()
             if data.count > maxBytes { return .failure(InputFailure("larger than --max-message-size \(maxBytes) bytes")) }
             return .success([UInt8](data))
-        case .file(let path):
+        case .file(let path, _):
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return .failure(InputFailure(String(cString: strerror(errno)))) }
             defer { close(fd) }
@@ -149,7 +151,7 @@ enum InputReader {
     }
 
     static func modificationDate(_ item: InputItem) -> Date? {
-        guard case .file(let path) = item else { return nil }
+        guard case .file(let path, _) = item else { return nil }
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(st.st_mtim.tv_sec))
