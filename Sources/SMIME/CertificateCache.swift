@@ -22,6 +22,17 @@ final class CertificateCache: @unchecked Sendable {
     static let capacity = 1024
     private let lock = NSLock()
     private var parsed: [ByteKey: Certificate] = [:]
+    /// The same certificates by their X509 object, which CMS_add1_cert hands on
+    /// to the SignedData: so the signer found there is the one parsed here, with
+    /// its fields already read.
+    private var byObject: [OpaquePointer: Certificate] = [:]
+
+    /// The cached certificate whose X509 object this is, if any.
+    func known(_ x509: OpaquePointer) -> Certificate? {
+        lock.lock()
+        defer { lock.unlock() }
+        return byObject[x509]
+    }
 
     /// The certificate with this DER; nil when OpenSSL does not read it.
     func certificate(_ der: ArraySlice<UInt8>) -> Certificate? {
@@ -38,11 +49,16 @@ final class CertificateCache: @unchecked Sendable {
             ERR_clear_error()
             return nil
         }
-        let certificate = Certificate(owning: x509)
+        let certificate = Certificate(owning: x509, der: key.bytes)
         lock.lock()
         defer { lock.unlock() }
-        if parsed.count >= Self.capacity { parsed.removeAll(keepingCapacity: true) }
+        if let raced = parsed[key] { return raced }
+        if parsed.count >= Self.capacity {
+            parsed.removeAll(keepingCapacity: true)
+            byObject.removeAll(keepingCapacity: true)
+        }
         parsed[key] = certificate
+        byObject[x509] = certificate
         return certificate
     }
 }

@@ -85,6 +85,8 @@ struct SignedDataCheck {
     let options: VerificationOptions
     /// Paths validated for earlier messages of the same verifier (nil: none kept).
     var pathCache: PathCache? = nil
+    /// Certificates parsed for earlier messages: the signer is looked up there.
+    var certificateCache: CertificateCache? = nil
 
     /// - Parameters:
     ///   - detachedContent: the canonical bytes of the first part of a multipart/signed; nil for opaque signed-data.
@@ -177,7 +179,7 @@ struct SignedDataCheck {
                 out.signerAddresses.append([])
                 continue
             }
-            let signer = Certificate(retaining: signerX509)
+            let signer = certificateCache?.known(signerX509) ?? Certificate(retaining: signerX509)
             details.subject = signer.subject
             details.issuer = signer.issuer
             details.serial = signer.serialHex
@@ -239,7 +241,7 @@ struct SignedDataCheck {
         // time: a path that validated before is valid again inside its validity window.
         var cacheKey: [UInt8]?
         if let pathCache, flags & UInt(X509_V_FLAG_CRL_CHECK) == 0 {
-            let key = PathCache.key(flags: flags, leaf: leaf, untrusted: untrusted.stack)
+            let key = PathCache.key(flags: flags, leaf: leaf, untrusted: untrusted.stack, certificates: certificateCache)
             if let chain = pathCache.lookup(key, at: Int64(time.timeIntervalSince1970.rounded(.down))) {
                 out.chain = chain
                 out.validUntil = chain.compactMap(\.notAfter).min()

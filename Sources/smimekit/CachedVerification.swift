@@ -358,14 +358,28 @@ enum Parallel {
         if jobs <= 1 || inputs.count <= 1 { return inputs.map(body) }
         let slots = Slots<R>(count: inputs.count)
         let workers = min(jobs, inputs.count)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var i = worker
-            while i < inputs.count {
+        // Each worker takes the next index when it is free: a 1 MB message among
+        // small ones then holds up one worker, not every worker's share.
+        let next = Counter()
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i = next.take()
+                guard i < inputs.count else { return }
                 slots.set(i, body(inputs[i]))
-                i += workers
             }
         }
         return slots.values()
+    }
+
+    private final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func take() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value - 1
+        }
     }
 
     /// Each index is written by exactly one worker, and read only after all are done.
