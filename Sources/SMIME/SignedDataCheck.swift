@@ -136,11 +136,15 @@ struct SignedDataCheck {
             return out
         }
         defer { smk_bio_free_upto(chain, detachedBIO) }
-        var buf = [UInt8](repeating: 0, count: 65536)
+        // Read into a buffer of our own only when the content is wanted (opaque);
+        // a detached content is only digested, so the reads can land anywhere.
+        let bufferSize = 16384
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
+        defer { buffer.deallocate() }
         while true {
-            let n = buf.withUnsafeMutableBytes { BIO_read(chain, $0.baseAddress, Int32($0.count)) }
+            let n = BIO_read(chain, buffer, Int32(bufferSize))
             if n <= 0 { break }
-            if detachedContent == nil { content.append(contentsOf: buf[0..<Int(n)]) }
+            if detachedContent == nil { content.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: Int(n))) }
         }
         if detachedContent == nil { out.content = content }
 
