@@ -77,22 +77,63 @@ final class FileStampTests: XCTestCase {
     func testAVersion1CacheIsUpgradedInPlace() throws {
         let dir = try TemporaryDirectory()
         let url = dir.file("results.sqlite")
-        let key = StoreKey(messageDigest: digestA, optionsDigest: "options")
-        let verdict = StoredVerdict(status: "signed/verified", verifiedAt: Date(timeIntervalSince1970: 1_700_000_000))
-        do {
-            let store = try ResultStore(url: url)
-            try store.record(verdict, for: key, path: nil)
-        }
-        // Make it what version 1 wrote: no files table.
+        // What version 1 wrote: no files table, anchor sets inside each delivery row.
         do {
             let connection = try SQLiteConnection(path: url.path)
-            try connection.execute("DROP TABLE files; PRAGMA user_version = 1;")
+            try connection.execute("""
+                CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+                CREATE TABLE verdicts(message_digest TEXT NOT NULL, options_digest TEXT NOT NULL, status TEXT,
+                    errors_json TEXT, codes_json TEXT, verified_at INTEGER, valid_until INTEGER, path TEXT,
+                    PRIMARY KEY(message_digest, options_digest)) WITHOUT ROWID;
+                CREATE TABLE delivery(message_digest TEXT NOT NULL, options_digest TEXT NOT NULL, status TEXT,
+                    received_at INTEGER NOT NULL, anchors_json TEXT NOT NULL,
+                    PRIMARY KEY(message_digest, options_digest)) WITHOUT ROWID;
+                CREATE TABLE messages(id TEXT PRIMARY KEY, status TEXT, errors_json TEXT, modseq INTEGER NOT NULL,
+                    created_modseq INTEGER NOT NULL, destroyed INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+                CREATE TABLE message_paths(path TEXT PRIMARY KEY, id TEXT NOT NULL) WITHOUT ROWID;
+                CREATE INDEX message_paths_by_id ON message_paths(id);
+                CREATE TABLE changelog(modseq INTEGER PRIMARY KEY, id TEXT NOT NULL, kind INTEGER NOT NULL);
+                INSERT INTO meta(key, value) VALUES ('generation', '0badcafe'), ('state', 3), ('min_state', 0);
+                INSERT INTO verdicts VALUES ('\(digestA)', 'options', 'signed/verified', NULL, NULL, 1700000000, NULL, NULL);
+                INSERT INTO delivery VALUES ('\(digestA)', 'd-options', 'signed/verified', 1690000000, '["aa","bb"]');
+                INSERT INTO delivery VALUES ('\(digestB)', 'd-options', 'signed/failed', 1690000001, '["aa","bb"]');
+                INSERT INTO delivery VALUES ('\(digestB)', 'other', NULL, 1690000002, '["cc"]');
+                PRAGMA user_version = 1;
+                """)
         }
         let store = try ResultStore(url: url, warn: { _ in })
-        XCTAssertEqual(try store.verdict(for: key, now: Date(timeIntervalSince1970: 1_700_000_060), maxAge: 3600), verdict,
-                       "the verdicts of a version 1 cache are kept")
+        XCTAssertEqual(try store.state, "0badcafe-3", "the change history is kept")
+        XCTAssertEqual(try store.verdict(for: StoreKey(messageDigest: digestA, optionsDigest: "options"),
+                                         now: Date(timeIntervalSince1970: 1_700_000_060), maxAge: 3600)?.status, "signed/verified")
+        let delivered = try store.deliveryVerdicts(
+            for: [StoreKey(messageDigest: digestA, optionsDigest: "d-options"), StoreKey(messageDigest: digestB, optionsDigest: "d-options"),
+                  StoreKey(messageDigest: digestB, optionsDigest: "other")],
+            currentAnchors: ["aa"])
+        XCTAssertEqual(delivered.map { $0?.status }, ["signed/verified", "signed/failed", nil], "anchor sets kept; 'aa' is not in ['cc']")
+        XCTAssertEqual(delivered[0]?.anchorSet, ["aa", "bb"])
+        XCTAssertEqual(delivered[1]?.receivedAt, Date(timeIntervalSince1970: 1_690_000_001))
         try store.recordFiles([FileRecord(path: "p", stamp: stamp, digest: digestA)], now: now)
         XCTAssertEqual(try store.knownDigests([("p", stamp)]), [digestA])
         XCTAssertEqual(dir.contents().filter { $0.contains("corrupt") }, [], "nothing was moved aside")
+    }
+
+    /// Delivery rows share their anchor set instead of each holding a copy.
+    func testAnchorSetsAreStoredOnce() throws {
+        let store = try ResultStore.inMemory()
+        let anchors = (0..<150).map { String(format: "%064x", $0) }
+        let batch = (0..<50).map { i in
+            (StoreKey(messageDigest: String(format: "%064x", i), optionsDigest: "d"),
+             DeliveryVerdict(status: "signed/verified", receivedAt: Date(timeIntervalSince1970: 1_690_000_000), anchorSet: anchors.shuffled()))
+        }
+        try store.recordDelivery(batch: batch)
+        try store.recordDelivery(batch: [(StoreKey(messageDigest: digestA, optionsDigest: "d"),
+                                          DeliveryVerdict(status: nil, receivedAt: Date(timeIntervalSince1970: 1), anchorSet: ["ff"]))])
+        let sets = try store.locked { try $0.strings("SELECT count(*) FROM anchor_sets") }
+        XCTAssertEqual(sets, ["2"])
+        let found = try store.deliveryVerdicts(for: batch.map(\.0), currentAnchors: Set(anchors.prefix(10)))
+        XCTAssertEqual(found.compactMap { $0 }.count, 50)
+        XCTAssertEqual(found[7]?.anchorSet, anchors.sorted())
+        // An anchor added since: recomputed.
+        XCTAssertNil(try store.deliveryVerdicts(for: [batch[0].0], currentAnchors: ["ee"])[0])
     }
 }
