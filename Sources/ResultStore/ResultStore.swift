@@ -21,6 +21,7 @@ public final class ResultStore: @unchecked Sendable {
     /// 1: verdicts, delivery, messages, message_paths, changelog. 2: adds files and anchor_sets.
     static let schemaVersion = 2
     static let busyTimeoutMilliseconds: Int32 = 10_000
+    static let mmapBytes = 16 << 20
 
     /// The database file; nil for an in-memory store.
     public let url: URL?
@@ -132,6 +133,11 @@ public final class ResultStore: @unchecked Sendable {
             try connection.execute("PRAGMA synchronous = NORMAL")
             // After a checkpoint, shrink a WAL that a large batch grew, instead of keeping it.
             _ = try connection.strings("PRAGMA journal_size_limit = 8388608")
+            // Reads through a memory map instead of one pread(2) per page: a warm
+            // query over a large maildir does two lookups a message and spent a
+            // fifth of its time in the system call. Pages are the OS's page cache,
+            // shared and reclaimable; the map is bounded so that RSS stays small.
+            _ = try connection.strings("PRAGMA mmap_size = \(mmapBytes)")
             try prepareSchema(connection)
             return connection
         } catch let failure as SQLiteFailure where failure.meansBrokenFile {

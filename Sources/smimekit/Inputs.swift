@@ -24,7 +24,9 @@ enum InputItem {
 struct InputWalk: Sequence, IteratorProtocol {
     private var operands: [String]
     private var pending: [InputItem] = []
-    private var stack: [(dir: String, names: [String], next: Int)] = []
+    /// Directories being walked; `fd` (or -1) lets each entry be stat'ed relative to
+    /// its directory, without the kernel walking the whole path again.
+    private var stack: [(dir: String, fd: Int32, names: [String], next: Int)] = []
     private var pathList: PathListReader?
 
     init(operands: [String], stdinIsTerminal: Bool) {
@@ -43,7 +45,9 @@ struct InputWalk: Sequence, IteratorProtocol {
                     top.next += 1
                     stack.append(top)
                     let path = top.dir.hasSuffix("/") ? top.dir + name : top.dir + "/" + name
-                    if let item = classify(path, fromWalk: true) { return item }
+                    if let item = classify(path, fromWalk: true, in: top.fd, name: name) { return item }
+                } else if top.fd >= 0 {
+                    close(top.fd)
                 }
                 continue
             }
@@ -62,10 +66,12 @@ struct InputWalk: Sequence, IteratorProtocol {
     }
 
     /// A file is returned; a directory is pushed for walking (nil returned).
-    private mutating func classify(_ path: String, fromWalk: Bool) -> InputItem? {
+    private mutating func classify(_ path: String, fromWalk: Bool, in directory: Int32 = -1, name: String = "") -> InputItem? {
         var st = stat()
         // Inside a walk, do not follow links to directories (loops); operands are followed.
-        let rc = fromWalk ? lstat(path, &st) : stat(path, &st)
+        let rc = fromWalk
+            ? (directory >= 0 ? fstatat(directory, name, &st, AT_SYMLINK_NOFOLLOW) : lstat(path, &st))
+            : stat(path, &st)
         if rc != 0 {
             return .bad(path, String(cString: strerror(errno)))
         }
@@ -79,7 +85,7 @@ struct InputWalk: Sequence, IteratorProtocol {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
                 return .bad(path, "cannot list the directory")
             }
-            stack.append((path, names.filter { !$0.hasPrefix(".") }.sorted(), 0))
+            stack.append((path, open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), names.filter { !$0.hasPrefix(".") }.sorted(), 0))
             return nil
         }
         if type == S_IFREG { return .file(path, stamp: FileStamp(st)) }
