@@ -96,11 +96,25 @@ struct VerdictService {
         self.jobs = jobs
     }
 
+    /// Writes go to the store on a queue of their own (see StoreWriter).
+    private let writer = StoreWriter()
+
     /// A store that failed in use is dropped for the rest of the run: the answers
     /// are still computed, just not remembered.
     private mutating func storeFailed(_ error: Error) {
         Diagnostics.warning("\(error); going on without the result cache")
         store = nil
+    }
+
+    /// Drops the store if a queued write failed.
+    private mutating func checkWrites() {
+        if store != nil, let error = writer.takeFailure() { storeFailed(error) }
+    }
+
+    /// Waits for the queued writes: call before reading the store's state, and before exiting.
+    mutating func finish() {
+        writer.drain()
+        checkWrites()
     }
 
     /// Only the store's current verdicts (no verification): status's "fresh cached result".
@@ -121,6 +135,7 @@ struct VerdictService {
     /// and the file is read (and its digest checked) only if it must be verified.
     /// The digests of files read here are recorded for the next run.
     mutating func read(_ batch: [InputItem]) -> [Result<ReadMessage, InputFailure>] {
+        checkWrites()
         let maxBytes = self.maxBytes
         guard let store else { return Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxBytes) } }
         // The walk's stat when it made one; a path read from a list is stat'ed here.
@@ -155,13 +170,14 @@ struct VerdictService {
             records.append(FileRecord(path: path, stamp: stamp, digest: m.digest))
         }
         if let store = self.store, !records.isEmpty {
-            do { try store.recordFiles(records) } catch { storeFailed(error) }
+            writer.submit { [records] in try store.recordFiles(records) }
         }
         return reads
     }
 
     /// Verdicts for a batch, parallel to `requests`.
     mutating func resolve(_ requests: [VerdictRequest]) -> [Result<Verdict, InputFailure>] {
+        checkWrites()
         guard !requests.isEmpty else { return [] }
         var current = [StoredVerdict?](repeating: nil, count: requests.count)
         var delivered = [DeliveryVerdict?](repeating: nil, count: requests.count)
@@ -219,12 +235,52 @@ struct VerdictService {
                                    DeliveryVerdict(status: v.statusAtDelivery, receivedAt: receivedAt, anchorSet: anchorList)))
             }
         }
-        do {
+        guard !verdicts.isEmpty || !deliveries.isEmpty else { return }
+        writer.submit { [verdicts, deliveries] in
             try store.record(batch: verdicts)
             try store.recordDelivery(batch: deliveries)
-        } catch {
-            storeFailed(error)
         }
+    }
+}
+
+/// The store writes of a run, made in order on a queue of their own so that the
+/// next batch is read and verified meanwhile (inline, a cold run's writes left
+/// every worker idle for a tenth of the time). At most two batches' writes wait;
+/// after a failure the rest are dropped and the failure is handed back once.
+final class StoreWriter: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "smimekit.store-writes")
+    private let slots = DispatchSemaphore(value: 2)
+    private let lock = NSLock()
+    private var failure: Error?     // under `lock`
+    private var failed = false      // under `lock`
+
+    func submit(_ write: @escaping @Sendable () throws -> Void) {
+        slots.wait()
+        queue.async { [self] in
+            defer { slots.signal() }
+            lock.lock()
+            let skip = failed
+            lock.unlock()
+            guard !skip else { return }
+            do {
+                try write()
+            } catch {
+                lock.lock()
+                failed = true
+                failure = error
+                lock.unlock()
+            }
+        }
+    }
+
+    func drain() { queue.sync {} }
+
+    func takeFailure() -> Error? {
+        lock.lock()
+        defer { lock.unlock() }
+        let f = failure
+        failure = nil
+        return f
     }
 }
 

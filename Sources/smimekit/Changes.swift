@@ -121,6 +121,7 @@ struct Changes: ParsableCommand {
             }
             return true
         }
+        service.finish()
         guard storeUsable else { throw ExitCode(ExitStatus.trouble) }
         for operand in input.paths where operand != "-" {
             let path = Self.absolute(operand)

@@ -138,6 +138,7 @@ struct Query: ParsableCommand {
             }
             return !sink.isSatisfied
         }
+        service?.finish()
         let state = (try? store?.state) ?? nil
         sink.finish(queryState: state ?? "0")
         throw ExitCode(sawError ? ExitStatus.trouble : (sink.total > 0 ? ExitStatus.success : ExitStatus.noMatch))

@@ -89,6 +89,7 @@ struct Verify: ParsableCommand {
             }
             return true
         }
+        service.finish()
         if let store = service.store, let state = try? store.state { printer.state = state }
         printer.finish()
         throw ExitCode(outcome.exitCode)
