@@ -20,14 +20,24 @@ struct ReadMessage: Sendable {
     var bytes: [UInt8]?
     /// Set when the caller already parsed it (query does, for its filter).
     var message: Message?
+    /// Set for a file above the in-memory limit: it is streamed, never read whole, and
+    /// must still be this file when it is verified.
+    var fingerprint: FileFingerprint? = nil
 
     var id: String { EmailID.make(digestHex: digest) }
 
     /// Bytes up to this size stay in memory between the phases of a batch.
     static let keepLimit = 256 << 10
 
-    static func read(_ item: InputItem, maxBytes: Int) -> Result<ReadMessage, InputFailure> {
-        FileBytes.read(item, maxBytes: maxBytes).map { bytes in
+    static func read(_ item: InputItem, maxBytes: Int, streamAbove: Int) -> Result<ReadMessage, InputFailure> {
+        if let large = LargeFile.source(item, above: streamAbove, maxBytes: maxBytes) {
+            return large.flatMap { source in
+                LargeFile.digest(source).map { digest in
+                    ReadMessage(item: item, digest: digest, size: source.count, bytes: nil, fingerprint: source.fingerprint)
+                }
+            }
+        }
+        return FileBytes.read(item, maxBytes: maxBytes).map { bytes in
             ReadMessage(item: item, digest: Digest.sha256Hex(bytes), size: bytes.count,
                         bytes: bytes.count <= keepLimit ? bytes : nil)
         }
@@ -188,6 +198,9 @@ private struct VerdictWork: Sendable {
     let maxBytes: Int
 
     func run(_ request: VerdictRequest, cached: StoredVerdict?, delivered: DeliveryVerdict?) -> Result<Verdict, InputFailure> {
+        if let fingerprint = request.message.fingerprint {
+            return runStreamed(request, fingerprint: fingerprint, cached: cached, delivered: delivered)
+        }
         var verdict = Verdict()
         var loaded = Loaded(read: request.message, verifier: verifier, maxBytes: maxBytes)
         var computedAt: Date?
@@ -246,6 +259,99 @@ private struct VerdictWork: Sendable {
             }
         }
         return .success(verdict)
+    }
+}
+
+extension VerdictWork {
+    /// `run` for a file above the in-memory limit: the engine streams it.
+    func runStreamed(_ request: VerdictRequest, fingerprint: FileFingerprint, cached: StoredVerdict?,
+                     delivered: DeliveryVerdict?) -> Result<Verdict, InputFailure> {
+        guard case .file(let path) = request.message.item else { return .failure(InputFailure("cannot stream this input")) }
+        let source: FileSource
+        do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(error.description)) }
+        // The verdict is filed under the digest read earlier: it must be the same file.
+        guard source.fingerprint == fingerprint else { return .failure(InputFailure(SourceError.changed.description)) }
+        var verdict = Verdict()
+        var computedAt: Date?
+        if let cached {
+            verdict.status = cached.status
+            verdict.errors = cached.errors
+            verdict.errorCodes = cached.errorCodes
+            verdict.verifiedAt = cached.verifiedAt
+            verdict.validUntil = cached.validUntil
+        } else {
+            let now = at ?? Date()
+            computedAt = now
+            let result: VerificationResult
+            switch verifier.verify(source: source, at: now) {
+            case .failure(let e): return .failure(InputFailure(e.description))
+            case .success(let r): result = r
+            }
+            verdict.status = result.status?.rawValue
+            verdict.errors = result.smimeErrors
+            verdict.errorCodes = result.smimeErrors == nil ? nil : result.problems.map(\.code.rawValue)
+            verdict.verifiedAt = (result.status == nil || result.status == .unknown) ? nil : now
+            verdict.validUntil = result.validUntil
+            verdict.fresh = result
+        }
+        if request.details || (request.delivery && verdict.status != nil && delivered == nil) {
+            let header = try? LargeMessage.open(source, limits: verifier.limits).header.message
+            verdict.receivedAt = receivedAtOption ?? ReceivedTime.of(header, item: request.message.item)
+        }
+        if request.delivery && verdict.status != nil {
+            if let delivered {
+                verdict.statusAtDelivery = delivered.status
+                verdict.receivedAt = verdict.receivedAt ?? delivered.receivedAt
+            } else {
+                var result = verdict.fresh
+                if let receivedAt = verdict.receivedAt {
+                    let outcome = if let fresh = verdict.fresh, let computedAt {
+                        verifier.verify(source: source, at: receivedAt, reusing: fresh, checkedAt: computedAt)
+                    } else {
+                        verifier.verify(source: source, at: receivedAt)
+                    }
+                    switch outcome {
+                    case .failure(let e): return .failure(InputFailure(e.description))
+                    case .success(let r): result = r
+                    }
+                }
+                if let result {
+                    verdict.statusAtDelivery = result.status?.rawValue
+                    verdict.freshDelivery = result
+                } else {
+                    verdict.statusAtDelivery = verdict.status
+                }
+            }
+        }
+        return .success(verdict)
+    }
+}
+
+/// Files above --max-in-memory-size: never read whole, but streamed by the engine.
+enum LargeFile {
+    /// The file behind `item` when it is a regular file of more than `limit` bytes;
+    /// nil for anything that is read whole.
+    static func source(_ item: InputItem, above limit: Int, maxBytes: Int) -> Result<FileSource, InputFailure>? {
+        guard case .file(let path) = item else { return nil }
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, Int(st.st_size) > limit else { return nil }
+        let source: FileSource
+        do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(error.description)) }
+        // Shrank since the stat: read whole, as any small file.
+        guard source.count > limit else { return nil }
+        if source.count > maxBytes {
+            return .failure(InputFailure("\(source.count) bytes, larger than --max-message-size \(maxBytes)"))
+        }
+        return .success(source)
+    }
+
+    /// The id digest (SHA-256 of every byte), read a chunk at a time.
+    static func digest(_ source: FileSource) -> Result<String, InputFailure> {
+        do throws(SourceError) {
+            return .success(try Digest.sha256Hex(source: source))
+        } catch {
+            return .failure(InputFailure(error.description))
+        }
     }
 }
 

@@ -81,7 +81,7 @@ struct Changes: ParsableCommand {
 
     /// Verifies and records every message; sweeps what is gone. True when something could not be read.
     private func scan(_ store: ResultStore) throws -> Bool {
-        let verifier = try trust.verifier(limits: input.limits)
+        let verifier = try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize)
         let jobs = input.jobCount
         let maxSize = input.maxMessageSize
         var service = VerdictService(
@@ -92,7 +92,7 @@ struct Changes: ParsableCommand {
         // Every path seen, readable or not: a file that is there is not destroyed.
         var present: [String] = []
         BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
-            let reads = Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxSize) }
+            let reads = Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxSize, streamAbove: input.maxInMemorySize) }
             let requests = reads.compactMap { try? $0.get() }.map { VerdictRequest(message: $0) }
             var verdicts = service.resolve(requests).makeIterator()
             var seen: [ResultStore.SeenMessage] = []

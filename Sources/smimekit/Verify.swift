@@ -38,7 +38,7 @@ struct Verify: ParsableCommand {
         let properties = try output.selectedProperties(default: SMIMEProperty.allCases)
         let verifier: MessageVerifier
         do {
-            verifier = try trust.verifier(limits: input.limits)
+            verifier = try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize)
         } catch let e as EngineError {
             throw e
         }
@@ -55,7 +55,7 @@ struct Verify: ParsableCommand {
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: properties)
         BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
-            let reads = Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxSize) }
+            let reads = Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxSize, streamAbove: input.maxInMemorySize) }
             let requests = reads.compactMap { r -> VerdictRequest? in
                 guard case .success(let m) = r else { return nil }
                 return VerdictRequest(message: m, delivery: needDelivery, details: details)
