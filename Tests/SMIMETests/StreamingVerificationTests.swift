@@ -208,4 +208,32 @@ final class StreamingVerificationTests: VerifierTestCase {
         }
         XCTAssertEqual(try status(mixed), .signed)
     }
+
+    /// Cut and damaged messages: the streamed verdict is never better than the in-memory one.
+    func testDamagedMessagesAreNeverVerifiedStreamed() throws {
+        let message = try signed(spec: MessageSpec(content: bigContent(3_000)))
+        let v = try verifier(inMemoryLimit: 0)
+        let now = Date()
+        var rng = SystemRandomNumberGenerator()
+        var inputs: [[UInt8]] = stride(from: 0, to: message.count, by: 97).map { Array(message[..<$0]) }
+        for _ in 0..<60 {
+            var m = message
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                m[Int.random(in: 0..<m.count, using: &rng)] = [0x0D, 0x0A, 0x2D, 0x20, 0x41].randomElement(using: &rng)!
+            }
+            inputs.append(m)
+        }
+        var verifiedBoth = 0
+        for m in inputs {
+            let memory = v.verify(bytes: m, at: now)
+            let streamed = try v.verifyStreamed(MemorySource(m), at: now).get()
+            XCTAssertEqual(streamed.status?.isFailed ?? false, !streamed.problems.isEmpty)
+            if streamed.status?.isVerified == true {
+                XCTAssertEqual(memory.status, .signedVerified, "streamed verified what memory did not: \(memory.problems)")
+                verifiedBoth += 1
+            }
+        }
+        XCTAssertFalse(inputs.isEmpty)
+        _ = verifiedBoth
+    }
 }
