@@ -112,6 +112,22 @@ public final class FileSource: ByteSource, @unchecked Sendable {
         self.fingerprint = FileFingerprint(st)
     }
 
+    /// A regular file already open (a spooled, unlinked temporary file, say); the
+    /// descriptor is duplicated, so the caller keeps its own.
+    public init(duplicating descriptor: Int32, name: String) throws(SourceError) {
+        let fd = dup(descriptor)
+        guard fd >= 0 else { throw SourceError(String(cString: strerror(errno))) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw SourceError("not a regular file")
+        }
+        self.path = name
+        self.fd = fd
+        self.count = Int(st.st_size)
+        self.fingerprint = FileFingerprint(st)
+    }
+
     deinit { close(fd) }
 
     public func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(SourceError) -> Int {

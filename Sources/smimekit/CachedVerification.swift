@@ -20,9 +20,9 @@ struct ReadMessage: Sendable {
     var bytes: [UInt8]?
     /// Set when the caller already parsed it (query does, for its filter).
     var message: Message?
-    /// Set for a file above the in-memory limit: it is streamed, never read whole, and
-    /// must still be this file when it is verified.
-    var fingerprint: FileFingerprint? = nil
+    /// Set for a message above the in-memory limit: it is streamed from this open file,
+    /// never read whole, and must not change before it is verified.
+    var source: FileSource? = nil
 
     var id: String { EmailID.make(digestHex: digest) }
 
@@ -30,12 +30,16 @@ struct ReadMessage: Sendable {
     static let keepLimit = 256 << 10
 
     static func read(_ item: InputItem, maxBytes: Int, streamAbove: Int) -> Result<ReadMessage, InputFailure> {
-        if let large = LargeFile.source(item, above: streamAbove, maxBytes: maxBytes) {
-            return large.flatMap { source in
-                LargeFile.digest(source).map { digest in
-                    ReadMessage(item: item, digest: digest, size: source.count, bytes: nil, fingerprint: source.fingerprint)
-                }
+        switch LargeFile.open(item, above: streamAbove, maxBytes: maxBytes) {
+        case nil: break
+        case .failure(let f)?: return .failure(f)
+        case .success(.large(let source))?:
+            return LargeFile.digest(source).map { digest in
+                ReadMessage(item: item, digest: digest, size: source.count, bytes: nil, source: source)
             }
+        case .success(.bytes(let bytes))?:
+            // Standard input cannot be read twice: its bytes are always kept.
+            return .success(ReadMessage(item: item, digest: Digest.sha256Hex(bytes), size: bytes.count, bytes: bytes))
         }
         return FileBytes.read(item, maxBytes: maxBytes).map { bytes in
             ReadMessage(item: item, digest: Digest.sha256Hex(bytes), size: bytes.count,
@@ -198,8 +202,8 @@ private struct VerdictWork: Sendable {
     let maxBytes: Int
 
     func run(_ request: VerdictRequest, cached: StoredVerdict?, delivered: DeliveryVerdict?) -> Result<Verdict, InputFailure> {
-        if let fingerprint = request.message.fingerprint {
-            return runStreamed(request, fingerprint: fingerprint, cached: cached, delivered: delivered)
+        if let source = request.message.source {
+            return runStreamed(request, source: source, cached: cached, delivered: delivered)
         }
         var verdict = Verdict()
         var loaded = Loaded(read: request.message, verifier: verifier, maxBytes: maxBytes)
@@ -264,13 +268,10 @@ private struct VerdictWork: Sendable {
 
 extension VerdictWork {
     /// `run` for a file above the in-memory limit: the engine streams it.
-    func runStreamed(_ request: VerdictRequest, fingerprint: FileFingerprint, cached: StoredVerdict?,
+    func runStreamed(_ request: VerdictRequest, source: FileSource, cached: StoredVerdict?,
                      delivered: DeliveryVerdict?) -> Result<Verdict, InputFailure> {
-        guard case .file(let path) = request.message.item else { return .failure(InputFailure("cannot stream this input")) }
-        let source: FileSource
-        do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(error.description)) }
-        // The verdict is filed under the digest read earlier: it must be the same file.
-        guard source.fingerprint == fingerprint else { return .failure(InputFailure(SourceError.changed.description)) }
+        // The verdict is filed under the digest read earlier: the file must not have changed since.
+        do throws(SourceError) { try source.checkUnchanged() } catch { return .failure(InputFailure(error.description)) }
         var verdict = Verdict()
         var computedAt: Date?
         if let cached {
@@ -327,8 +328,78 @@ extension VerdictWork {
     }
 }
 
-/// Files above --max-in-memory-size: never read whole, but streamed by the engine.
+/// Messages above --max-in-memory-size: never read whole, but streamed by the engine.
 enum LargeFile {
+    enum Input {
+        /// Standard input that fitted in memory (it cannot be read again).
+        case bytes([UInt8])
+        case large(FileSource)
+    }
+
+    /// A regular file of more than `limit` bytes as a source, and standard input
+    /// either in memory or, when larger than `limit`, spooled to an unlinked
+    /// temporary file; nil for a file that is read whole as before.
+    static func open(_ item: InputItem, above limit: Int, maxBytes: Int) -> Result<Input, InputFailure>? {
+        switch item {
+        case .stdin: return spoolStandardInput(above: limit, maxBytes: maxBytes)
+        case .bad: return nil
+        case .file: return source(item, above: limit, maxBytes: maxBytes).map { $0.map(Input.large) }
+        }
+    }
+
+    static func spoolStandardInput(above limit: Int, maxBytes: Int) -> Result<Input, InputFailure> {
+        let tooLarge = InputFailure("larger than --max-message-size \(maxBytes) bytes")
+        var kept = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        func next() -> Int {
+            while true {
+                let n = chunk.withUnsafeMutableBytes { Foundation.read(STDIN_FILENO, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                return n
+            }
+        }
+        while kept.count <= limit {
+            let n = next()
+            if n < 0 { return .failure(InputFailure(String(cString: strerror(errno)))) }
+            if n == 0 { return kept.count > maxBytes ? .failure(tooLarge) : .success(.bytes(kept)) }
+            kept += chunk[0..<n]
+        }
+        // Too large for memory: everything goes to a file that only this process can reach.
+        var template = Array((NSTemporaryDirectory() + "/smimekit-stdin-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { return .failure(InputFailure("cannot spool standard input: \(String(cString: strerror(errno)))")) }
+        // Unlinked at once: the open file stays readable, and goes with the process.
+        unlink(template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+        defer { close(fd) }
+        func write(_ bytes: ArraySlice<UInt8>) -> Bool {
+            var offset = bytes.startIndex
+            while offset < bytes.endIndex {
+                let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + (offset - bytes.startIndex), bytes.endIndex - offset) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+        var total = kept.count
+        guard total <= maxBytes else { return .failure(tooLarge) }
+        guard write(kept[...]) else { return .failure(InputFailure("cannot spool standard input: \(String(cString: strerror(errno)))")) }
+        kept = []
+        while true {
+            let n = next()
+            if n < 0 { return .failure(InputFailure(String(cString: strerror(errno)))) }
+            if n == 0 { break }
+            total += n
+            if total > maxBytes { return .failure(tooLarge) }
+            guard write(chunk[0..<n]) else { return .failure(InputFailure("cannot spool standard input: \(String(cString: strerror(errno)))")) }
+        }
+        do throws(SourceError) {
+            return .success(.large(try FileSource(duplicating: fd, name: "-")))
+        } catch {
+            return .failure(InputFailure(error.description))
+        }
+    }
+
     /// The file behind `item` when it is a regular file of more than `limit` bytes;
     /// nil for anything that is read whole.
     static func source(_ item: InputItem, above limit: Int, maxBytes: Int) -> Result<FileSource, InputFailure>? {

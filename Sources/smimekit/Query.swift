@@ -162,16 +162,22 @@ struct Screening: Sendable {
 
     static func run(_ item: InputItem, plan: FilterPlan, comparators: [JMAP.Comparator], limits: MIMELimits, maxBytes: Int,
                     inMemory: Int, receivedAt: Date?, digest: Bool, keepMessage: Bool) -> Result<Screening, InputFailure> {
-        if let large = LargeFile.source(item, above: inMemory, maxBytes: maxBytes) {
-            return large.flatMap { runLarge(item, source: $0, plan: plan, comparators: comparators, limits: limits,
-                                            receivedAt: receivedAt, digest: digest) }
+        let read: Result<[UInt8], InputFailure>
+        switch LargeFile.open(item, above: inMemory, maxBytes: maxBytes) {
+        case .success(.large(let source))?:
+            return runLarge(item, source: source, plan: plan, comparators: comparators, limits: limits,
+                            receivedAt: receivedAt, digest: digest)
+        case .success(.bytes(let bytes))?: read = .success(bytes)
+        case .failure(let f)?: read = .failure(f)
+        case nil: read = FileBytes.read(item, maxBytes: maxBytes)
         }
-        return FileBytes.read(item, maxBytes: maxBytes).map { bytes in
+        return read.map { bytes in
             let subject = FileSubject(bytes: bytes, item: item, limits: limits, receivedAt: receivedAt)
             let (answer, memo) = plan.firstPass(subject)
             let keys = answer == false ? [] : comparators.map { SortValue.of($0.property, subject: subject) }
             var read = ReadMessage(item: item, digest: digest ? Digest.sha256Hex(bytes) : "", size: bytes.count, bytes: nil)
-            if keepMessage && answer != false && bytes.count <= ReadMessage.keepLimit {
+            // Standard input cannot be read a second time: its bytes are always kept.
+            if keepMessage && answer != false && (bytes.count <= ReadMessage.keepLimit || item.isStandardInput) {
                 // Hand over the parse if the first pass made one; the verifier would make the same.
                 if let parsed = subject.parsedSoFar { read.message = parsed } else { read.bytes = bytes }
             }
@@ -220,7 +226,7 @@ extension Screening {
             case .success(let d): hex = d
             }
         }
-        let read = ReadMessage(item: item, digest: hex, size: source.count, bytes: nil, fingerprint: source.fingerprint)
+        let read = ReadMessage(item: item, digest: hex, size: source.count, bytes: nil, source: source)
         if plan.readsBody {
             subject.refusal = subject.refusal ?? "\(source.count) bytes, more than --max-in-memory-size: only its header was searched (text, body and attachment conditions do not see its body)"
         }

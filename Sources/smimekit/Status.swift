@@ -46,10 +46,14 @@ struct Status: ParsableCommand {
         var printer = RecordPrinter(format: format, properties: [.smimeStatus])
         BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
             let results = Parallel.map(batch, jobs: jobs) { item -> Result<(digest: String, status: String?, refusal: String?), InputFailure> in
-                if let large = LargeFile.source(item, above: inMemory, maxBytes: maxSize) {
-                    return large.flatMap { Self.structure(of: $0, limits: limits) }
+                let read: Result<[UInt8], InputFailure>
+                switch LargeFile.open(item, above: inMemory, maxBytes: maxSize) {
+                case .success(.large(let source))?: return Self.structure(of: source, limits: limits)
+                case .success(.bytes(let bytes))?: read = .success(bytes)
+                case .failure(let f)?: read = .failure(f)
+                case nil: read = InputReader.read(item, maxBytes: maxSize)
                 }
-                return InputReader.read(item, maxBytes: maxSize).map { bytes in
+                return read.map { bytes in
                     let digest = Digest.sha256Hex(bytes)
                     do {
                         let message = try Message(bytes: bytes, limits: limits)

@@ -105,4 +105,24 @@ final class LargeMessageCommandTests: XCTestCase {
         let text = try runner.run(["query", "--no-cache", "--max-in-memory-size", "1000", "--text", "0123456789", path], useStore: false)
         XCTAssertTrue(text.stderr.contains("only its header was searched"), text.stderr)
     }
+
+    /// Standard input cannot be read twice: above 256 KiB it used to be read again
+    /// (and found "changed"); above --max-in-memory-size it is spooled to a file and streamed.
+    func testStandardInputOfAnySizeIsVerified() throws {
+        let message = try pki.signed(MessageSpec(content: content(400_000)))
+        let tampered = try Tamper.alterSignedContent(message)
+        for extra in [[], ["--max-in-memory-size", "1000"]] {
+            for (bytes, want) in [(message, "signed/verified"), (tampered, "signed/failed")] {
+                let r = try CLI.run(["verify", "--no-cache", "--format", "ndjson"] + pki.trust + extra + ["-"], stdin: bytes)
+                XCTAssertTrue(r.text.contains("\"smimeStatus\":\"\(want)\""), "\(extra): \(r.text) \(r.stderr)")
+            }
+            let q = try CLI.run(["query", "--no-cache", "--has-verified-smime"] + pki.trust + extra + ["-"], stdin: message)
+            XCTAssertEqual(q.text, "-\n", "\(extra): \(q.stderr)")
+            let st = try CLI.run(["status", "--no-cache", "--format", "ndjson"] + extra + ["-"], stdin: message)
+            XCTAssertTrue(st.text.contains("\"smimeStatus\":\"signed\""), st.text + st.stderr)
+        }
+        let refused = try CLI.run(["verify", "--no-cache", "--max-in-memory-size", "1000", "--max-message-size", "100000"] + pki.trust + ["-"], stdin: message)
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("--max-message-size") || refused.text.contains("--max-message-size"), refused.stderr)
+    }
 }
