@@ -205,6 +205,15 @@ private struct VerdictWork: Sendable {
         if let source = request.message.source {
             return runStreamed(request, source: source, cached: cached, delivered: delivered)
         }
+        // A large message read without keeping its source (its digest came from elsewhere):
+        // open it now, so that it is still never read whole.
+        let m = request.message
+        if m.bytes == nil, m.message == nil, m.size > verifier.inMemoryLimit, case .file(let path) = m.item {
+            let source: FileSource
+            do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(error.description)) }
+            guard source.count == m.size else { return .failure(InputFailure(SourceError.changed.description)) }
+            return runStreamed(request, source: source, cached: cached, delivered: delivered)
+        }
         var verdict = Verdict()
         var loaded = Loaded(read: request.message, verifier: verifier, maxBytes: maxBytes)
         var computedAt: Date?
