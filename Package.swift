@@ -50,6 +50,6 @@ let package = Package(
         .testTarget(name: "MIMETests", dependencies: ["MIME", "TestSupport"]),
         .testTarget(name: "SMIMETests", dependencies: ["SMIME", "MIME", "TestSupport"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["smimekit", "TestSupport"], exclude: ["Transcripts", "Golden"]),
+        .testTarget(name: "CLITests", dependencies: ["smimekit", "ResultStore", "TestSupport"], exclude: ["Transcripts", "Golden"]),
     ]
 )

@@ -50,8 +50,28 @@ public enum JMAPDate {
         var t = time_t(d.timeIntervalSince1970.rounded(.down))
         var tm = tm()
         gmtime_r(&t, &tm)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1,
-                      Int(tm.tm_mday), Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec))
+        // Digits written by hand: String(format:) went through Foundation's
+        // formatter, and every message of a verify run prints a date.
+        let year = Int(tm.tm_year) + 1900
+        guard (0...9999).contains(year) else {
+            return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", year, Int(tm.tm_mon) + 1,
+                          Int(tm.tm_mday), Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec))
+        }
+        var b: [UInt8] = Array("0000-00-00T00:00:00Z".utf8)
+        func put(_ v: Int, at i: Int, digits: Int) {
+            var v = v
+            for k in stride(from: i + digits - 1, through: i, by: -1) {
+                b[k] = UInt8(0x30 + v % 10)
+                v /= 10
+            }
+        }
+        put(year, at: 0, digits: 4)
+        put(Int(tm.tm_mon) + 1, at: 5, digits: 2)
+        put(Int(tm.tm_mday), at: 8, digits: 2)
+        put(Int(tm.tm_hour), at: 11, digits: 2)
+        put(Int(tm.tm_min), at: 14, digits: 2)
+        put(Int(tm.tm_sec), at: 17, digits: 2)
+        return String(decoding: b, as: UTF8.self)
     }
 
     /// RFC 3339 with Z or an offset (fractional seconds allowed), or a bare date (midnight UTC),

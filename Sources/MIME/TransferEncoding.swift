@@ -18,42 +18,49 @@ public enum TransferEncoding {
     /// Decodes base64, ignoring whitespace and garbage. "=" ends a quantum,
     /// so concatenated encodings decode; a truncated tail yields what it can.
     public static func decodeBase64(_ b: ArraySlice<UInt8>) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(b.count / 4 * 3 + 3)
-        var acc: UInt32 = 0
-        var n = 0
-        base64Values.withUnsafeBufferPointer { table in
-            for c in b {
-                let v = table[Int(c)]
-                if v < 64 {
-                    acc = acc << 6 | UInt32(v)
-                    n += 1
-                    if n == 4 {
-                        out.append(UInt8(truncatingIfNeeded: acc >> 16))
-                        out.append(UInt8(truncatingIfNeeded: acc >> 8))
-                        out.append(UInt8(truncatingIfNeeded: acc))
-                        acc = 0
-                        n = 0
+        // Writes through a pointer into a buffer of the largest possible size:
+        // Array.append's capacity check per byte cost more than the decoding.
+        let capacity = b.count / 4 * 3 + 3
+        return [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+            var o = 0
+            var acc: UInt32 = 0
+            var n = 0
+            func flush() {
+                // 2 symbols carry 1 byte, 3 carry 2; a lone symbol carries nothing.
+                if n == 2 {
+                    out[o] = UInt8(truncatingIfNeeded: acc >> 4); o += 1
+                } else if n == 3 {
+                    out[o] = UInt8(truncatingIfNeeded: acc >> 10)
+                    out[o + 1] = UInt8(truncatingIfNeeded: acc >> 2)
+                    o += 2
+                }
+                acc = 0
+                n = 0
+            }
+            base64Values.withUnsafeBufferPointer { table in
+                b.withUnsafeBufferPointer { input in
+                    for c in input {
+                        let v = table[Int(c)]
+                        if v < 64 {
+                            acc = acc << 6 | UInt32(v)
+                            n += 1
+                            if n == 4 {
+                                out[o] = UInt8(truncatingIfNeeded: acc >> 16)
+                                out[o + 1] = UInt8(truncatingIfNeeded: acc >> 8)
+                                out[o + 2] = UInt8(truncatingIfNeeded: acc)
+                                o += 3
+                                acc = 0
+                                n = 0
+                            }
+                        } else if v == 0xFE && n > 0 {
+                            flush()
+                        }
                     }
-                } else if v == 0xFE && n > 0 {
-                    flush(&acc, &n, &out)
                 }
             }
+            flush()
+            count = o
         }
-        flush(&acc, &n, &out)
-        return out
-    }
-
-    private static func flush(_ acc: inout UInt32, _ n: inout Int, _ out: inout [UInt8]) {
-        // 2 symbols carry 1 byte, 3 carry 2; a lone symbol carries nothing.
-        if n == 2 {
-            out.append(UInt8(truncatingIfNeeded: acc >> 4))
-        } else if n == 3 {
-            out.append(UInt8(truncatingIfNeeded: acc >> 10))
-            out.append(UInt8(truncatingIfNeeded: acc >> 2))
-        }
-        acc = 0
-        n = 0
     }
 
     /// Decodes quoted-printable: "=XX" (either case), soft line breaks
@@ -213,22 +220,40 @@ public enum Canonical {
     /// Every bare LF and bare CR becomes CRLF; existing CRLF pairs are kept
     /// (RFC 8551 3.1.1).
     public static func crlf(_ b: ArraySlice<UInt8>) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(b.count + b.count / 32)
-        var i = b.startIndex
-        while i < b.endIndex {
-            let c = b[i]
-            if c == 0x0D {
-                out.append(0x0D); out.append(0x0A)
-                if i + 1 < b.endIndex && b[i + 1] == 0x0A { i += 1 }
-            } else if c == 0x0A {
-                out.append(0x0D); out.append(0x0A)
-            } else {
-                out.append(c)
+        b.withUnsafeBufferPointer { input in
+            // Count the line ends to rewrite first: signed mail is usually CRLF
+            // already, and then this is one scan and one copy.
+            var added = 0
+            var i = 0
+            while i < input.count {
+                let c = input[i]
+                if c == 0x0D {
+                    if i + 1 < input.count && input[i + 1] == 0x0A { i += 1 } else { added += 1 }
+                } else if c == 0x0A {
+                    added += 1
+                }
+                i += 1
             }
-            i += 1
+            if added == 0 { return Array(input) }
+            return [UInt8](unsafeUninitializedCapacity: input.count + added) { out, count in
+                var o = 0
+                var i = 0
+                while i < input.count {
+                    let c = input[i]
+                    if c == 0x0D || c == 0x0A {
+                        out[o] = 0x0D
+                        out[o + 1] = 0x0A
+                        o += 2
+                        if c == 0x0D && i + 1 < input.count && input[i + 1] == 0x0A { i += 1 }
+                    } else {
+                        out[o] = c
+                        o += 1
+                    }
+                    i += 1
+                }
+                count = o
+            }
         }
-        return out
     }
 
     /// Every CRLF pair becomes a bare LF (the inverse of `crlf` on its output).

@@ -87,6 +87,40 @@ extension ResultStore {
     /// ids destroyed.
     @discardableResult
     public func sweep(presentPaths: some Sequence<String>, under directory: String? = nil) throws -> [String] {
+        try clearPresent()
+        defer { try? clearPresent() }
+        try markPresent(Array(presentPaths))
+        return try sweepUnmarked(under: directory)
+    }
+
+    /// Notes paths seen by a scan, in a table private to this connection, so that
+    /// a scan of a million files need not hold them all in memory until `sweepUnmarked`.
+    public func markPresent(_ paths: [String]) throws {
+        try locked { connection in
+            try connection.execute("CREATE TEMP TABLE IF NOT EXISTS present_paths(path TEXT PRIMARY KEY) WITHOUT ROWID")
+            try connection.transaction(write: true) {
+                let insert = try connection.statement("INSERT OR IGNORE INTO temp.present_paths(path) VALUES (?1)")
+                for path in paths {
+                    try insert.bind(1, path)
+                    try insert.run()
+                }
+            }
+        }
+    }
+
+    /// Forgets what `markPresent` noted.
+    public func clearPresent() throws {
+        try locked { connection in
+            try connection.execute("CREATE TEMP TABLE IF NOT EXISTS present_paths(path TEXT PRIMARY KEY) WITHOUT ROWID")
+            try connection.execute("DELETE FROM temp.present_paths")
+        }
+    }
+
+    /// Forgets every known path that `markPresent` did not note (only paths inside
+    /// `directory` when it is given) and destroys the messages left with no path.
+    /// Returns the ids destroyed.
+    @discardableResult
+    public func sweepUnmarked(under directory: String? = nil) throws -> [String] {
         let inScope: (String) -> Bool
         if let directory {
             var base = directory
@@ -99,12 +133,6 @@ extension ResultStore {
         return try locked { connection in
             try connection.execute("CREATE TEMP TABLE IF NOT EXISTS present_paths(path TEXT PRIMARY KEY) WITHOUT ROWID")
             return try connection.transaction(write: true) {
-                defer { try? connection.execute("DELETE FROM temp.present_paths") }
-                let insert = try connection.statement("INSERT OR IGNORE INTO temp.present_paths(path) VALUES (?1)")
-                for path in presentPaths {
-                    try insert.bind(1, path)
-                    try insert.run()
-                }
                 let absent = try connection.statement("""
                     SELECT path, id FROM message_paths WHERE path NOT IN (SELECT path FROM temp.present_paths)
                     """)

@@ -77,6 +77,7 @@ final class SQLiteConnection {
     }
 
     var changes: Int { Int(sqlite3_changes(handle)) }
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// Runs `body` inside a transaction. Writers use `BEGIN IMMEDIATE` so that the

@@ -12,7 +12,21 @@ struct ByteKey: Hashable, @unchecked Sendable {
     let bytes: [UInt8]
 
     func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        // The keys are DER certificates, or path keys that start with a leaf and
+        // end with a certificate: the first 96 bytes hold a serial number, the
+        // last 64 a signature, and with the length they spread keys as well as
+        // the whole would, at a fraction of the cost. Equality compares every byte.
+        hasher.combine(bytes.count)
+        bytes.withUnsafeBytes { raw in
+            hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: raw.prefix(96)))
+            hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: raw.suffix(64)))
+        }
+    }
+
+    static func == (a: ByteKey, b: ByteKey) -> Bool {
+        a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in
+            b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+        }
     }
 }
 
@@ -22,6 +36,17 @@ final class CertificateCache: @unchecked Sendable {
     static let capacity = 1024
     private let lock = NSLock()
     private var parsed: [ByteKey: Certificate] = [:]
+    /// The same certificates by their X509 object, which CMS_add1_cert hands on
+    /// to the SignedData: so the signer found there is the one parsed here, with
+    /// its fields already read.
+    private var byObject: [OpaquePointer: Certificate] = [:]
+
+    /// The cached certificate whose X509 object this is, if any.
+    func known(_ x509: OpaquePointer) -> Certificate? {
+        lock.lock()
+        defer { lock.unlock() }
+        return byObject[x509]
+    }
 
     /// The certificate with this DER; nil when OpenSSL does not read it.
     func certificate(_ der: ArraySlice<UInt8>) -> Certificate? {
@@ -38,11 +63,16 @@ final class CertificateCache: @unchecked Sendable {
             ERR_clear_error()
             return nil
         }
-        let certificate = Certificate(owning: x509)
+        let certificate = Certificate(owning: x509, der: key.bytes)
         lock.lock()
         defer { lock.unlock() }
-        if parsed.count >= Self.capacity { parsed.removeAll(keepingCapacity: true) }
+        if let raced = parsed[key] { return raced }
+        if parsed.count >= Self.capacity {
+            parsed.removeAll(keepingCapacity: true)
+            byObject.removeAll(keepingCapacity: true)
+        }
         parsed[key] = certificate
+        byObject[x509] = certificate
         return certificate
     }
 }

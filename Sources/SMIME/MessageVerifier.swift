@@ -154,7 +154,10 @@ struct LayerWalk {
         self.time = time
     }
 
-    var check: SignedDataCheck { SignedDataCheck(trust: verifier.trust, options: verifier.options, pathCache: verifier.pathCache) }
+    var check: SignedDataCheck {
+        SignedDataCheck(trust: verifier.trust, options: verifier.options, pathCache: verifier.pathCache,
+                        certificateCache: verifier.certificateCache)
+    }
 
     mutating func run() {
         var message = outer

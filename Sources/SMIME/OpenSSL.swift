@@ -42,74 +42,118 @@ func bioContents(_ bio: OpaquePointer) -> [UInt8] {
 }
 
 /// An X.509 certificate (owns one reference).
+///
+/// The fields people read (names, serial, validity, addresses) are computed on
+/// first use and kept: a run meets the same few signer and CA certificates in
+/// thousands of messages, and printing an X509_NAME costs more than looking it up.
 public final class Certificate: @unchecked Sendable, Hashable, CustomStringConvertible {
     let x509: OpaquePointer
 
-    /// Takes over a reference the caller already holds.
-    init(owning x509: OpaquePointer) { self.x509 = x509 }
+    private struct Fields {
+        var der: [UInt8]?
+        var subject: String?
+        var issuer: String?
+        var displayName: String?
+        var serialHex: String?
+        var validity: (notBefore: Date?, notAfter: Date?)?
+        var subjectAltNameEmails: [String]?
+        var subjectEmails: [String]?
+    }
+    private let lock = NSLock()
+    private var fields: Fields  // under `lock`
+
+    /// Takes over a reference the caller already holds; `der`, when known, is its encoding.
+    init(owning x509: OpaquePointer, der: [UInt8]? = nil) {
+        self.x509 = x509
+        fields = Fields(der: der)
+    }
     /// Takes a new reference.
     init(retaining x509: OpaquePointer) {
         X509_up_ref(x509)
         self.x509 = x509
+        fields = Fields()
     }
     deinit { X509_free(x509) }
+
+    /// The field kept under `path`, computed by `make` the first time. The lock is
+    /// not held while computing: two threads may both compute it, to the same value.
+    private func memo<T>(_ path: WritableKeyPath<Fields, T?>, _ make: () -> T) -> T {
+        lock.lock()
+        let known = fields[keyPath: path]
+        lock.unlock()
+        if let known { return known }
+        let value = make()
+        lock.lock()
+        fields[keyPath: path] = value
+        lock.unlock()
+        return value
+    }
 
     public static func == (a: Certificate, b: Certificate) -> Bool { X509_cmp(a.x509, b.x509) == 0 }
     public func hash(into h: inout Hasher) { h.combine(fingerprint) }
 
-    public var der: [UInt8] { derEncoding { i2d_X509(x509, $0) } }
+    public var der: [UInt8] { memo(\.der) { derEncoding { i2d_X509(x509, $0) } } }
 
     /// Lowercase hex SHA-256 of the DER encoding.
     public var fingerprint: String {
         var md = [UInt8](repeating: 0, count: 32)
         var len: UInt32 = 0
         _ = X509_digest(x509, EVP_sha256(), &md, &len)
-        return md.prefix(Int(len)).map { String(format: "%02x", $0) }.joined()
+        return Digest.hex(Array(md.prefix(Int(len))))
     }
 
-    public var subject: String { Self.nameString(X509_get_subject_name(x509)) }
-    public var issuer: String { Self.nameString(X509_get_issuer_name(x509)) }
+    public var subject: String { memo(\.subject) { Self.nameString(X509_get_subject_name(x509)) } }
+    public var issuer: String { memo(\.issuer) { Self.nameString(X509_get_issuer_name(x509)) } }
 
     /// The subject's common name, or the whole subject when it has none: how people name a certificate.
     public var displayName: String {
-        if let cn = nameEntries(X509_get_subject_name(x509), nid: NID_commonName).first, !cn.isEmpty { return cn }
-        return subject
+        memo(\.displayName) {
+            if let cn = nameEntries(X509_get_subject_name(x509), nid: NID_commonName).first, !cn.isEmpty { return cn }
+            return subject
+        }
     }
 
     public var serialHex: String {
-        guard let bn = ASN1_INTEGER_to_BN(X509_get_serialNumber(x509), nil) else { return "" }
-        defer { BN_free(bn) }
-        guard let hex = BN_bn2hex(bn) else { return "" }
-        defer { CRYPTO_free(hex, #file, #line) }
-        return String(cString: hex)
+        memo(\.serialHex) {
+            guard let bn = ASN1_INTEGER_to_BN(X509_get_serialNumber(x509), nil) else { return "" }
+            defer { BN_free(bn) }
+            guard let hex = BN_bn2hex(bn) else { return "" }
+            defer { CRYPTO_free(hex, #file, #line) }
+            return String(cString: hex)
+        }
     }
 
-    public var notBefore: Date? { Self.date(X509_get0_notBefore(x509)) }
-    public var notAfter: Date? { Self.date(X509_get0_notAfter(x509)) }
+    private var validity: (notBefore: Date?, notAfter: Date?) {
+        memo(\.validity) { (Self.date(X509_get0_notBefore(x509)), Self.date(X509_get0_notAfter(x509))) }
+    }
+    public var notBefore: Date? { validity.notBefore }
+    public var notAfter: Date? { validity.notAfter }
 
     public var isSelfIssued: Bool { X509_check_issued(x509, x509) == X509_V_OK }
 
     /// rfc822Name entries of subjectAltName (and RFC 8398 SmtpUTF8Mailbox),
     /// as raw strings. nil entries (embedded NUL) are dropped by the caller's check.
     public var subjectAltNameEmails: [String] {
-        var out: [String] = []
-        let n = smk_x509_san_count(x509)
-        for i in 0..<n {
-            var type: Int32 = 0
-            var data: UnsafePointer<UInt8>?
-            var len: Int32 = 0
-            guard smk_x509_san_get(x509, i, &type, &data, &len) == 1, let data,
-                  type == GEN_EMAIL || type == SMK_GEN_SMTPUTF8 else { continue }
-            let bytes = Array(UnsafeBufferPointer(start: data, count: Int(len)))
-            // A NUL inside an address is the classic prefix attack; such a name never matches.
-            if bytes.contains(0) { out.append("\u{FFFD}invalid"); continue }
-            out.append(String(decoding: bytes, as: UTF8.self))
+        memo(\.subjectAltNameEmails) {
+            var out: [String] = []
+            let n = smk_x509_san_count(x509)
+            for i in 0..<n {
+                var type: Int32 = 0
+                var data: UnsafePointer<UInt8>?
+                var len: Int32 = 0
+                guard smk_x509_san_get(x509, i, &type, &data, &len) == 1, let data,
+                      type == GEN_EMAIL || type == SMK_GEN_SMTPUTF8 else { continue }
+                let bytes = Array(UnsafeBufferPointer(start: data, count: Int(len)))
+                // A NUL inside an address is the classic prefix attack; such a name never matches.
+                if bytes.contains(0) { out.append("\u{FFFD}invalid"); continue }
+                out.append(String(decoding: bytes, as: UTF8.self))
+            }
+            return out
         }
-        return out
     }
 
     /// emailAddress attributes of the subject name.
-    public var subjectEmails: [String] { nameEntries(X509_get_subject_name(x509), nid: NID_pkcs9_emailAddress) }
+    public var subjectEmails: [String] { memo(\.subjectEmails) { nameEntries(X509_get_subject_name(x509), nid: NID_pkcs9_emailAddress) } }
 
     /// Key usage bits (X509v3_KU_*), nil when the extension is absent.
     var keyUsage: UInt32? {

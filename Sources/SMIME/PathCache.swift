@@ -27,11 +27,18 @@ final class PathCache: @unchecked Sendable {
     private var entries: [ByteKey: Entry] = [:]
 
     /// The key: flags, then each certificate's DER with its length in front.
-    static func key(flags: UInt, leaf: Certificate, untrusted: OpaquePointer) -> [UInt8] {
+    /// Certificates from `certificates` bring their DER along; others are encoded.
+    static func key(flags: UInt, leaf: Certificate, untrusted: OpaquePointer, certificates: CertificateCache? = nil) -> [UInt8] {
         var key = [UInt8]()
         key.reserveCapacity(4096)
         withUnsafeBytes(of: UInt64(flags).littleEndian) { key += $0 }
         func append(_ x509: OpaquePointer) {
+            if let known = x509 == leaf.x509 ? leaf : certificates?.known(x509) {
+                let der = known.der
+                withUnsafeBytes(of: UInt32(der.count).littleEndian) { key += $0 }
+                key += der
+                return
+            }
             let n = i2d_X509(x509, nil)
             guard n > 0 else { return }
             withUnsafeBytes(of: UInt32(n).littleEndian) { key += $0 }

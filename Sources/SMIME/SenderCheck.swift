@@ -34,11 +34,11 @@ struct SenderCheck {
     }
 
     /// Checks the From mailbox against a signer's certificate addresses.
-    static func check(from mailbox: Mailbox, certificateAddresses: [String], signerName: String, layer: Int) -> [Problem] {
+    static func check(from mailbox: Mailbox, certificateAddresses: [String], signerName: @autoclosure () -> String, layer: Int) -> [Problem] {
         var problems: [Problem] = []
         guard let from = EmailAddress(mailbox.email) else { return problems }
         if certificateAddresses.isEmpty {
-            problems.append(Problem(.certificateWithoutAddress, "The signer certificate (\(signerName)) carries no e-mail address, so it cannot vouch for \(mailbox.email); use --no-sender-check for such corpora", layer: layer))
+            problems.append(Problem(.certificateWithoutAddress, "The signer certificate (\(signerName())) carries no e-mail address, so it cannot vouch for \(mailbox.email); use --no-sender-check for such corpora", layer: layer))
         } else if !certificateAddresses.contains(where: { EmailAddress($0) == from }) {
             problems.append(Problem(.senderMismatch, "From address \(mailbox.email) does not match the certificate (\(certificateAddresses.joined(separator: ", ")))", layer: layer))
         }
@@ -57,6 +57,11 @@ struct EmailAddress: Equatable {
     let original: String
 
     init?(_ raw: String) {
+        switch Self.ascii(raw) {
+        case .some(.some(let address)): self = address; return
+        case .some(.none): return nil
+        case .none: break
+        }
         // CharacterSet.whitespaces is Zs plus tab; trimmed here without Foundation's
         // NSString bridge, which cost more than the rest of the sender check.
         var s = raw.trimmingScalars { $0 == "\t" || $0.properties.generalCategory == .spaceSeparator }
@@ -76,14 +81,58 @@ struct EmailAddress: Equatable {
         self.original = s
     }
 
+    private init(local: String, domain: String, original: String) {
+        self.local = local
+        self.domain = domain
+        self.original = original
+    }
+
+    /// The same reading as `init?` for the common case of a plain ASCII address
+    /// with no A-label, on bytes: nil when that case does not apply, .some(nil)
+    /// when it applies and the address is invalid.
+    private static func ascii(_ raw: String) -> EmailAddress?? {
+        var raw = raw
+        return raw.withUTF8 { all -> EmailAddress?? in
+            guard all.allSatisfy({ $0 < 0x80 }) else { return nil }
+            var lo = 0, hi = all.count
+            while lo < hi && (all[lo] == 0x20 || all[lo] == 0x09) { lo += 1 }
+            while hi > lo && (all[hi - 1] == 0x20 || all[hi - 1] == 0x09) { hi -= 1 }
+            if hi - lo >= 2 && all[lo] == UInt8(ascii: "<") && all[hi - 1] == UInt8(ascii: ">") { lo += 1; hi -= 1 }
+            let s = UnsafeBufferPointer(rebasing: all[lo..<hi])
+            guard let at = s.lastIndex(of: UInt8(ascii: "@")) else { return .some(nil) }
+            let local = UnsafeBufferPointer(rebasing: s[..<at])
+            let domain = UnsafeBufferPointer(rebasing: s[(at + 1)...])
+            guard !local.isEmpty, !domain.isEmpty, !domain.contains(0x20),
+                  !s.contains(where: { $0 < 0x20 }) else { return .some(nil) }
+            // An A-label anywhere: the general path decodes it.
+            var labelStart = true
+            for (i, c) in domain.enumerated() {
+                if labelStart && (c | 0x20) == UInt8(ascii: "x") && i + 3 < domain.count
+                    && (domain[i + 1] | 0x20) == UInt8(ascii: "n") && domain[i + 2] == UInt8(ascii: "-")
+                    && domain[i + 3] == UInt8(ascii: "-") { return nil }
+                labelStart = c == UInt8(ascii: ".")
+            }
+            var localBytes = Array(local)
+            // "a\"b"@x and a"b@x name the same mailbox: compare quoted local parts unquoted.
+            if localBytes.count >= 2 && localBytes.first == UInt8(ascii: "\"") && localBytes.last == UInt8(ascii: "\"") {
+                localBytes = localBytes.dropFirst().dropLast().filter { $0 != UInt8(ascii: "\\") }
+            }
+            let lowerDomain = domain.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            return .some(EmailAddress(local: String(decoding: localBytes, as: UTF8.self),
+                                      domain: String(decoding: lowerDomain, as: UTF8.self),
+                                      original: String(decoding: s, as: UTF8.self)))
+        }
+    }
+
     static func == (a: EmailAddress, b: EmailAddress) -> Bool {
         // Unicode scalars, not grapheme equivalence: a look-alike is another address.
-        Array(a.local.unicodeScalars) == Array(b.local.unicodeScalars)
-            && Array(a.domain.unicodeScalars) == Array(b.domain.unicodeScalars)
+        a.local.unicodeScalars.elementsEqual(b.local.unicodeScalars)
+            && a.domain.unicodeScalars.elementsEqual(b.domain.unicodeScalars)
     }
 
     /// An address-looking token inside a display name ("alice@bank.example" <eve@evil.example>).
     static func embedded(in name: String) -> EmailAddress? {
+        guard name.utf8.contains(UInt8(ascii: "@")) else { return nil }
         let separators: Set<Unicode.Scalar> = [" ", "\t", "<", ">", "(", ")", "[", "]", "\"", "'", ",", ";", ":"]
         for token in name.unicodeScalars.split(omittingEmptySubsequences: false, whereSeparator: separators.contains)
         where token.contains("@") {

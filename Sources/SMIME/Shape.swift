@@ -16,7 +16,7 @@ enum SMIMEShape {
         let ct = part.contentType
         switch ct.mimeType {
         case "multipart/signed":
-            let proto = (ct.parameters["protocol"] ?? "").lowercased().trimmingCharacters(in: .whitespaces)
+            let proto = Self.trimmed((ct.parameters["protocol"] ?? "").lowercased())
             guard proto == "application/pkcs7-signature" || proto == "application/x-pkcs7-signature" else {
                 self = .foreignSigned(protocol: proto.isEmpty ? "(none)" : proto)
                 return
@@ -39,6 +39,17 @@ enum SMIMEShape {
         default:
             self = .notSMIME
         }
+    }
+}
+
+extension SMIMEShape {
+    /// Without leading and trailing white space (Zs and tab, as CharacterSet.whitespaces),
+    /// and without going through Foundation's NSString bridge for the common case.
+    static func trimmed(_ s: String) -> String {
+        let scalars = s.unicodeScalars
+        func white(_ u: Unicode.Scalar) -> Bool { u == "\t" || u.properties.generalCategory == .spaceSeparator }
+        guard let first = scalars.firstIndex(where: { !white($0) }), let last = scalars.lastIndex(where: { !white($0) }) else { return "" }
+        return String(scalars[first...last])
     }
 }
 

@@ -132,6 +132,8 @@ struct SignedDataCheck {
     let options: VerificationOptions
     /// Paths validated for earlier messages of the same verifier (nil: none kept).
     var pathCache: PathCache? = nil
+    /// Certificates parsed for earlier messages: the signer is looked up there.
+    var certificateCache: CertificateCache? = nil
 
     /// - Parameters:
     ///   - detachedContent: the first part of a multipart/signed; nil for opaque signed-data.
@@ -184,11 +186,13 @@ struct SignedDataCheck {
             }
         } else {
             var content: [UInt8] = []
-            var buf = [UInt8](repeating: 0, count: 65536)
+            let bufferSize = 16384
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
+            defer { buffer.deallocate() }
             while true {
-                let n = buf.withUnsafeMutableBytes { BIO_read(chain, $0.baseAddress, Int32($0.count)) }
+                let n = BIO_read(chain, buffer, Int32(bufferSize))
                 if n <= 0 { break }
-                content.append(contentsOf: buf[0..<Int(n)])
+                content.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: Int(n)))
             }
             out.content = content
         }
@@ -228,7 +232,7 @@ struct SignedDataCheck {
                 out.signerAddresses.append([])
                 continue
             }
-            let signer = Certificate(retaining: signerX509)
+            let signer = certificateCache?.known(signerX509) ?? Certificate(retaining: signerX509)
             details.subject = signer.subject
             details.issuer = signer.issuer
             details.serial = signer.serialHex
@@ -290,7 +294,7 @@ struct SignedDataCheck {
         // time: a path that validated before is valid again inside its validity window.
         var cacheKey: [UInt8]?
         if let pathCache, flags & UInt(X509_V_FLAG_CRL_CHECK) == 0 {
-            let key = PathCache.key(flags: flags, leaf: leaf, untrusted: untrusted.stack)
+            let key = PathCache.key(flags: flags, leaf: leaf, untrusted: untrusted.stack, certificates: certificateCache)
             if let chain = pathCache.lookup(key, at: Int64(time.timeIntervalSince1970.rounded(.down))) {
                 out.chain = chain
                 out.validUntil = chain.compactMap(\.notAfter).min()

@@ -129,6 +129,52 @@ struct VerdictService {
         }
     }
 
+    /// Reads a batch of messages, in parallel. Where the store has a digest for a
+    /// file whose stamp (see `FileStamp`) is unchanged since it was recorded, the
+    /// message is named by it without being read: `bytes` and `message` stay nil,
+    /// and the file is read (and its digest checked) only if it must be verified.
+    /// The digests of files read here are recorded for the next run.
+    mutating func read(_ batch: [InputItem]) -> [Result<ReadMessage, InputFailure>] {
+        let maxBytes = self.maxBytes
+        let streamAbove = verifier.inMemoryLimit
+        guard let store else { return Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxBytes, streamAbove: streamAbove) } }
+        // The walk's stat when it made one; a path read from a list is stat'ed here.
+        let stamps = batch.map { item -> FileStamp? in
+            guard case .file(let path, let stamp) = item else { return nil }
+            return stamp ?? FileStamp(path: path)
+        }
+        var lookups: [(path: String, stamp: FileStamp)] = []
+        var lookupIndex: [Int] = []
+        for (i, (item, stamp)) in zip(batch, stamps).enumerated() {
+            guard case .file(let path, _) = item, let stamp, stamp.size <= Int64(maxBytes) else { continue }
+            lookups.append((path, stamp))
+            lookupIndex.append(i)
+        }
+        var known = [String?](repeating: nil, count: batch.count)
+        do {
+            for (i, digest) in zip(lookupIndex, try store.knownDigests(lookups)) { known[i] = digest }
+        } catch {
+            storeFailed(error)
+        }
+        let inputs = batch.indices.map { (batch[$0], known[$0], stamps[$0]) }
+        let reads = Parallel.map(inputs, jobs: jobs, heavy: { $0.1 == nil }) { item, digest, stamp -> Result<ReadMessage, InputFailure> in
+            if let digest, let stamp {
+                return .success(ReadMessage(item: item, digest: digest, size: Int(stamp.size), bytes: nil))
+            }
+            return ReadMessage.read(item, maxBytes: maxBytes, streamAbove: streamAbove)
+        }
+        var records: [FileRecord] = []
+        for i in batch.indices where known[i] == nil {
+            guard case .file(let path, _) = batch[i], let stamp = stamps[i], case .success(let m) = reads[i],
+                  Int64(m.size) == stamp.size else { continue }
+            records.append(FileRecord(path: path, stamp: stamp, digest: m.digest))
+        }
+        if let store = self.store, !records.isEmpty {
+            do { try store.recordFiles(records) } catch { storeFailed(error) }
+        }
+        return reads
+    }
+
     /// Verdicts for a batch, parallel to `requests`.
     mutating func resolve(_ requests: [VerdictRequest]) -> [Result<Verdict, InputFailure>] {
         guard !requests.isEmpty else { return [] }
@@ -159,7 +205,10 @@ struct VerdictService {
 
         let work = VerdictWork(verifier: verifier, at: at, receivedAtOption: receivedAtOption, maxBytes: maxBytes)
         let inputs = requests.indices.map { (requests[$0], current[$0], delivered[$0]) }
-        let results = Parallel.map(inputs, jobs: jobs) { work.run($0.0, cached: $0.1, delivered: $0.2) }
+        // Served from the store, a verdict is a few copies: not worth waking a thread for.
+        let results = Parallel.map(inputs, jobs: jobs, heavy: { $0.1 == nil || $0.0.details || ($0.0.delivery && $0.2 == nil) }) {
+            work.run($0.0, cached: $0.1, delivered: $0.2)
+        }
         if store != nil { remember(requests, results) }
         return results
     }
@@ -175,7 +224,7 @@ struct VerdictService {
             guard case .success(let v) = result else { continue }
             let digest = request.message.digest
             if at == nil, v.fresh != nil, (v.validUntil.map { $0 > now } ?? true) {
-                let path: String? = if case .file(let p) = request.message.item { p } else { nil }
+                let path: String? = if case .file(let p, _) = request.message.item { p } else { nil }
                 verdicts.append((StoreKey(messageDigest: digest, optionsDigest: currentOptionsDigest),
                                  StoredVerdict(status: v.status, errors: v.errors, errorCodes: v.errorCodes,
                                                verifiedAt: v.verifiedAt, validUntil: v.validUntil), path))
@@ -208,7 +257,7 @@ private struct VerdictWork: Sendable {
         // A large message read without keeping its source (its digest came from elsewhere):
         // open it now, so that it is still never read whole.
         let m = request.message
-        if m.bytes == nil, m.message == nil, m.size > verifier.inMemoryLimit, case .file(let path) = m.item {
+        if m.bytes == nil, m.message == nil, m.size > verifier.inMemoryLimit, case .file(let path, _) = m.item {
             let source: FileSource
             do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(error.description)) }
             guard source.count == m.size else { return .failure(InputFailure(SourceError.changed.description)) }
@@ -412,7 +461,7 @@ enum LargeFile {
     /// The file behind `item` when it is a regular file of more than `limit` bytes;
     /// nil for anything that is read whole.
     static func source(_ item: InputItem, above limit: Int, maxBytes: Int) -> Result<FileSource, InputFailure>? {
-        guard case .file(let path) = item else { return nil }
+        guard case .file(let path, _) = item else { return nil }
         var st = stat()
         guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, Int(st.st_size) > limit else { return nil }
         let source: FileSource
@@ -499,14 +548,40 @@ enum Parallel {
         if jobs <= 1 || inputs.count <= 1 { return inputs.map(body) }
         let slots = Slots<R>(count: inputs.count)
         let workers = min(jobs, inputs.count)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var i = worker
-            while i < inputs.count {
+        // Each worker takes the next index when it is free: a 1 MB message among
+        // small ones then holds up one worker, not every worker's share.
+        let next = Counter()
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i = next.take()
+                guard i < inputs.count else { return }
                 slots.set(i, body(inputs[i]))
-                i += workers
             }
         }
         return slots.values()
+    }
+
+    private final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func take() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value - 1
+        }
+    }
+
+    /// The same, but only the inputs `heavy` picks are spread over the workers;
+    /// the others, too cheap to be worth a thread's wake-up, run on this one.
+    static func map<T: Sendable, R: Sendable>(_ inputs: [T], jobs: Int, heavy: (T) -> Bool,
+                                              _ body: @escaping @Sendable (T) -> R) -> [R] {
+        let spread = inputs.indices.filter { heavy(inputs[$0]) }
+        if jobs <= 1 || spread.count <= 1 { return inputs.map(body) }
+        var results = [R?](repeating: nil, count: inputs.count)
+        for (i, r) in zip(spread, map(spread.map { inputs[$0] }, jobs: jobs, body)) { results[i] = r }
+        for i in inputs.indices where !heavy(inputs[i]) { results[i] = body(inputs[i]) }
+        return results.map { $0! }
     }
 
     /// Each index is written by exactly one worker, and read only after all are done.
@@ -519,25 +594,74 @@ enum Parallel {
 }
 
 /// Input in batches of `jobs` × 32 items: enough to keep every core busy, few
-/// enough to hold in memory, and one store transaction each.
+/// enough to hold in memory, and one store transaction each. The walk runs on a
+/// thread of its own a few batches ahead, so that its readdir and stat calls
+/// overlap the work on the batches before (on a warm run they were a quarter of it).
 struct BatchScan {
     var jobs: Int
     var progress: Progress?
 
     /// `body` gets each batch in input order; returning false stops the scan.
-    func run(_ items: some Sequence<InputItem>, _ body: ([InputItem]) -> Bool) {
-        var iterator = items.makeIterator()
-        let size = max(1, jobs) * 32
-        while true {
-            var batch: [InputItem] = []
-            batch.reserveCapacity(size)
-            while batch.count < size, let item = iterator.next() { batch.append(item) }
-            if batch.isEmpty { break }
+    func run(_ items: InputWalk, _ body: ([InputItem]) -> Bool) {
+        let batches = Prefetch(items, batchSize: max(1, jobs) * 32)
+        defer { batches.cancel() }
+        while let batch = batches.next() {
             let goOn = body(batch)
             for _ in batch { progress?.tick() }
             if !goOn { break }
         }
         progress?.finish()
+    }
+
+    /// Batches made on a producer thread, at most `capacity` of them waiting.
+    private final class Prefetch: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var ready: [[InputItem]] = []   // under `condition`
+        private var finished = false            // under `condition`
+        private var cancelled = false           // under `condition`
+        private let capacity = 4
+
+        init(_ items: InputWalk, batchSize: Int) {
+            let source = HandedOver(walk: items)
+            Thread.detachNewThread { [self] in
+                var iterator = source.walk
+                while true {
+                    var batch: [InputItem] = []
+                    batch.reserveCapacity(batchSize)
+                    while batch.count < batchSize, let item = iterator.next() { batch.append(item) }
+                    condition.lock()
+                    while ready.count >= capacity && !cancelled { condition.wait() }
+                    if !batch.isEmpty && !cancelled { ready.append(batch) }
+                    let done = batch.count < batchSize || cancelled
+                    if done { finished = true }
+                    condition.broadcast()
+                    condition.unlock()
+                    if done { return }
+                }
+            }
+        }
+
+        func next() -> [InputItem]? {
+            condition.lock()
+            defer { condition.unlock() }
+            while ready.isEmpty && !finished { condition.wait() }
+            guard !ready.isEmpty else { return nil }
+            condition.broadcast()
+            return ready.removeFirst()
+        }
+
+        /// Stops the producer at its next batch (a query whose --limit is met).
+        func cancel() {
+            condition.lock()
+            cancelled = true
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// The walk is used by the producer thread alone, after the hand-over.
+    private struct HandedOver: @unchecked Sendable {
+        let walk: InputWalk
     }
 }
 
@@ -546,7 +670,7 @@ struct BatchScan {
 /// (standard input, a file that changes size while read) goes to InputReader.
 enum FileBytes {
     static func read(_ item: InputItem, maxBytes: Int) -> Result<[UInt8], InputFailure> {
-        guard case .file(let path) = item else { return InputReader.read(item, maxBytes: maxBytes) }
+        guard case .file(let path, _) = item else { return InputReader.read(item, maxBytes: maxBytes) }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return InputReader.read(item, maxBytes: maxBytes) }
         defer { close(fd) }

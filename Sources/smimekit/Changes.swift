@@ -90,26 +90,30 @@ struct Changes: ParsableCommand {
         var sawError = false
         var storeUsable = true
         // Every path seen, readable or not: a file that is there is not destroyed.
-        var present: [String] = []
+        // Noted in the store batch by batch, so memory does not grow with the scan.
+        try store.clearPresent()
+        defer { try? store.clearPresent() }
         BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
-            let reads = Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxSize, streamAbove: input.maxInMemorySize) }
+            let reads = service.read(batch)
             let requests = reads.compactMap { try? $0.get() }.map { VerdictRequest(message: $0) }
             var verdicts = service.resolve(requests).makeIterator()
             var seen: [ResultStore.SeenMessage] = []
+            var present: [String] = []
             for (item, read) in zip(batch, reads) {
-                if case .file(let path) = item, FileManager.default.fileExists(atPath: path) { present.append(Self.absolute(path)) }
+                if case .file(let path, _) = item, FileManager.default.fileExists(atPath: path) { present.append(Self.absolute(path)) }
                 switch read.flatMap({ m in verdicts.next()!.map { (m, $0) } }) {
                 case .failure(let f):
                     sawError = true
                     Diagnostics.error("\(item.displayPath): \(f.reason)")
                 case .success(let (m, v)):
                     // A message from standard input has no path to be found at again.
-                    guard case .file(let path) = item else { continue }
+                    guard case .file(let path, _) = item else { continue }
                     seen.append((id: m.id, path: Self.absolute(path), status: v.status, errors: v.errors))
                 }
             }
             do {
                 try store.recordSeen(batch: seen)
+                try store.markPresent(present)
             } catch {
                 Diagnostics.error("\(error)")
                 storeUsable = false
@@ -124,7 +128,7 @@ struct Changes: ParsableCommand {
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             // A directory: whatever was under it and is not now is gone. A file named that no longer exists: gone.
             guard isDirectory.boolValue || !exists else { continue }
-            try store.sweep(presentPaths: present, under: path)
+            try store.sweepUnmarked(under: path)
         }
         return sawError
     }

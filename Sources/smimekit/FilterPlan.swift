@@ -74,6 +74,16 @@ struct FilterPlan: Sendable {
         return (answer, memo)
     }
 
+    /// Some condition looks at the message itself, not only at its S/MIME verdicts.
+    var readsMessage: Bool { leaves.contains { !$0.isTrivial } }
+
+    /// The first pass of a plan that does not read the message (`readsMessage` false).
+    func firstPassWithoutMessage() -> (Bool?, Memo) {
+        precondition(!readsMessage, "the plan has conditions on the message itself")
+        let memo = Memo(cheap: Array(repeating: true, count: leaves.count))
+        return (evaluate(root, cheap: { _ in true }, verified: { _ in nil }), memo)
+    }
+
     /// Second pass with the statuses known. Three-valued evaluation only ever
     /// narrows when unknowns become known, so it visits no leaf the first pass
     /// skipped, and the memo has every cheap answer it needs.
@@ -192,7 +202,7 @@ final class FileSubject: FilterSubject {
 /// the suffix has no keywords.
 enum MaildirFlags {
     static func keywords(_ item: InputItem) -> Set<String> {
-        guard case .file(let path) = item else { return [] }
+        guard case .file(let path, _) = item else { return [] }
         let name = path.split(separator: "/").last.map(String.init) ?? path
         guard let marker = name.range(of: ":2,", options: .backwards) else { return [] }
         var out: Set<String> = []

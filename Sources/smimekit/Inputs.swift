@@ -2,9 +2,11 @@
 // walked in sorted order, "-" for a message on standard input, or a list of
 // paths piped in (as `find` prints them) when no operand is given.
 import Foundation
+import ResultStore
 
 enum InputItem {
-    case file(String)
+    /// A path, with what stat(2) said of it when the walk met it (nil: not known).
+    case file(String, stamp: FileStamp? = nil)
     case stdin
     /// An operand that could not be used (missing file, unreadable directory).
     case bad(String, String)
@@ -16,7 +18,7 @@ enum InputItem {
 
     var displayPath: String {
         switch self {
-        case .file(let p): return p
+        case .file(let p, _): return p
         case .stdin: return "-"
         case .bad(let p, _): return p
         }
@@ -27,7 +29,9 @@ enum InputItem {
 struct InputWalk: Sequence, IteratorProtocol {
     private var operands: [String]
     private var pending: [InputItem] = []
-    private var stack: [(dir: String, names: [String], next: Int)] = []
+    /// Directories being walked; `fd` (or -1) lets each entry be stat'ed relative to
+    /// its directory, without the kernel walking the whole path again.
+    private var stack: [(dir: String, fd: Int32, names: [String], next: Int)] = []
     private var pathList: PathListReader?
 
     init(operands: [String], stdinIsTerminal: Bool) {
@@ -46,7 +50,9 @@ struct InputWalk: Sequence, IteratorProtocol {
                     top.next += 1
                     stack.append(top)
                     let path = top.dir.hasSuffix("/") ? top.dir + name : top.dir + "/" + name
-                    if let item = classify(path, fromWalk: true) { return item }
+                    if let item = classify(path, fromWalk: true, in: top.fd, name: name) { return item }
+                } else if top.fd >= 0 {
+                    close(top.fd)
                 }
                 continue
             }
@@ -65,27 +71,29 @@ struct InputWalk: Sequence, IteratorProtocol {
     }
 
     /// A file is returned; a directory is pushed for walking (nil returned).
-    private mutating func classify(_ path: String, fromWalk: Bool) -> InputItem? {
+    private mutating func classify(_ path: String, fromWalk: Bool, in directory: Int32 = -1, name: String = "") -> InputItem? {
         var st = stat()
         // Inside a walk, do not follow links to directories (loops); operands are followed.
-        let rc = fromWalk ? lstat(path, &st) : stat(path, &st)
+        let rc = fromWalk
+            ? (directory >= 0 ? fstatat(directory, name, &st, AT_SYMLINK_NOFOLLOW) : lstat(path, &st))
+            : stat(path, &st)
         if rc != 0 {
             return .bad(path, String(cString: strerror(errno)))
         }
         let type = st.st_mode & S_IFMT
         if type == S_IFLNK {
             var target = stat()
-            if stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFREG { return .file(path) }
+            if stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFREG { return .file(path, stamp: FileStamp(target)) }
             return nil
         }
         if type == S_IFDIR {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
                 return .bad(path, "cannot list the directory")
             }
-            stack.append((path, names.filter { !$0.hasPrefix(".") }.sorted(), 0))
+            stack.append((path, open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), names.filter { !$0.hasPrefix(".") }.sorted(), 0))
             return nil
         }
-        if type == S_IFREG { return .file(path) }
+        if type == S_IFREG { return .file(path, stamp: FileStamp(st)) }
         return fromWalk ? nil : .file(path) // named pipes and devices are read if named explicitly
     }
 }
@@ -128,7 +136,7 @@ enum InputReader {
             let data = FileHandle.standardInput.readDataToEndOfFile()
             if data.count > maxBytes { return .failure(InputFailure("larger than --max-message-size \(maxBytes) bytes")) }
             return .success([UInt8](data))
-        case .file(let path):
+        case .file(let path, _):
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return .failure(InputFailure(String(cString: strerror(errno)))) }
             defer { close(fd) }
@@ -154,7 +162,7 @@ enum InputReader {
     }
 
     static func modificationDate(_ item: InputItem) -> Date? {
-        guard case .file(let path) = item else { return nil }
+        guard case .file(let path, _) = item else { return nil }
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(st.st_mtim.tv_sec))

@@ -56,7 +56,7 @@ struct InputOptions: ParsableArguments {
         InputWalk(operands: paths, stdinIsTerminal: isatty(STDIN_FILENO) == 1)
     }
 
-    func progress() -> Progress? { Progress.ifTerminal(enabled: !noProgress) }
+    func progress() -> Progress? { Progress.ifTerminal(enabled: !noProgress, operands: paths) }
 
     /// Guards against waiting forever on a terminal.
     func requireInput() throws {

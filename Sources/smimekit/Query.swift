@@ -92,10 +92,19 @@ struct Query: ParsableCommand {
         // Ids name messages by digest: skip hashing when only paths are printed and nothing is verified.
         let needsDigest = format != .text || needsVerifier
 
+        // Only verdicts asked for: a message the result cache knows need not be read at all.
+        let verdictsOnly = store != nil && needsVerifier && !plan.readsMessage && comparators.isEmpty
+
         BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
-            let screened = Parallel.map(batch, jobs: jobs) { item in
-                Screening.run(item, plan: plan, comparators: comparators, limits: limits, maxBytes: maxBytes,
-                              inMemory: inMemory, receivedAt: receivedAtOption, digest: needsDigest, keepMessage: needsVerifier)
+            let screened: [Result<Screening, InputFailure>]
+            if verdictsOnly, let reads = service?.read(batch) {
+                let (answer, memo) = plan.firstPassWithoutMessage()
+                screened = reads.map { $0.map { Screening(read: $0, answer: answer, memo: memo, keys: [], refusal: nil) } }
+            } else {
+                screened = Parallel.map(batch, jobs: jobs) { item in
+                    Screening.run(item, plan: plan, comparators: comparators, limits: limits, maxBytes: maxBytes,
+                                  inMemory: inMemory, receivedAt: receivedAtOption, digest: needsDigest, keepMessage: needsVerifier)
+                }
             }
             // Verify what the first pass left open, and what is printed with its properties.
             var requests: [VerdictRequest] = []

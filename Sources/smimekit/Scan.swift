@@ -1,67 +1,44 @@
-// Runs a per-message function over the input stream on several cores and
-// hands the results back in input order, holding only one batch in memory.
+// The progress line of long runs.
 import Dispatch
 import Foundation
 
-struct Scan {
-    var jobs: Int
-    var progress: Progress?
-
-    /// `work` runs concurrently; `emit` runs on the calling thread, in input order.
-    func run<R>(_ items: some Sequence<InputItem>, work: @escaping @Sendable (InputItem) -> R, emit: (InputItem, R) -> Void) {
-        var iterator = items.makeIterator()
-        let batchSize = max(1, jobs) * 32
-        while true {
-            var batch: [InputItem] = []
-            batch.reserveCapacity(batchSize)
-            while batch.count < batchSize, let item = iterator.next() { batch.append(item) }
-            if batch.isEmpty { break }
-            let results = Self.map(batch, jobs: jobs, work)
-            for (item, r) in zip(batch, results) {
-                emit(item, r)
-                progress?.tick()
-            }
-        }
-        progress?.finish()
-    }
-
-    static func map<R>(_ batch: [InputItem], jobs: Int, _ work: @escaping @Sendable (InputItem) -> R) -> [R] {
-        if jobs <= 1 || batch.count == 1 { return batch.map(work) }
-        let slots = ResultSlots<R>(count: batch.count)
-        let items = UncheckedBox(batch)
-        DispatchQueue.concurrentPerform(iterations: min(jobs, batch.count)) { worker in
-            var i = worker
-            while i < items.value.count {
-                slots.set(i, work(items.value[i]))
-                i += jobs
-            }
-        }
-        return slots.values()
-    }
-}
-
-/// Each index is written by exactly one worker, then read after all finished.
-private final class ResultSlots<R>: @unchecked Sendable {
-    private var storage: [R?]
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ v: R) { storage[i] = v }
-    func values() -> [R] { storage.map { $0! } }
-}
-
-private final class UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ v: T) { value = v }
-}
-
-/// "1234 messages, 5678/s" on stderr, redrawn at most ten times a second, only on a terminal.
-final class Progress {
+/// "1234/10000 messages, 5678/s, 3s, ETA 2s" on stderr, redrawn at most ten
+/// times a second, only on a terminal. The input is streamed, so the total is
+/// counted by a second, cheaper walk over the same operands on a thread of its
+/// own; until it is known the line has no total and no ETA.
+final class Progress: @unchecked Sendable {
     private var count = 0
     private let start = Date()
     private var lastDraw = Date.distantPast
     private var drawn = false
+    private let lock = NSLock()
+    private var knownTotal: Int?  // under `lock`
 
-    static func ifTerminal(enabled: Bool) -> Progress? {
-        enabled && isatty(STDERR_FILENO) == 1 ? Progress() : nil
+    /// Counting walks every operand; a list of paths on standard input cannot be walked twice.
+    static func ifTerminal(enabled: Bool, operands: [String]) -> Progress? {
+        guard enabled && isatty(STDERR_FILENO) == 1 else { return nil }
+        let progress = Progress()
+        if !operands.isEmpty {
+            Thread.detachNewThread { [operands] in
+                var walk = InputWalk(operands: operands, stdinIsTerminal: true)
+                var n = 0
+                while walk.next() != nil { n += 1 }
+                progress.setTotal(n)
+            }
+        }
+        return progress
+    }
+
+    private func setTotal(_ n: Int) {
+        lock.lock()
+        knownTotal = n
+        lock.unlock()
+    }
+
+    private var total: Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        return knownTotal
     }
 
     func tick() {
@@ -69,16 +46,31 @@ final class Progress {
         let now = Date()
         if now.timeIntervalSince(lastDraw) >= 0.1 {
             lastDraw = now
-            draw(now)
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + Self.line(count: count, total: total, elapsed: now.timeIntervalSince(start))).utf8))
+            drawn = true
         }
     }
 
-    private func draw(_ now: Date) {
-        let elapsed = max(now.timeIntervalSince(start), 0.001)
+    /// The text of the line: count (of total), rate, time so far, and the time left
+    /// at the rate so far once the total is known.
+    static func line(count: Int, total: Int?, elapsed: TimeInterval) -> String {
+        let elapsed = max(elapsed, 0.001)
         let rate = Double(count) / elapsed
-        let line = "\r\u{1B}[K\(count) messages, \(Int(rate))/s, \(Int(elapsed))s"
-        FileHandle.standardError.write(Data(line.utf8))
-        drawn = true
+        var line = total.map { "\(count)/\(max($0, count)) messages" } ?? "\(count) messages"
+        line += ", \(Int(rate))/s, \(duration(elapsed))"
+        if let total, rate > 0 {
+            line += ", ETA " + duration(Double(max(total - count, 0)) / rate)
+        }
+        return line
+    }
+
+    /// 42s, 3m07s, 2h05m.
+    static func duration(_ t: TimeInterval) -> String {
+        let s = Int(t.rounded(.up))
+        if s < 60 { return "\(s)s" }
+        let m = s / 60
+        if m < 60 { return "\(m)m" + (s % 60 < 10 ? "0" : "") + "\(s % 60)s" }
+        return "\(m / 60)h" + (m % 60 < 10 ? "0" : "") + "\(m % 60)m"
     }
 
     func finish() {

@@ -55,7 +55,7 @@ struct Verify: ParsableCommand {
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: properties)
         BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
-            let reads = Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxSize, streamAbove: input.maxInMemorySize) }
+            let reads = service.read(batch)
             let requests = reads.compactMap { r -> VerdictRequest? in
                 guard case .success(let m) = r else { return nil }
                 return VerdictRequest(message: m, delivery: needDelivery, details: details)

@@ -117,6 +117,38 @@ final class CanonicalTests: XCTestCase {
         XCTAssertEqual(Canonical.crlf([][...]), [])
         let bytes = Array("x\ny\n".utf8)
         XCTAssertEqual(Canonical.crlf(bytes[2...]), Array("y\r\n".utf8))
+        // Already canonical: the same bytes back (the copy-only path).
+        XCTAssertEqual(Canonical.crlf(Array("a\r\nb\r\n".utf8)[...]), Array("a\r\nb\r\n".utf8))
+        XCTAssertEqual(Canonical.crlf(Array("\r".utf8)[...]), Array("\r\n".utf8))
+        XCTAssertEqual(Canonical.crlf(Array("\n\n".utf8)[...]), Array("\r\n\r\n".utf8))
+        XCTAssertEqual(Canonical.crlf(Array("a\r\n\rb".utf8)[...]), Array("a\r\n\r\nb".utf8))
+    }
+
+    /// The scan-then-write version against the plain definition, on random line ends.
+    func testCRLFMatchesTheDefinition() {
+        func reference(_ b: [UInt8]) -> [UInt8] {
+            var out: [UInt8] = []
+            var i = 0
+            while i < b.count {
+                if b[i] == 0x0D {
+                    out += [0x0D, 0x0A]
+                    if i + 1 < b.count && b[i + 1] == 0x0A { i += 1 }
+                } else if b[i] == 0x0A {
+                    out += [0x0D, 0x0A]
+                } else {
+                    out.append(b[i])
+                }
+                i += 1
+            }
+            return out
+        }
+        var rng = SplitMix(seed: 11)
+        for n in [0, 1, 2, 3, 10, 100, 1000] {
+            for _ in 0..<20 {
+                let b = (0..<n).map { _ in [0x0D, 0x0A, 0x61, 0x62][Int(rng.next() % 4)] as UInt8 }
+                XCTAssertEqual(Canonical.crlf(b[...]), reference(b), "\(b)")
+            }
+        }
     }
 }
 
@@ -137,6 +169,16 @@ final class MailDateTests: XCTestCase {
         XCTAssertEqual(d("1 Jan 99 00:00:00 +0000"), 915_148_800)
         XCTAssertEqual(d("1 Jan 049 00:00:00 +0000"), -662_688_000)   // three digits: 1900 + 49
         XCTAssertEqual(d("29 Feb 2024 12:00:00 Z"), 1_709_208_000)
+        // Names in any case, abbreviated with a dot, zones glued to the time, odd spacing and line ends.
+        XCTAssertEqual(d("mon, 26 JAN 2026 14:38:03 gmt"), t)
+        XCTAssertEqual(d("Mon, 26 Jan. 2026 14:38:03 +0000"), t)
+        XCTAssertEqual(d("26 Janu 2026 14:38:03 +0000"), t)
+        XCTAssertEqual(d("26 Jan 2026 15:38:03+0100"), t)
+        XCTAssertEqual(d("26 Jan 2026 15:38:03.250 +01:00"), t)
+        XCTAssertEqual(d("Mon,26 Jan 2026\t14:38:03\r\n +0000"), t)
+        XCTAssertNil(d("26 Jax 2026 14:38:03 +0000"))
+        XCTAssertNil(d("26 Janvier 2026 14:38:03 +0000"), "only English month names, or their prefixes")
+        XCTAssertNil(d("26 Jän 2026 14:38:03 +0000"))
     }
 
     func testHopeless() {

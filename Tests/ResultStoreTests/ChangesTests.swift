@@ -110,6 +110,22 @@ final class ChangesTests: XCTestCase {
         XCTAssertEqual(try store.changes(since: sawGone).created, ["M1"])
     }
 
+    /// `changes` notes the paths it saw batch by batch, then sweeps once per operand.
+    func testPresentPathsNotedInBatches() throws {
+        let store = try ResultStore.inMemory()
+        try store.recordSeen(batch: (1...6).map { (id: "M\($0)", path: "/mail/\($0)", status: nil, errors: nil) }
+                                    + [(id: "X", path: "/other/x", status: nil, errors: nil)])
+        try store.clearPresent()
+        try store.markPresent(["/mail/1", "/mail/2"])
+        try store.markPresent(["/mail/2", "/mail/5"])
+        XCTAssertEqual(try store.sweepUnmarked(under: "/mail").sorted(), ["M3", "M4", "M6"])
+        XCTAssertEqual(try store.sweepUnmarked(under: "/mail"), [], "what is gone is gone once")
+        // The notes last until cleared: a second operand is swept with the same ones.
+        XCTAssertEqual(try store.sweepUnmarked(under: "/other"), ["X"])
+        try store.clearPresent()
+        XCTAssertEqual(try store.sweepUnmarked().sorted(), ["M1", "M2", "M5"], "after clearing nothing is noted")
+    }
+
     func testSweepAndReplacedFiles() throws {
         let store = try ResultStore.inMemory()
         try store.recordSeen(batch: [

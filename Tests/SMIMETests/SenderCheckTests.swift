@@ -14,6 +14,28 @@ final class SenderCheckTests: XCTestCase {
         XCTAssertNil(EmailAddress("alice@"))
     }
 
+    /// Plain ASCII addresses take a byte-level path; it must read them as the general one does.
+    func testASCIIAddressesReadAsTheGeneralPathDoes() throws {
+        let a = try XCTUnwrap(EmailAddress(" \t<Alice@Example.ORG>\t "))
+        XCTAssertEqual(a.local, "Alice")
+        XCTAssertEqual(a.domain, "example.org")
+        XCTAssertEqual(a.original, "Alice@Example.ORG")
+        let quoted = try XCTUnwrap(EmailAddress("\"a\\\"b\"@x.example"))
+        XCTAssertEqual(quoted.local, "a\"b")
+        XCTAssertEqual(EmailAddress("\"a\\\"b\"@x.example"), EmailAddress("a\"b@x.example"))
+        XCTAssertEqual(EmailAddress("a@b@c.example")?.local, "a@b", "the last @ splits")
+        XCTAssertNil(EmailAddress("<>"))
+        XCTAssertNil(EmailAddress("a@exa mple.org"))
+        XCTAssertNil(EmailAddress("a\u{01}@example.org"))
+        XCTAssertNil(EmailAddress("a@example.org\r\n"))
+        XCTAssertEqual(EmailAddress("<a@example.org"), EmailAddress("<a@example.org"), "an unpaired < stays part of the local part")
+        XCTAssertEqual(EmailAddress("<a@example.org")?.local, "<a")
+        // An A-label in any label and case goes to the IDNA path.
+        XCTAssertEqual(EmailAddress("bob@mail.XN--BCHER-KVA.example")?.domain, "mail.bücher.example")
+        XCTAssertNil(EmailAddress("bob@xn--!!!.example"), "an A-label that is not Punycode")
+        XCTAssertEqual(EmailAddress("bob@axn--b.example")?.domain, "axn--b.example", "xn-- inside a label is no A-label")
+    }
+
     func testPunycode() {
         XCTAssertEqual(Punycode.decode("bcher-kva"), "bücher")
         XCTAssertEqual(Punycode.decode("mnchen-3ya"), "münchen")

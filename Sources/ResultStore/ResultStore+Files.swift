@@ -1,0 +1,144 @@
+// Which digest each file on disk had when it was last read, so that a warm run
+// can name a message by its digest (and so find its verdict) without reading or
+// hashing it. A warm query over a maildir then costs a stat(2) and two B-tree
+// lookups a message.
+import CSQLite
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What stat(2) says of a regular file. While all of it stays the same, so do the
+/// file's bytes: the assumption make, rsync and git's index rest on. The change
+/// time is part of it because every write moves it and, unlike the modification
+/// time, no utimes(2) call can set it back.
+public struct FileStamp: Hashable, Sendable {
+    public var device: UInt64
+    public var inode: UInt64
+    public var size: Int64
+    public var modifiedNanoseconds: Int64
+    public var changedNanoseconds: Int64
+
+    public init(device: UInt64, inode: UInt64, size: Int64, modifiedNanoseconds: Int64, changedNanoseconds: Int64) {
+        self.device = device
+        self.inode = inode
+        self.size = size
+        self.modifiedNanoseconds = modifiedNanoseconds
+        self.changedNanoseconds = changedNanoseconds
+    }
+
+    /// The stamp of the regular file at `path` (links followed); nil for anything else.
+    public init?(path: String) {
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+        self.init(st)
+    }
+
+    public init(_ st: stat) {
+        #if canImport(Darwin)
+        let m = st.st_mtimespec, c = st.st_ctimespec
+        #else
+        let m = st.st_mtim, c = st.st_ctim
+        #endif
+        self.init(device: UInt64(truncatingIfNeeded: st.st_dev), inode: UInt64(truncatingIfNeeded: st.st_ino),
+                  size: Int64(st.st_size),
+                  modifiedNanoseconds: Int64(m.tv_sec) &* 1_000_000_000 &+ Int64(m.tv_nsec),
+                  changedNanoseconds: Int64(c.tv_sec) &* 1_000_000_000 &+ Int64(c.tv_nsec))
+    }
+
+    /// A file written this close to when it was read may be written again within
+    /// the same clock tick of a coarse-grained file system, leaving the stamp as
+    /// it was over different bytes; such a file is not remembered (git calls this
+    /// the "racily clean" case).
+    public static let settleNanoseconds: Int64 = 2_000_000_000
+
+    /// Whether the file was last written long enough before `now` to be remembered.
+    public func isSettled(at now: Date) -> Bool {
+        let nowNanoseconds = Int64((now.timeIntervalSince1970 * 1e9).rounded(.down))
+        return max(modifiedNanoseconds, changedNanoseconds) <= nowNanoseconds - Self.settleNanoseconds
+    }
+}
+
+/// A file read in this run: where, its stamp before reading, and the digest of what was read.
+public struct FileRecord: Sendable {
+    public var path: String
+    public var stamp: FileStamp
+    public var digest: String
+
+    public init(path: String, stamp: FileStamp, digest: String) {
+        self.path = path
+        self.stamp = stamp
+        self.digest = digest
+    }
+}
+
+extension ResultStore {
+    private static let selectFile = """
+        SELECT device, inode, size, mtime_ns, ctime_ns, digest FROM files WHERE path = ?1
+        """
+    private static let upsertFile = """
+        INSERT INTO files(path, device, inode, size, mtime_ns, ctime_ns, digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        ON CONFLICT(path) DO UPDATE SET device = excluded.device, inode = excluded.inode, size = excluded.size,
+            mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, digest = excluded.digest
+        """
+
+    /// The digest recorded for each path, when the file's stamp is exactly the one
+    /// recorded with it; nil otherwise. One read transaction; parallel to `files`.
+    public func knownDigests(_ files: [(path: String, stamp: FileStamp)]) throws -> [String?] {
+        guard !files.isEmpty else { return [] }
+        return try locked { connection in
+            let select = try connection.statement(Self.selectFile)
+            return try connection.transaction(write: false) {
+                var digests: [String?] = []
+                digests.reserveCapacity(files.count)
+                for (path, stamp) in files {
+                    try select.bind(1, path)
+                    defer { select.reset() }
+                    guard try select.step(), Self.stamp(select) == stamp, let digest = select.string(5),
+                          Self.isDigest(digest) else {
+                        digests.append(nil)
+                        continue
+                    }
+                    digests.append(digest)
+                }
+                return digests
+            }
+        }
+    }
+
+    /// Remembers what each file held, replacing what was recorded for its path.
+    /// Files not settled at `now` (see `FileStamp.isSettled`) are left out.
+    public func recordFiles(_ files: [FileRecord], now: Date = Date()) throws {
+        let rows = files.filter { $0.stamp.isSettled(at: now) && Self.isDigest($0.digest) }
+        guard !rows.isEmpty else { return }
+        try locked { connection in
+            let upsert = try connection.statement(Self.upsertFile)
+            try connection.transaction(write: true) {
+                for row in rows {
+                    try upsert.bind(1, row.path)
+                    try upsert.bind(2, Int64(bitPattern: row.stamp.device))
+                    try upsert.bind(3, Int64(bitPattern: row.stamp.inode))
+                    try upsert.bind(4, row.stamp.size)
+                    try upsert.bind(5, row.stamp.modifiedNanoseconds)
+                    try upsert.bind(6, row.stamp.changedNanoseconds)
+                    try upsert.bind(7, row.digest)
+                    try upsert.run()
+                }
+            }
+        }
+    }
+
+    private static func stamp(_ row: Statement) -> FileStamp? {
+        guard let device = row.int64(0), let inode = row.int64(1), let size = row.int64(2),
+              let modified = row.int64(3), let changed = row.int64(4) else { return nil }
+        return FileStamp(device: UInt64(bitPattern: device), inode: UInt64(bitPattern: inode), size: size,
+                         modifiedNanoseconds: modified, changedNanoseconds: changed)
+    }
+
+    /// 64 lower-case hex digits: anything else in the column is a miss, never a key.
+    static func isDigest(_ s: String) -> Bool {
+        s.utf8.count == 64 && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+}
