@@ -188,7 +188,7 @@ _smimekit_status() {
     repeating_flags=()
     non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --version -h --help)
     repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(-j --jobs --max-message-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -197,6 +197,9 @@ _smimekit_status() {
         return
         ;;
     '--max-message-size')
+        return
+        ;;
+    '--max-in-memory-size')
         return
         ;;
     '--max-depth')
@@ -279,7 +282,7 @@ _smimekit_verify() {
     repeating_flags=()
     non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --details --version -h --help)
     repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(-j --jobs --max-message-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -288,6 +291,9 @@ _smimekit_verify() {
         return
         ;;
     '--max-message-size')
+        return
+        ;;
+    '--max-in-memory-size')
         return
         ;;
     '--max-depth')
@@ -370,7 +376,7 @@ _smimekit_query() {
     repeating_flags=()
     non_repeating_flags=(--no-progress --has-smime --no-has-smime --has-verified-smime --no-has-verified-smime --has-verified-smime-at-delivery --no-has-verified-smime-at-delivery --has-attachment --no-has-attachment -0 --null --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --version -h --help)
     repeating_options=(--header --has-keyword --not-keyword --sort --trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(-j --jobs --max-message-size --max-depth --max-parts --max-header-bytes --max-header-fields --from --to --cc --bcc --subject --text --body --before --after --min-size --max-size --filter --position --limit --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --from --to --cc --bcc --subject --text --body --before --after --min-size --max-size --filter --position --limit --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -379,6 +385,9 @@ _smimekit_query() {
         return
         ;;
     '--max-message-size')
+        return
+        ;;
+    '--max-in-memory-size')
         return
         ;;
     '--max-depth')
@@ -515,7 +524,7 @@ _smimekit_changes() {
     repeating_flags=()
     non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --version -h --help)
     repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(--since --max-changes -j --jobs --max-message-size --max-depth --max-parts --max-header-bytes --max-header-fields --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    non_repeating_options=(--since --max-changes -j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -530,6 +539,9 @@ _smimekit_changes() {
         return
         ;;
     '--max-message-size')
+        return
+        ;;
+    '--max-in-memory-size')
         return
         ;;
     '--max-depth')

@@ -28,5 +28,9 @@ let package = Package(
             .product(name: "SMIME", package: "main"),
             .product(name: "MIME", package: "main"),
         ]),
+        .executableTarget(name: "FuzzStream", dependencies: [
+            .product(name: "SMIME", package: "main"),
+            .product(name: "MIME", package: "main"),
+        ]),
     ]
 )

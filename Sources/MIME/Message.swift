@@ -11,12 +11,24 @@ public struct Message: Sendable {
 
     /// Parses `bytes`. Oddities become defects on the parts; only exceeded
     /// limits throw.
-    public init(bytes: [UInt8], limits: MIMELimits = .default) throws(MIMEError) {
+    /// `isRoot` false reads the bytes as a part inside another message (no
+    /// leading mbox line is looked for).
+    public init(bytes: [UInt8], limits: MIMELimits = .default, isRoot: Bool = true) throws(MIMEError) {
         self.bytes = bytes
         // withUnsafeBufferPointer is not typed-throws on every toolchain, so
         // carry the outcome out as a Result.
         let result = bytes.withUnsafeBufferPointer { buf in
-            PartParser(buf: buf, limits: limits).parseRoot()
+            PartParser(buf: buf, limits: limits).parseRoot(isRoot: isRoot)
+        }
+        self.root = try result.get()
+    }
+
+    /// A header block alone, as the streaming reader hands it over: its part
+    /// has the fields and Content-Type, and no body or children.
+    init(headerBlock: [UInt8], isRoot: Bool, defaultType: ContentType, limits: MIMELimits) throws(MIMEError) {
+        self.bytes = headerBlock
+        let result = headerBlock.withUnsafeBufferPointer { buf in
+            PartParser(buf: buf, limits: limits).parseHeaderOnly(defaultType: defaultType, isRoot: isRoot)
         }
         self.root = try result.get()
     }

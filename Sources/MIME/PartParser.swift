@@ -55,17 +55,26 @@ final class PartParser {
 
     // MARK: Parts
 
-    func parseRoot() -> Result<MIMEPart, MIMEError> {
+    func parseRoot(isRoot: Bool = true) -> Result<MIMEPart, MIMEError> {
         do {
             return .success(try parsePart(start: 0, end: buf.count, depth: 0,
-                                          defaultType: .textPlainDefault, isRoot: true))
+                                          defaultType: .textPlainDefault, isRoot: isRoot))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    func parseHeaderOnly(defaultType: ContentType, isRoot: Bool) -> Result<MIMEPart, MIMEError> {
+        do {
+            return .success(try parsePart(start: 0, end: buf.count, depth: 0, defaultType: defaultType,
+                                          isRoot: isRoot, headerOnly: true))
         } catch {
             return .failure(error)
         }
     }
 
     func parsePart(start: Int, end: Int, depth: Int, defaultType: ContentType,
-                   isRoot: Bool) throws(MIMEError) -> MIMEPart {
+                   isRoot: Bool, headerOnly: Bool = false) throws(MIMEError) -> MIMEPart {
         // Checked before any work so recursion never goes past the limit.
         if depth > limits.maxDepth { throw .depthExceeded(limit: limits.maxDepth) }
         partCount += 1
@@ -98,7 +107,9 @@ final class PartParser {
         var epilogue: Range<Int>?
         let body = hb.bodyStart..<end
 
-        if contentType.isMultipart {
+        if headerOnly {
+            // The streaming reader splits the body itself.
+        } else if contentType.isMultipart {
             if let boundary = contentType.parameters["boundary"], !boundary.isEmpty {
                 let split = try splitMultipart(body: body, boundary: Array(boundary.utf8))
                 preamble = split.preamble

@@ -255,4 +255,17 @@ public enum Canonical {
             }
         }
     }
+
+    /// Every CRLF pair becomes a bare LF (the inverse of `crlf` on its output).
+    public static func bareLF(_ b: [UInt8]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            if b[i] == 0x0D, i + 1 < b.count, b[i + 1] == 0x0A { i += 1; continue }
+            out.append(b[i])
+            i += 1
+        }
+        return out
+    }
 }

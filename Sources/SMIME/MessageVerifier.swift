@@ -61,12 +61,25 @@ public final class MessageVerifier: Sendable {
     /// Certificates parsed for earlier messages (see CertificateCache).
     let certificateCache = CertificateCache()
 
+    /// Messages up to this size are read whole and checked in memory; larger ones
+    /// are streamed (see LargeMessage.swift).
+    public let inMemoryLimit: Int
+    /// The largest signature part a streamed multipart/signed may have.
+    public let maxSignatureSize: Int
+
+    public static let defaultInMemoryLimit = 32 << 20
+    public static let defaultMaxSignatureSize = 16 << 20
+
     public init(trust: TrustStore, options: VerificationOptions = VerificationOptions(),
-                identities: [DecryptionIdentity] = [], limits: MIMELimits = .default) {
+                identities: [DecryptionIdentity] = [], limits: MIMELimits = .default,
+                inMemoryLimit: Int = MessageVerifier.defaultInMemoryLimit,
+                maxSignatureSize: Int = MessageVerifier.defaultMaxSignatureSize) {
         self.trust = trust
         self.options = options
         self.identities = identities
         self.limits = limits
+        self.inMemoryLimit = inMemoryLimit
+        self.maxSignatureSize = maxSignatureSize
     }
 
     /// Verifies raw message bytes; a message the MIME reader refuses is `unknown` with a note,
@@ -76,11 +89,16 @@ public final class MessageVerifier: Sendable {
             let message = try Message(bytes: bytes, limits: limits)
             return verify(message, at: time)
         } catch {
-            var r = VerificationResult()
-            r.status = .unknown
-            r.notes.append(Problem(.unreadableMessage, "The message could not be read: \(error)"))
-            return r
+            return Self.unreadable(error)
         }
+    }
+
+    /// The verdict on a message the MIME reader refuses.
+    static func unreadable(_ error: MIMEError) -> VerificationResult {
+        var r = VerificationResult()
+        r.status = .unknown
+        r.notes.append(Problem(.unreadableMessage, "The message could not be read: \(error)"))
+        return r
     }
 
     public func verify(_ message: Message, at time: Date) -> VerificationResult {
@@ -117,7 +135,7 @@ extension VerificationResult {
 }
 
 /// One pass over the layers of one message.
-private struct LayerWalk {
+struct LayerWalk {
     let verifier: MessageVerifier
     let outer: Message
     let time: Date
@@ -127,6 +145,8 @@ private struct LayerWalk {
     var encrypted = false
     /// The status to give when no signature is met.
     var undecidedStatus: SMIMEStatus? = nil
+    /// A streamed message could not be read to the end as it was: there is no verdict.
+    var sourceError: SourceError?
 
     init(verifier: MessageVerifier, outer: Message, time: Date) {
         self.verifier = verifier
@@ -152,7 +172,7 @@ private struct LayerWalk {
             case .detached(let content, let signature):
                 result.layers.append("signed (multipart/signed)")
                 let der = message.decodedBody(signature)
-                guard let next = signedLayer(der: der, detached: Canonical.crlf(message.slice(content.range)),
+                guard let next = signedLayer(der: der, detached: .bytes(Canonical.crlf(message.slice(content.range))),
                                              headers: message, headerPart: part, layer: layer) else { return finish() }
                 _ = next
                 part = content
@@ -215,7 +235,7 @@ private struct LayerWalk {
     }
 
     /// Checks a signature layer; returns the content to go on with (eContent for opaque), or nil to stop.
-    mutating func signedLayer(der: [UInt8], detached: [UInt8], headers: Message, headerPart: MIMEPart, layer: Int) -> [UInt8]? {
+    mutating func signedLayer(der: [UInt8], detached: DetachedContent, headers: Message, headerPart: MIMEPart, layer: Int) -> [UInt8]? {
         guard let cms = CMSMessage.parse(der, certificates: verifier.certificateCache) else {
             decideSigned()
             problem(.unreadableSignature, "The signature part is not valid CMS (truncated or corrupt); nothing could be checked", layer: layer)
@@ -229,17 +249,24 @@ private struct LayerWalk {
         return signedLayer(cms: cms, der: der, detached: detached, headers: headers, headerPart: headerPart, layer: layer)
     }
 
-    mutating func signedLayer(cms: CMSMessage, der: [UInt8], detached: [UInt8]?, headers: Message, headerPart: MIMEPart, layer: Int) -> [UInt8]? {
+    mutating func signedLayer(cms: CMSMessage, der: [UInt8], detached: DetachedContent?, headers: Message, headerPart: MIMEPart, layer: Int) -> [UInt8]? {
         let decisive = !decided
         decideSigned()
         var outcome = check.check(cms, detachedContent: detached, at: time, layer: layer)
+        if let error = outcome.sourceError {
+            sourceError = error
+            return nil
+        }
         if let detached, outcome.problems.contains(where: { $0.code == .contentAltered }) {
             // Some signers (NSS's test generator among them) hash the part with bare LF line
             // ends, against RFC 8551 3.1.1. The text is the same either way, so a digest that
             // matches the LF form is accepted, and said.
-            let lf = Self.bareLF(detached)
-            if lf != detached {
+            if let lf = detached.bareLFForm {
                 let retry = check.check(cms, detachedContent: lf, at: time, layer: layer)
+                if let error = retry.sourceError {
+                    sourceError = error
+                    return nil
+                }
                 if !retry.problems.contains(where: { $0.code == .contentAltered }) {
                     outcome = retry
                     result.notes.append(Problem(.nonCanonicalContent, "The signature was made over the content with bare LF line ends instead of CRLF (RFC 8551 3.1.1); the content is unchanged", layer: layer))
@@ -272,7 +299,7 @@ private struct LayerWalk {
             }
         }
         if outcome.problems.contains(where: { $0.code == .unreadableSignature || $0.code == .missingContent }) { return nil }
-        return detached ?? outcome.content
+        return detached == nil ? outcome.content : []
     }
 
     mutating func decrypt(_ cms: CMSMessage, layer: Int) -> [UInt8]? {
@@ -331,18 +358,6 @@ private struct LayerWalk {
             result.notes += result.problems
             result.problems = []
         }
-    }
-
-    static func bareLF(_ b: [UInt8]) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(b.count)
-        var i = 0
-        while i < b.count {
-            if b[i] == 0x0D, i + 1 < b.count, b[i + 1] == 0x0A { i += 1; continue }
-            out.append(b[i])
-            i += 1
-        }
-        return out
     }
 
     static func cn(_ dn: String) -> String { SignedDataCheck.commonName(dn) }

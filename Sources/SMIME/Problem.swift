@@ -50,6 +50,8 @@ public enum ProblemCode: String, Sendable, Codable, CaseIterable {
     case decryptionFailed
     case unsupportedProtocol
     case nonCanonicalContent
+    /// Part of a message too large to hold in memory could not be checked.
+    case messageTooLarge
 }
 
 /// One problem found while checking a message.

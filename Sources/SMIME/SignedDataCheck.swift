@@ -4,6 +4,51 @@
 import COpenSSLShim
 import Foundation
 import JMAP
+import MIME
+
+/// The first part of a multipart/signed, as the digest is to see it: canonical
+/// bytes in memory, or a range of a source fed through in chunks (so a message
+/// of any size is checked in bounded memory).
+enum DetachedContent {
+    case bytes([UInt8])
+    case stream(ByteSource, Range<Int>, LineEndForm)
+
+    /// The same content with bare LF line ends, for signers that hashed that form;
+    /// nil when it is the same.
+    var bareLFForm: DetachedContent? {
+        switch self {
+        case .bytes(let b):
+            let lf = Canonical.bareLF(b)
+            return lf == b ? nil : .bytes(lf)
+        case .stream(let source, let range, let form):
+            return form == .lf ? nil : .stream(source, range, .lf)
+        }
+    }
+
+    /// Writes the content into `bio`; the error when the source could not be read as it was.
+    func write(into bio: OpaquePointer) -> SourceError? {
+        func put(_ raw: UnsafeRawBufferPointer) -> Bool {
+            var offset = 0
+            while offset < raw.count {
+                let n = min(raw.count - offset, 1 << 20)
+                guard let base = raw.baseAddress, BIO_write(bio, base + offset, Int32(n)) == Int32(n) else { return false }
+                offset += n
+            }
+            return true
+        }
+        switch self {
+        case .bytes(let b):
+            return b.withUnsafeBytes { put($0) } ? nil : SourceError("the content could not be digested")
+        case .stream(let source, let range, let form):
+            do {
+                try StreamingReader.feed(source, range: range, form: form) { put($0) }
+                return nil
+            } catch {
+                return error
+            }
+        }
+    }
+}
 
 /// Options that change a verdict.
 public struct VerificationOptions: Sendable, Hashable, Codable {
@@ -72,6 +117,8 @@ struct SignedDataOutcome {
     var signerAddresses: [[String]] = []
     /// The signed content: eContent for opaque signatures.
     var content: [UInt8]?
+    /// A streamed content could not be read to the end as it was: no verdict.
+    var sourceError: SourceError?
     /// The earliest notAfter along the certificate paths.
     var validUntil: Date?
     /// The latest notBefore along the certificate paths.
@@ -89,8 +136,8 @@ struct SignedDataCheck {
     var certificateCache: CertificateCache? = nil
 
     /// - Parameters:
-    ///   - detachedContent: the canonical bytes of the first part of a multipart/signed; nil for opaque signed-data.
-    func check(_ cms: CMSMessage, detachedContent: [UInt8]?, at time: Date, layer: Int) -> SignedDataOutcome {
+    ///   - detachedContent: the first part of a multipart/signed; nil for opaque signed-data.
+    func check(_ cms: CMSMessage, detachedContent: DetachedContent?, at time: Date, layer: Int) -> SignedDataOutcome {
         var out = SignedDataOutcome()
         func fail(_ code: ProblemCode, _ message: String) { out.problems.append(Problem(code, message, layer: layer)) }
 
@@ -123,30 +170,32 @@ struct SignedDataCheck {
         let untrusted = CertificateStack(untrustedList)
 
         // Run the content through the digest BIOs once; every SignerInfo is checked against them.
-        var content: [UInt8] = []
-        let detachedBIO: OpaquePointer? = detachedContent.flatMap { bytes in
-            bytes.withUnsafeBytes { raw in
-                // A copy: the BIO must outlive this closure.
-                BIO_new_mem_buf_copy(raw)
-            }
-        }
-        defer { if let detachedBIO { BIO_free(detachedBIO) } }
-        guard let chain = CMS_dataInit(cms.cms, detachedBIO) else {
+        // Detached content is written into the chain (ending in a null BIO), so it is never
+        // held a second time; opaque content is read out of the chain.
+        let sinkBIO: OpaquePointer? = detachedContent == nil ? nil : BIO_new(BIO_s_null())
+        defer { if let sinkBIO { BIO_free(sinkBIO) } }
+        guard let chain = CMS_dataInit(cms.cms, sinkBIO) else {
             fail(.unreadableSignature, "The signed content could not be read from the signature (\(openSSLError()))")
             return out
         }
-        defer { smk_bio_free_upto(chain, detachedBIO) }
-        // Read into a buffer of our own only when the content is wanted (opaque);
-        // a detached content is only digested, so the reads can land anywhere.
-        let bufferSize = 16384
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let n = BIO_read(chain, buffer, Int32(bufferSize))
-            if n <= 0 { break }
-            if detachedContent == nil { content.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: Int(n))) }
+        defer { smk_bio_free_upto(chain, sinkBIO) }
+        if let detachedContent {
+            if let error = detachedContent.write(into: chain) {
+                out.sourceError = error
+                return out
+            }
+        } else {
+            var content: [UInt8] = []
+            let bufferSize = 16384
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
+            defer { buffer.deallocate() }
+            while true {
+                let n = BIO_read(chain, buffer, Int32(bufferSize))
+                if n <= 0 { break }
+                content.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: Int(n)))
+            }
+            out.content = content
         }
-        if detachedContent == nil { out.content = content }
 
         let crls = CMS_get1_crls(cms.cms)
         defer { if let crls { smk_crl_stack_free_all(crls) } }

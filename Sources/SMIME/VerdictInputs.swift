@@ -15,6 +15,11 @@ extension MessageVerifier {
         var text = "smimekit verdict inputs 1\n"
         text += "options \(String(describing: options))\n"
         text += "limits \(String(describing: limits))\n"
+        // Above the in-memory limit some shapes are not checked (messageTooLarge). Only a
+        // limit other than the default is written, so existing cache entries stay valid.
+        if inMemoryLimit != Self.defaultInMemoryLimit || maxSignatureSize != Self.defaultMaxSignatureSize {
+            text += "streaming \(inMemoryLimit) \(maxSignatureSize)\n"
+        }
         for fingerprint in trust.extraCertificates.map(\.fingerprint).sorted() { text += "cert \(fingerprint)\n" }
         for fingerprint in trust.crlFingerprints.sorted() { text += "crl \(fingerprint)\n" }
         for identity in identities {

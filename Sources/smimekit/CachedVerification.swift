@@ -20,14 +20,28 @@ struct ReadMessage: Sendable {
     var bytes: [UInt8]?
     /// Set when the caller already parsed it (query does, for its filter).
     var message: Message?
+    /// Set for a message above the in-memory limit: it is streamed from this open file,
+    /// never read whole, and must not change before it is verified.
+    var source: FileSource? = nil
 
     var id: String { EmailID.make(digestHex: digest) }
 
     /// Bytes up to this size stay in memory between the phases of a batch.
     static let keepLimit = 256 << 10
 
-    static func read(_ item: InputItem, maxBytes: Int) -> Result<ReadMessage, InputFailure> {
-        FileBytes.read(item, maxBytes: maxBytes).map { bytes in
+    static func read(_ item: InputItem, maxBytes: Int, streamAbove: Int) -> Result<ReadMessage, InputFailure> {
+        switch LargeFile.open(item, above: streamAbove, maxBytes: maxBytes) {
+        case nil: break
+        case .failure(let f)?: return .failure(f)
+        case .success(.large(let source))?:
+            return LargeFile.digest(source).map { digest in
+                ReadMessage(item: item, digest: digest, size: source.count, bytes: nil, source: source)
+            }
+        case .success(.bytes(let bytes))?:
+            // Standard input cannot be read twice: its bytes are always kept.
+            return .success(ReadMessage(item: item, digest: Digest.sha256Hex(bytes), size: bytes.count, bytes: bytes))
+        }
+        return FileBytes.read(item, maxBytes: maxBytes).map { bytes in
             ReadMessage(item: item, digest: Digest.sha256Hex(bytes), size: bytes.count,
                         bytes: bytes.count <= keepLimit ? bytes : nil)
         }
@@ -137,7 +151,8 @@ struct VerdictService {
     mutating func read(_ batch: [InputItem]) -> [Result<ReadMessage, InputFailure>] {
         checkWrites()
         let maxBytes = self.maxBytes
-        guard let store else { return Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxBytes) } }
+        let streamAbove = verifier.inMemoryLimit
+        guard let store else { return Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxBytes, streamAbove: streamAbove) } }
         // The walk's stat when it made one; a path read from a list is stat'ed here.
         let stamps = batch.map { item -> FileStamp? in
             guard case .file(let path, let stamp) = item else { return nil }
@@ -161,7 +176,7 @@ struct VerdictService {
             if let digest, let stamp {
                 return .success(ReadMessage(item: item, digest: digest, size: Int(stamp.size), bytes: nil))
             }
-            return ReadMessage.read(item, maxBytes: maxBytes)
+            return ReadMessage.read(item, maxBytes: maxBytes, streamAbove: streamAbove)
         }
         var records: [FileRecord] = []
         for i in batch.indices where known[i] == nil {
@@ -292,6 +307,18 @@ private struct VerdictWork: Sendable {
     let maxBytes: Int
 
     func run(_ request: VerdictRequest, cached: StoredVerdict?, delivered: DeliveryVerdict?) -> Result<Verdict, InputFailure> {
+        if let source = request.message.source {
+            return runStreamed(request, source: source, cached: cached, delivered: delivered)
+        }
+        // A large message read without keeping its source (its digest came from elsewhere):
+        // open it now, so that it is still never read whole.
+        let m = request.message
+        if m.bytes == nil, m.message == nil, m.size > verifier.inMemoryLimit, case .file(let path, _) = m.item {
+            let source: FileSource
+            do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(error.description)) }
+            guard source.count == m.size else { return .failure(InputFailure(SourceError.changed.description)) }
+            return runStreamed(request, source: source, cached: cached, delivered: delivered)
+        }
         var verdict = Verdict()
         var loaded = Loaded(read: request.message, verifier: verifier, maxBytes: maxBytes)
         var computedAt: Date?
@@ -350,6 +377,166 @@ private struct VerdictWork: Sendable {
             }
         }
         return .success(verdict)
+    }
+}
+
+extension VerdictWork {
+    /// `run` for a file above the in-memory limit: the engine streams it.
+    func runStreamed(_ request: VerdictRequest, source: FileSource, cached: StoredVerdict?,
+                     delivered: DeliveryVerdict?) -> Result<Verdict, InputFailure> {
+        // The verdict is filed under the digest read earlier: the file must not have changed since.
+        do throws(SourceError) { try source.checkUnchanged() } catch { return .failure(InputFailure(error.description)) }
+        var verdict = Verdict()
+        var computedAt: Date?
+        if let cached {
+            verdict.status = cached.status
+            verdict.errors = cached.errors
+            verdict.errorCodes = cached.errorCodes
+            verdict.verifiedAt = cached.verifiedAt
+            verdict.validUntil = cached.validUntil
+        } else {
+            let now = at ?? Date()
+            computedAt = now
+            let result: VerificationResult
+            switch verifier.verify(source: source, at: now) {
+            case .failure(let e): return .failure(InputFailure(e.description))
+            case .success(let r): result = r
+            }
+            verdict.status = result.status?.rawValue
+            verdict.errors = result.smimeErrors
+            verdict.errorCodes = result.smimeErrors == nil ? nil : result.problems.map(\.code.rawValue)
+            verdict.verifiedAt = (result.status == nil || result.status == .unknown) ? nil : now
+            verdict.validUntil = result.validUntil
+            verdict.fresh = result
+        }
+        if request.details || (request.delivery && verdict.status != nil && delivered == nil) {
+            let header = try? LargeMessage.open(source, limits: verifier.limits).header.message
+            verdict.receivedAt = receivedAtOption ?? ReceivedTime.of(header, item: request.message.item)
+        }
+        if request.delivery && verdict.status != nil {
+            if let delivered {
+                verdict.statusAtDelivery = delivered.status
+                verdict.receivedAt = verdict.receivedAt ?? delivered.receivedAt
+            } else {
+                var result = verdict.fresh
+                if let receivedAt = verdict.receivedAt {
+                    let outcome = if let fresh = verdict.fresh, let computedAt {
+                        verifier.verify(source: source, at: receivedAt, reusing: fresh, checkedAt: computedAt)
+                    } else {
+                        verifier.verify(source: source, at: receivedAt)
+                    }
+                    switch outcome {
+                    case .failure(let e): return .failure(InputFailure(e.description))
+                    case .success(let r): result = r
+                    }
+                }
+                if let result {
+                    verdict.statusAtDelivery = result.status?.rawValue
+                    verdict.freshDelivery = result
+                } else {
+                    verdict.statusAtDelivery = verdict.status
+                }
+            }
+        }
+        return .success(verdict)
+    }
+}
+
+/// Messages above --max-in-memory-size: never read whole, but streamed by the engine.
+enum LargeFile {
+    enum Input {
+        /// Standard input that fitted in memory (it cannot be read again).
+        case bytes([UInt8])
+        case large(FileSource)
+    }
+
+    /// A regular file of more than `limit` bytes as a source, and standard input
+    /// either in memory or, when larger than `limit`, spooled to an unlinked
+    /// temporary file; nil for a file that is read whole as before.
+    static func open(_ item: InputItem, above limit: Int, maxBytes: Int) -> Result<Input, InputFailure>? {
+        switch item {
+        case .stdin: return spoolStandardInput(above: limit, maxBytes: maxBytes)
+        case .bad: return nil
+        case .file: return source(item, above: limit, maxBytes: maxBytes).map { $0.map(Input.large) }
+        }
+    }
+
+    static func spoolStandardInput(above limit: Int, maxBytes: Int) -> Result<Input, InputFailure> {
+        let tooLarge = InputFailure("larger than --max-message-size \(maxBytes) bytes")
+        var kept = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        func next() -> Int {
+            while true {
+                let n = chunk.withUnsafeMutableBytes { Foundation.read(STDIN_FILENO, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                return n
+            }
+        }
+        while kept.count <= limit {
+            let n = next()
+            if n < 0 { return .failure(InputFailure(String(cString: strerror(errno)))) }
+            if n == 0 { return kept.count > maxBytes ? .failure(tooLarge) : .success(.bytes(kept)) }
+            kept += chunk[0..<n]
+        }
+        // Too large for memory: everything goes to a file that only this process can reach.
+        var template = Array((NSTemporaryDirectory() + "/smimekit-stdin-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { return .failure(InputFailure("cannot spool standard input: \(String(cString: strerror(errno)))")) }
+        // Unlinked at once: the open file stays readable, and goes with the process.
+        unlink(template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+        defer { close(fd) }
+        func write(_ bytes: ArraySlice<UInt8>) -> Bool {
+            var offset = bytes.startIndex
+            while offset < bytes.endIndex {
+                let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + (offset - bytes.startIndex), bytes.endIndex - offset) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+        var total = kept.count
+        guard total <= maxBytes else { return .failure(tooLarge) }
+        guard write(kept[...]) else { return .failure(InputFailure("cannot spool standard input: \(String(cString: strerror(errno)))")) }
+        kept = []
+        while true {
+            let n = next()
+            if n < 0 { return .failure(InputFailure(String(cString: strerror(errno)))) }
+            if n == 0 { break }
+            total += n
+            if total > maxBytes { return .failure(tooLarge) }
+            guard write(chunk[0..<n]) else { return .failure(InputFailure("cannot spool standard input: \(String(cString: strerror(errno)))")) }
+        }
+        do throws(SourceError) {
+            return .success(.large(try FileSource(duplicating: fd, name: "-")))
+        } catch {
+            return .failure(InputFailure(error.description))
+        }
+    }
+
+    /// The file behind `item` when it is a regular file of more than `limit` bytes;
+    /// nil for anything that is read whole.
+    static func source(_ item: InputItem, above limit: Int, maxBytes: Int) -> Result<FileSource, InputFailure>? {
+        guard case .file(let path, _) = item else { return nil }
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, Int(st.st_size) > limit else { return nil }
+        let source: FileSource
+        do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(error.description)) }
+        // Shrank since the stat: read whole, as any small file.
+        guard source.count > limit else { return nil }
+        if source.count > maxBytes {
+            return .failure(InputFailure("\(source.count) bytes, larger than --max-message-size \(maxBytes)"))
+        }
+        return .success(source)
+    }
+
+    /// The id digest (SHA-256 of every byte), read a chunk at a time.
+    static func digest(_ source: FileSource) -> Result<String, InputFailure> {
+        do throws(SourceError) {
+            return .success(try Digest.sha256Hex(source: source))
+        } catch {
+            return .failure(InputFailure(error.description))
+        }
     }
 }
 

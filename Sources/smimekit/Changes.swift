@@ -81,7 +81,7 @@ struct Changes: ParsableCommand {
 
     /// Verifies and records every message; sweeps what is gone. True when something could not be read.
     private func scan(_ store: ResultStore) throws -> Bool {
-        let verifier = try trust.verifier(limits: input.limits)
+        let verifier = try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize)
         let jobs = input.jobCount
         let maxSize = input.maxMessageSize
         var service = VerdictService(

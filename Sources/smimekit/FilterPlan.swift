@@ -30,6 +30,8 @@ struct FilterPlan: Sendable {
     let needsVerification: Bool
     /// Some condition asks for the status at delivery.
     let needsDelivery: Bool
+    /// Some condition looks into the body (text, body, hasAttachment).
+    let readsBody: Bool
 
     init(_ filter: Filter) {
         var leaves: [Leaf] = []
@@ -52,6 +54,7 @@ struct FilterPlan: Sendable {
         self.leaves = leaves
         needsVerification = leaves.contains { $0.hasVerifiedSmime != nil || $0.hasVerifiedSmimeAtDelivery != nil }
         needsDelivery = leaves.contains { $0.hasVerifiedSmimeAtDelivery != nil }
+        readsBody = leaves.contains { $0.cheap.text != nil || $0.cheap.body != nil || $0.cheap.hasAttachment != nil }
     }
 
     /// The cheap answers of one message's first pass, by leaf.
@@ -141,17 +144,23 @@ final class FileSubject: FilterSubject {
     /// From the file name, only when a keyword condition asks.
     lazy var keywords: Set<String>? = MaildirFlags.keywords(item)
 
-    init(bytes: [UInt8], item: InputItem, limits: MIMELimits, receivedAt: Date?) {
+    /// A message too large to hold is seen through its header block: `size` is then the
+    /// file's, and `structure` answers the structural status from the streaming reader.
+    private let structure: (() -> (status: String?, refusal: String?))?
+
+    init(bytes: [UInt8], item: InputItem, limits: MIMELimits, receivedAt: Date?,
+         size: Int? = nil, structure: (() -> (status: String?, refusal: String?))? = nil) {
         self.bytes = bytes
         self.item = item
         self.limits = limits
-        size = bytes.count
+        self.size = size ?? bytes.count
         receivedAtOption = receivedAt
+        self.structure = structure
     }
 
     private var parse: Message??
     /// Why the MIME reader refused the message, once a condition asked for its parse.
-    private(set) var refusal: String?
+    var refusal: String?
     /// Nil when the MIME reader refuses the message.
     var parsed: Message? {
         if let parse { return parse }
@@ -166,7 +175,14 @@ final class FileSubject: FilterSubject {
     var message: Message { parsed ?? Self.empty }
     private lazy var received: Date? = receivedAtOption ?? ReceivedTime.of(parsed, item: item)
     var receivedAt: Date? { received }
-    private lazy var structural: String? = parsed.map { StructureDetector.status(of: $0)?.rawValue } ?? SMIMEStatus.unknown.rawValue
+    private lazy var structural: String? = {
+        if let structure {
+            let (status, refusal) = structure()
+            if let refusal { self.refusal = self.refusal ?? refusal }
+            return status
+        }
+        return parsed.map { StructureDetector.status(of: $0)?.rawValue } ?? SMIMEStatus.unknown.rawValue
+    }()
 
     /// Only the structural answer: the verified ones come in the second pass.
     func smimeStatus(verified: Bool) -> String? { structural }

@@ -11,6 +11,11 @@ enum InputItem {
     /// An operand that could not be used (missing file, unreadable directory).
     case bad(String, String)
 
+    var isStandardInput: Bool {
+        if case .stdin = self { return true }
+        return false
+    }
+
     var displayPath: String {
         switch self {
         case .file(let p, _): return p

@@ -20,8 +20,11 @@ struct InputOptions: ParsableArguments {
     @Flag(help: "Never draw the progress line on standard error.")
     var noProgress = false
 
-    @Option(help: ArgumentHelp("Largest message read, in bytes; larger ones are reported and skipped.", valueName: "bytes"))
-    var maxMessageSize: Int = 256 << 20
+    @Option(help: ArgumentHelp("Largest message read, in bytes; larger ones are reported and skipped (default 4 GiB).", valueName: "bytes"))
+    var maxMessageSize: Int = 4 << 30
+
+    @Option(help: ArgumentHelp("Messages larger than this, in bytes, are streamed instead of read into memory (default 32 MiB): a multipart/signed is still checked in full, other S/MIME that large is reported as not checked.", valueName: "bytes"))
+    var maxInMemorySize: Int = MessageVerifier.defaultInMemoryLimit
 
     @Option(help: ArgumentHelp("Deepest MIME nesting accepted.", valueName: "n"))
     var maxDepth: Int = MIMELimits.default.maxDepth
@@ -44,8 +47,8 @@ struct InputOptions: ParsableArguments {
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs takes a number of 1 or more") }
-        if maxMessageSize < 1 || maxDepth < 1 || maxParts < 1 || maxHeaderBytes < 1 || maxHeaderFields < 1 {
-            throw ValidationError("limits (--max-message-size, --max-depth, --max-parts, --max-header-bytes, --max-header-fields) must be positive")
+        if maxMessageSize < 1 || maxInMemorySize < 1 || maxDepth < 1 || maxParts < 1 || maxHeaderBytes < 1 || maxHeaderFields < 1 {
+            throw ValidationError("limits (--max-message-size, --max-in-memory-size, --max-depth, --max-parts, --max-header-bytes, --max-header-fields) must be positive")
         }
     }
 
@@ -175,7 +178,8 @@ struct TrustOptions: ParsableArguments {
         }
     }
 
-    func verifier(limits: MIMELimits) throws -> MessageVerifier {
-        MessageVerifier(trust: try trustStore(), options: options, identities: try identities(), limits: limits)
+    func verifier(limits: MIMELimits, inMemoryLimit: Int) throws -> MessageVerifier {
+        MessageVerifier(trust: try trustStore(), options: options, identities: try identities(), limits: limits,
+                        inMemoryLimit: inMemoryLimit)
     }
 }

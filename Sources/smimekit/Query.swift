@@ -74,7 +74,7 @@ struct Query: ParsableCommand {
         if needsVerifier || format == .json { store = cache.open() }
         if needsVerifier {
             service = VerdictService(
-                verifier: try trust.verifier(limits: input.limits), store: store, maxAge: TimeInterval(cache.maxAge),
+                verifier: try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize), store: store, maxAge: TimeInterval(cache.maxAge),
                 at: try trust.parsedTime(trust.at, option: "--at"),
                 receivedAt: try trust.parsedTime(trust.receivedAt, option: "--received-at"),
                 maxBytes: input.maxMessageSize, jobs: input.jobCount)
@@ -88,6 +88,7 @@ struct Query: ParsableCommand {
         let jobs = input.jobCount
         let limits = input.limits
         let maxBytes = input.maxMessageSize
+        let inMemory = input.maxInMemorySize
         // Ids name messages by digest: skip hashing when only paths are printed and nothing is verified.
         let needsDigest = format != .text || needsVerifier
 
@@ -102,7 +103,7 @@ struct Query: ParsableCommand {
             } else {
                 screened = Parallel.map(batch, jobs: jobs) { item in
                     Screening.run(item, plan: plan, comparators: comparators, limits: limits, maxBytes: maxBytes,
-                                  receivedAt: receivedAtOption, digest: needsDigest, keepMessage: needsVerifier)
+                                  inMemory: inMemory, receivedAt: receivedAtOption, digest: needsDigest, keepMessage: needsVerifier)
                 }
             }
             // Verify what the first pass left open, and what is printed with its properties.
@@ -170,18 +171,76 @@ struct Screening: Sendable {
     var refusal: String?
 
     static func run(_ item: InputItem, plan: FilterPlan, comparators: [JMAP.Comparator], limits: MIMELimits, maxBytes: Int,
-                    receivedAt: Date?, digest: Bool, keepMessage: Bool) -> Result<Screening, InputFailure> {
-        FileBytes.read(item, maxBytes: maxBytes).map { bytes in
+                    inMemory: Int, receivedAt: Date?, digest: Bool, keepMessage: Bool) -> Result<Screening, InputFailure> {
+        let read: Result<[UInt8], InputFailure>
+        switch LargeFile.open(item, above: inMemory, maxBytes: maxBytes) {
+        case .success(.large(let source))?:
+            return runLarge(item, source: source, plan: plan, comparators: comparators, limits: limits,
+                            receivedAt: receivedAt, digest: digest)
+        case .success(.bytes(let bytes))?: read = .success(bytes)
+        case .failure(let f)?: read = .failure(f)
+        case nil: read = FileBytes.read(item, maxBytes: maxBytes)
+        }
+        return read.map { bytes in
             let subject = FileSubject(bytes: bytes, item: item, limits: limits, receivedAt: receivedAt)
             let (answer, memo) = plan.firstPass(subject)
             let keys = answer == false ? [] : comparators.map { SortValue.of($0.property, subject: subject) }
             var read = ReadMessage(item: item, digest: digest ? Digest.sha256Hex(bytes) : "", size: bytes.count, bytes: nil)
-            if keepMessage && answer != false && bytes.count <= ReadMessage.keepLimit {
+            // Standard input cannot be read a second time: its bytes are always kept.
+            if keepMessage && answer != false && (bytes.count <= ReadMessage.keepLimit || item.isStandardInput) {
                 // Hand over the parse if the first pass made one; the verifier would make the same.
                 if let parsed = subject.parsedSoFar { read.message = parsed } else { read.bytes = bytes }
             }
             return Screening(read: read, answer: answer, memo: memo, keys: keys, refusal: subject.refusal)
         }
+    }
+}
+
+extension Screening {
+    /// A file above --max-in-memory-size: conditions see its header block (and its size);
+    /// the structural status is read by streaming; the body is never held.
+    static func runLarge(_ item: InputItem, source: FileSource, plan: FilterPlan, comparators: [JMAP.Comparator],
+                         limits: MIMELimits, receivedAt: Date?, digest: Bool) -> Result<Screening, InputFailure> {
+        let large: LargeMessage
+        do throws(StreamingError) {
+            large = try LargeMessage.open(source, limits: limits)
+        } catch {
+            switch error {
+            case .source(let e): return .failure(InputFailure(e.description))
+            case .mime(let e):
+                // As for a small message past a MIME limit: no header or text condition matches.
+                let subject = FileSubject(bytes: [], item: item, limits: limits, receivedAt: receivedAt, size: source.count,
+                                          structure: { (SMIMEStatus.unknown.rawValue, "\(e)") })
+                return finish(item, source: source, subject: subject, plan: plan, comparators: comparators, digest: digest)
+            }
+        }
+        let subject = FileSubject(bytes: large.header.message.bytes, item: item, limits: limits, receivedAt: receivedAt,
+                                  size: source.count, structure: {
+            do throws(StreamingError) {
+                return (try StructureDetector.status(of: large)?.rawValue, nil)
+            } catch {
+                return (SMIMEStatus.unknown.rawValue, "\(error)")
+            }
+        })
+        return finish(item, source: source, subject: subject, plan: plan, comparators: comparators, digest: digest)
+    }
+
+    private static func finish(_ item: InputItem, source: FileSource, subject: FileSubject, plan: FilterPlan,
+                               comparators: [JMAP.Comparator], digest: Bool) -> Result<Screening, InputFailure> {
+        let (answer, memo) = plan.firstPass(subject)
+        let keys = answer == false ? [] : comparators.map { SortValue.of($0.property, subject: subject) }
+        var hex = ""
+        if digest {
+            switch LargeFile.digest(source) {
+            case .failure(let f): return .failure(f)
+            case .success(let d): hex = d
+            }
+        }
+        let read = ReadMessage(item: item, digest: hex, size: source.count, bytes: nil, source: source)
+        if plan.readsBody {
+            subject.refusal = subject.refusal ?? "\(source.count) bytes, more than --max-in-memory-size: only its header was searched (text, body and attachment conditions do not see its body)"
+        }
+        return .success(Screening(read: read, answer: answer, memo: memo, keys: keys, refusal: subject.refusal))
     }
 }
 

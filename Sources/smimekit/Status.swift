@@ -34,18 +34,26 @@ struct Status: ParsableCommand {
         _ = try output.selectedProperties(default: [.smimeStatus])
         let limits = input.limits
         let maxSize = input.maxMessageSize
+        let inMemory = input.maxInMemorySize
         let jobs = input.jobCount
         var service: VerdictService?
         if let store = cache.open() {
             service = VerdictService(
-                verifier: try trust.verifier(limits: limits), store: store, maxAge: TimeInterval(cache.maxAge),
+                verifier: try trust.verifier(limits: limits, inMemoryLimit: input.maxInMemorySize), store: store, maxAge: TimeInterval(cache.maxAge),
                 at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil, maxBytes: maxSize, jobs: jobs)
         }
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: [.smimeStatus])
         BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
             let results = Parallel.map(batch, jobs: jobs) { item -> Result<(digest: String, status: String?, refusal: String?), InputFailure> in
-                InputReader.read(item, maxBytes: maxSize).map { bytes in
+                let read: Result<[UInt8], InputFailure>
+                switch LargeFile.open(item, above: inMemory, maxBytes: maxSize) {
+                case .success(.large(let source))?: return Self.structure(of: source, limits: limits)
+                case .success(.bytes(let bytes))?: read = .success(bytes)
+                case .failure(let f)?: read = .failure(f)
+                case nil: read = InputReader.read(item, maxBytes: maxSize)
+                }
+                return read.map { bytes in
                     let digest = Digest.sha256Hex(bytes)
                     do {
                         let message = try Message(bytes: bytes, limits: limits)
@@ -75,5 +83,21 @@ struct Status: ParsableCommand {
         }
         printer.finish()
         throw ExitCode(outcome.exitCode)
+    }
+
+    /// A file above --max-in-memory-size: digest and structure read a chunk at a time.
+    static func structure(of source: FileSource, limits: MIMELimits) -> Result<(digest: String, status: String?, refusal: String?), InputFailure> {
+        LargeFile.digest(source).flatMap { digest in
+            do throws(StreamingError) {
+                let status = try StructureDetector.status(of: LargeMessage.open(source, limits: limits))
+                do throws(SourceError) { try source.checkUnchanged() } catch { return .failure(InputFailure(error.description)) }
+                return .success((digest, status?.rawValue, nil))
+            } catch {
+                switch error {
+                case .source(let e): return .failure(InputFailure(e.description))
+                case .mime(let e): return .success((digest, SMIMEStatus.unknown.rawValue, "\(e)"))
+                }
+            }
+        }
     }
 }

@@ -38,7 +38,7 @@ struct Verify: ParsableCommand {
         let properties = try output.selectedProperties(default: SMIMEProperty.allCases)
         let verifier: MessageVerifier
         do {
-            verifier = try trust.verifier(limits: input.limits)
+            verifier = try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize)
         } catch let e as EngineError {
             throw e
         }
