@@ -307,22 +307,32 @@ private struct VerdictWork: Sendable {
     let maxBytes: Int
 
     func run(_ request: VerdictRequest, cached: StoredVerdict?, delivered: DeliveryVerdict?) -> Result<Verdict, InputFailure> {
-        if let source = request.message.source {
-            return runStreamed(request, source: source, cached: cached, delivered: delivered)
+        let m = request.message
+        if let source = m.source {
+            // The verdict is filed under the digest read earlier: the file must not have changed since.
+            do throws(SourceError) { try source.checkUnchanged() } catch { return .failure(InputFailure(error.description)) }
+            var subject = StreamedSubject(source: source, verifier: verifier, item: m.item, receivedAtOption: receivedAtOption)
+            return decide(request, cached: cached, delivered: delivered, subject: &subject)
         }
         // A large message read without keeping its source (its digest came from elsewhere):
         // open it now, so that it is still never read whole.
-        let m = request.message
         if m.bytes == nil, m.message == nil, m.size > verifier.inMemoryLimit, case .file(let path, _) = m.item {
             let source: FileSource
             do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(error.description)) }
             guard source.count == m.size else { return .failure(InputFailure(SourceError.changed.description)) }
-            return runStreamed(request, source: source, cached: cached, delivered: delivered)
+            var subject = StreamedSubject(source: source, verifier: verifier, item: m.item, receivedAtOption: receivedAtOption)
+            return decide(request, cached: cached, delivered: delivered, subject: &subject)
         }
-        var verdict = Verdict()
-        var loaded = Loaded(read: request.message, verifier: verifier, maxBytes: maxBytes)
-        var computedAt: Date?
+        var subject = InMemorySubject(loaded: Loaded(read: m, verifier: verifier, maxBytes: maxBytes), verifier: verifier,
+                                      item: m.item, receivedAtOption: receivedAtOption)
+        return decide(request, cached: cached, delivered: delivered, subject: &subject)
+    }
 
+    /// The four properties from the store where it has them, computed through `subject` where not.
+    private func decide(_ request: VerdictRequest, cached: StoredVerdict?, delivered: DeliveryVerdict?,
+                        subject: inout some VerdictSubject) -> Result<Verdict, InputFailure> {
+        var verdict = Verdict()
+        var computedAt: Date?
         if let cached {
             verdict.status = cached.status
             verdict.errors = cached.errors
@@ -333,10 +343,9 @@ private struct VerdictWork: Sendable {
             let now = at ?? Date()
             computedAt = now
             let result: VerificationResult
-            switch loaded.message() {
+            switch subject.verify(at: now) {
             case .failure(let f): return .failure(f)
-            case .success(.some(let message)): result = verifier.verify(message, at: now)
-            case .success(.none): result = verifier.verify(bytes: loaded.bytes ?? [], at: now)
+            case .success(let r): result = r
             }
             verdict.status = result.status?.rawValue
             verdict.errors = result.smimeErrors
@@ -348,10 +357,9 @@ private struct VerdictWork: Sendable {
         }
 
         if request.details || (request.delivery && verdict.status != nil && delivered == nil) {
-            switch loaded.message() {
+            switch subject.receivedAt() {
             case .failure(let f): return .failure(f)
-            case .success(let message):
-                verdict.receivedAt = receivedAtOption ?? ReceivedTime.of(message, item: request.message.item)
+            case .success(let date): verdict.receivedAt = date
             }
         }
         if request.delivery && verdict.status != nil {
@@ -361,11 +369,11 @@ private struct VerdictWork: Sendable {
             } else {
                 // Without a time or a readable message, the answer now is the best there is.
                 var result = verdict.fresh
-                if let receivedAt = verdict.receivedAt, case .success(.some(let message)) = loaded.message() {
-                    if let fresh = verdict.fresh, let computedAt {
-                        result = verifier.verify(message, at: receivedAt, reusing: fresh, checkedAt: computedAt)
-                    } else {
-                        result = verifier.verify(message, at: receivedAt)
+                if let receivedAt = verdict.receivedAt {
+                    switch subject.verify(at: receivedAt, reusing: verdict.fresh, checkedAt: computedAt) {
+                    case .failure(let f): return .failure(f)
+                    case .success(let r?): result = r
+                    case .success(nil): break
                     }
                 }
                 if let result {
@@ -380,65 +388,65 @@ private struct VerdictWork: Sendable {
     }
 }
 
-extension VerdictWork {
-    /// `run` for a file above the in-memory limit: the engine streams it.
-    func runStreamed(_ request: VerdictRequest, source: FileSource, cached: StoredVerdict?,
-                     delivered: DeliveryVerdict?) -> Result<Verdict, InputFailure> {
-        // The verdict is filed under the digest read earlier: the file must not have changed since.
-        do throws(SourceError) { try source.checkUnchanged() } catch { return .failure(InputFailure(error.description)) }
-        var verdict = Verdict()
-        var computedAt: Date?
-        if let cached {
-            verdict.status = cached.status
-            verdict.errors = cached.errors
-            verdict.errorCodes = cached.errorCodes
-            verdict.verifiedAt = cached.verifiedAt
-            verdict.validUntil = cached.validUntil
+/// A message as `VerdictWork.decide` needs it: verified, at some time, and dated.
+private protocol VerdictSubject {
+    mutating func verify(at time: Date) -> Result<VerificationResult, InputFailure>
+    /// The verdict at `time` (reusing `earlier`, checked at `checkedAt`, when nothing
+    /// could tell the times apart); nil when the message cannot be checked again.
+    mutating func verify(at time: Date, reusing earlier: VerificationResult?, checkedAt: Date?) -> Result<VerificationResult?, InputFailure>
+    /// receivedAt as semantics.md "Times" defines it.
+    mutating func receivedAt() -> Result<Date?, InputFailure>
+}
+
+/// A message held in memory, parsed at most once.
+private struct InMemorySubject: VerdictSubject {
+    var loaded: Loaded
+    let verifier: MessageVerifier
+    let item: InputItem
+    let receivedAtOption: Date?
+
+    mutating func verify(at time: Date) -> Result<VerificationResult, InputFailure> {
+        switch loaded.message() {
+        case .failure(let f): return .failure(f)
+        case .success(.some(let message)): return .success(verifier.verify(message, at: time))
+        case .success(.none): return .success(verifier.verify(bytes: loaded.bytes ?? [], at: time))
+        }
+    }
+
+    mutating func verify(at time: Date, reusing earlier: VerificationResult?, checkedAt: Date?) -> Result<VerificationResult?, InputFailure> {
+        guard case .success(.some(let message)) = loaded.message() else { return .success(nil) }
+        if let earlier, let checkedAt { return .success(verifier.verify(message, at: time, reusing: earlier, checkedAt: checkedAt)) }
+        return .success(verifier.verify(message, at: time))
+    }
+
+    mutating func receivedAt() -> Result<Date?, InputFailure> {
+        loaded.message().map { receivedAtOption ?? ReceivedTime.of($0, item: item) }
+    }
+}
+
+/// A message above --max-in-memory-size, streamed by the engine from its open file.
+private struct StreamedSubject: VerdictSubject {
+    let source: FileSource
+    let verifier: MessageVerifier
+    let item: InputItem
+    let receivedAtOption: Date?
+
+    mutating func verify(at time: Date) -> Result<VerificationResult, InputFailure> {
+        verifier.verify(source: source, at: time).mapError { InputFailure($0.description) }
+    }
+
+    mutating func verify(at time: Date, reusing earlier: VerificationResult?, checkedAt: Date?) -> Result<VerificationResult?, InputFailure> {
+        let outcome = if let earlier, let checkedAt {
+            verifier.verify(source: source, at: time, reusing: earlier, checkedAt: checkedAt)
         } else {
-            let now = at ?? Date()
-            computedAt = now
-            let result: VerificationResult
-            switch verifier.verify(source: source, at: now) {
-            case .failure(let e): return .failure(InputFailure(e.description))
-            case .success(let r): result = r
-            }
-            verdict.status = result.status?.rawValue
-            verdict.errors = result.smimeErrors
-            verdict.errorCodes = result.smimeErrors == nil ? nil : result.problems.map(\.code.rawValue)
-            verdict.verifiedAt = (result.status == nil || result.status == .unknown) ? nil : now
-            verdict.validUntil = result.validUntil
-            verdict.fresh = result
+            verifier.verify(source: source, at: time)
         }
-        if request.details || (request.delivery && verdict.status != nil && delivered == nil) {
-            let header = try? LargeMessage.open(source, limits: verifier.limits).header.message
-            verdict.receivedAt = receivedAtOption ?? ReceivedTime.of(header, item: request.message.item)
-        }
-        if request.delivery && verdict.status != nil {
-            if let delivered {
-                verdict.statusAtDelivery = delivered.status
-                verdict.receivedAt = verdict.receivedAt ?? delivered.receivedAt
-            } else {
-                var result = verdict.fresh
-                if let receivedAt = verdict.receivedAt {
-                    let outcome = if let fresh = verdict.fresh, let computedAt {
-                        verifier.verify(source: source, at: receivedAt, reusing: fresh, checkedAt: computedAt)
-                    } else {
-                        verifier.verify(source: source, at: receivedAt)
-                    }
-                    switch outcome {
-                    case .failure(let e): return .failure(InputFailure(e.description))
-                    case .success(let r): result = r
-                    }
-                }
-                if let result {
-                    verdict.statusAtDelivery = result.status?.rawValue
-                    verdict.freshDelivery = result
-                } else {
-                    verdict.statusAtDelivery = verdict.status
-                }
-            }
-        }
-        return .success(verdict)
+        return outcome.map { Optional($0) }.mapError { InputFailure($0.description) }
+    }
+
+    mutating func receivedAt() -> Result<Date?, InputFailure> {
+        let header = try? LargeMessage.open(source, limits: verifier.limits).header.message
+        return .success(receivedAtOption ?? ReceivedTime.of(header, item: item))
     }
 }
 
