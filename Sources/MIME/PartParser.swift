@@ -9,12 +9,6 @@ import Musl
 import Darwin
 #endif
 
-private let LF: UInt8 = 0x0A
-private let CR: UInt8 = 0x0D
-private let SP: UInt8 = 0x20
-private let HT: UInt8 = 0x09
-private let COLON: UInt8 = 0x3A
-private let DASH: UInt8 = 0x2D
 
 /// Defect codes the reader emits, so callers can match on them.
 public enum MIMEDefectCode {

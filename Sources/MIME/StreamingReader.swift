@@ -12,11 +12,6 @@ import Musl
 import Darwin
 #endif
 
-private let LF: UInt8 = 0x0A
-private let CR: UInt8 = 0x0D
-private let SP: UInt8 = 0x20
-private let HT: UInt8 = 0x09
-private let DASH: UInt8 = 0x2D
 
 /// Failures of the streaming reader: a MIME limit, or the source itself.
 public enum StreamingError: Error, Sendable, CustomStringConvertible {
