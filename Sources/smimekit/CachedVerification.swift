@@ -152,7 +152,10 @@ struct VerdictService {
         checkWrites()
         let maxBytes = self.maxBytes
         let streamAbove = verifier.inMemoryLimit
-        guard let store else { return Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxBytes, streamAbove: streamAbove) } }
+        guard let store else {
+            ReadAhead.hint(batch.indices, of: batch, below: streamAbove)
+            return Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxBytes, streamAbove: streamAbove) }
+        }
         // The walk's stat when it made one; a path read from a list is stat'ed here.
         let stamps = batch.map { item -> FileStamp? in
             guard case .file(let path, let stamp) = item else { return nil }
@@ -171,6 +174,7 @@ struct VerdictService {
         } catch {
             storeFailed(error)
         }
+        ReadAhead.hint(batch.indices.filter { known[$0] == nil }, of: batch, below: streamAbove)
         let inputs = batch.indices.map { (batch[$0], known[$0], stamps[$0]) }
         let reads = Parallel.map(inputs, jobs: jobs, heavy: { $0.1 == nil }) { item, digest, stamp -> Result<ReadMessage, InputFailure> in
             if let digest, let stamp {
@@ -726,6 +730,25 @@ struct BatchScan {
     /// The walk is used by the producer thread alone, after the hand-over.
     private struct HandedOver: @unchecked Sendable {
         let walk: InputWalk
+    }
+}
+
+/// Asks the kernel to start reading a batch's files before the workers read them
+/// one by one: on a cold page cache (a maildir scanned for the first time) the
+/// reads then overlap each other and the verification, instead of each worker
+/// waiting on the disk in turn. Only files the walk saw as small enough to be
+/// read whole are hinted.
+enum ReadAhead {
+    static func hint(_ indices: some Sequence<Int>, of batch: [InputItem], below limit: Int) {
+        #if os(Linux)
+        for i in indices {
+            guard case .file(let path, let stamp?) = batch[i], stamp.size > 0, stamp.size <= Int64(limit) else { continue }
+            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            guard fd >= 0 else { continue }
+            _ = posix_fadvise(fd, 0, off_t(stamp.size), POSIX_FADV_WILLNEED)
+            close(fd)
+        }
+        #endif
     }
 }
 
