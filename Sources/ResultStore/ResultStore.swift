@@ -31,9 +31,14 @@ public final class ResultStore: @unchecked Sendable {
     /// cache that has since been replaced is refused instead of misread.
     private let generation: String
 
-    private init(connection: SQLiteConnection, url: URL?) throws {
+    /// Whether opening ran `PRAGMA quick_check` (false: the file was exactly as a
+    /// smimekit process had left it, see `CheckedMarker`).
+    public let checkedAtOpen: Bool
+
+    private init(connection: SQLiteConnection, url: URL?, checkedAtOpen: Bool = true) throws {
         self.connection = connection
         self.url = url
+        self.checkedAtOpen = checkedAtOpen
         let value = try? connection.strings("SELECT value FROM meta WHERE key = 'generation'").first
         guard let value, !value.isEmpty else {
             throw ResultStoreError.database("the cache has no generation marker")
@@ -66,8 +71,17 @@ public final class ResultStore: @unchecked Sendable {
     /// called with a sentence saying so, and a new cache is created in its place.
     public convenience init(url: URL, warn: @Sendable (String) -> Void = { _ in }) throws {
         let url = url.standardizedFileURL
-        let connection = try Self.openFile(path: url.path, warn: warn)
-        try self.init(connection: connection, url: url)
+        let (connection, checked) = try Self.openFile(path: url.path, warn: warn)
+        try self.init(connection: connection, url: url, checkedAtOpen: checked)
+    }
+
+    /// Closes the database, then notes the file as this process left it, so that
+    /// the next open can skip the integrity check when nothing touched it since.
+    deinit {
+        lock.lock()
+        connection.close()
+        lock.unlock()
+        if let url { CheckedMarker.record(databasePath: url.path) }
     }
 
     /// A private cache in memory, gone when the instance is.
@@ -99,33 +113,36 @@ public final class ResultStore: @unchecked Sendable {
         }
     }
 
-    private static func openFile(path: String, warn: @Sendable (String) -> Void) throws -> SQLiteConnection {
+    private static func openFile(path: String, warn: @Sendable (String) -> Void) throws -> (SQLiteConnection, Bool) {
         try makeDirectories((path as NSString).deletingLastPathComponent)
         createFileIfMissing(path)
         do {
-            return try openChecked(path: path)
+            let check = !CheckedMarker.matches(databasePath: path)
+            return (try openChecked(path: path, integrityCheck: check), check)
         } catch let broken as BrokenFile {
             if let aside = try moveAside(path: path, identity: broken.identity) {
                 warn("The result cache \(path) was not usable (\(broken.reason)); it was moved aside to \(aside) and a new, empty cache was started.")
             }
             createFileIfMissing(path)
             do {
-                return try openChecked(path: path)
+                return (try openChecked(path: path, integrityCheck: true), true)
             } catch let again as BrokenFile {
                 throw ResultStoreError.corrupt("\(path) is still unusable after replacing it (\(again.reason))")
             }
         }
     }
 
-    private static func openChecked(path: String) throws -> SQLiteConnection {
+    private static func openChecked(path: String, integrityCheck: Bool) throws -> SQLiteConnection {
         let identity = FileIdentity(path: path)
         do {
             let connection = try SQLiteConnection(path: path)
             sqlite3_busy_timeout(connection.handle, busyTimeoutMilliseconds)
-            let check = try connection.strings("PRAGMA quick_check")
-            guard check == ["ok"] else {
-                let detail = check.prefix(3).joined(separator: "; ")
-                throw BrokenFile(reason: "integrity check failed: \(detail)", identity: identity)
+            if integrityCheck {
+                let check = try connection.strings("PRAGMA quick_check")
+                guard check == ["ok"] else {
+                    let detail = check.prefix(3).joined(separator: "; ")
+                    throw BrokenFile(reason: "integrity check failed: \(detail)", identity: identity)
+                }
             }
             // WAL: readers never block the writer, and commits are atomic across crashes.
             // NORMAL is durable enough for a cache in WAL mode and much faster than FULL.
@@ -202,6 +219,7 @@ public final class ResultStore: @unchecked Sendable {
         }
         // Keep companions paired with the moved file (SQLite finds "<db>-wal" by name);
         // a stale WAL left beside the new cache could otherwise be replayed into it.
+        unlink(path + CheckedMarker.suffix)
         for suffix in ["-wal", "-shm", "-journal"] where FileManager.default.fileExists(atPath: path + suffix) {
             if rename(path + suffix, target + suffix) != 0 { unlink(path + suffix) }
         }

@@ -34,8 +34,17 @@ final class SQLiteConnection {
         sqlite3_extended_result_codes(db, 1)
     }
 
-    deinit {
+    private var closed = false
+
+    deinit { close() }
+
+    /// Finalises the statements and closes the database (the last connection
+    /// checkpoints the WAL into the file and removes it). Idempotent.
+    func close() {
+        guard !closed else { return }
+        closed = true
         for statement in statements.values { sqlite3_finalize(statement) }
+        statements = [:]
         sqlite3_close_v2(handle)
     }
 

@@ -54,6 +54,51 @@ final class RecoveryTests: XCTestCase {
         XCTAssertEqual(again, [])
     }
 
+    /// A cache exactly as a closing store left it skips the full check; any change
+    /// to the file since (here a damaged page of the same size) brings it back.
+    func testOnlyATouchedCacheIsCheckedAtOpen() throws {
+        let dir = try TemporaryDirectory()
+        let url = dir.file("results.sqlite")
+        do {
+            let store = try ResultStore(url: url)
+            XCTAssertTrue(store.checkedAtOpen, "a new file has no marker")
+            try store.record(batch: (0..<2_000).map { (key($0), verified, "/mail/cur/\($0)") })
+        }
+        XCTAssertTrue(dir.contents().contains("results.sqlite-checked"), "\(dir.contents())")
+        do {
+            let (store, warnings) = try openCollectingWarnings(url)
+            XCTAssertFalse(store.checkedAtOpen, "nothing touched the file since it was closed")
+            XCTAssertEqual(warnings, [])
+            XCTAssertEqual(try store.verdict(for: key(1), now: t0, maxAge: 60), verified)
+        }
+        // While another connection has the file open, a closing store cannot vouch for it.
+        do {
+            let other = try SQLiteConnection(path: url.path)
+            _ = try other.strings("SELECT count(*) FROM verdicts")
+            do {
+                let store = try ResultStore(url: url)
+                try store.record(verified, for: key(9_999), path: nil)
+            }
+            other.close()
+        }
+        XCTAssertFalse(dir.contents().contains("results.sqlite-checked"), "\(dir.contents())")
+        do { _ = try ResultStore(url: url) }  // closed alone: the marker is back
+        XCTAssertTrue(try XCTUnwrap(ResultStore(url: url)).checkedAtOpen == false)
+
+        // One page overwritten, same size: the file's times moved, so it is checked, and moved aside.
+        var bytes = try Data(contentsOf: url)
+        XCTAssertGreaterThan(bytes.count, 4 * 4096)
+        bytes.replaceSubrange(4096..<(2 * 4096), with: Data(repeating: 0xFF, count: 4096))
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.seek(toOffset: 0)
+        try handle.write(contentsOf: bytes)
+        try handle.close()
+        let (store, warnings) = try openCollectingWarnings(url)
+        XCTAssertTrue(store.checkedAtOpen)
+        try assertMovedAside(dir, warnings: warnings, originalBytes: bytes)
+        try assertWorks(store)
+    }
+
     func testTruncatedDatabaseIsMovedAside() throws {
         let dir = try TemporaryDirectory()
         let url = dir.file("results.sqlite")
