@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "MIME"),
         .target(name: "JMAP", dependencies: ["MIME"]),
         .target(name: "SMIME", dependencies: ["MIME", "JMAP", "COpenSSLShim"]),
-        .target(name: "ResultStore", dependencies: ["CSQLite"]),
+        .target(name: "ResultStore", dependencies: ["CSQLite", "MIME"]),
         .executableTarget(
             name: "smimekit",
             dependencies: [
@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MIMETests", dependencies: ["MIME", "TestSupport"]),
         .testTarget(name: "SMIMETests", dependencies: ["SMIME", "MIME", "TestSupport"]),
-        .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["smimekit", "ResultStore", "TestSupport"], exclude: ["Transcripts", "Golden"]),
+        .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "MIME", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["smimekit", "MIME", "ResultStore", "TestSupport"], exclude: ["Transcripts", "Golden"]),
     ]
 )

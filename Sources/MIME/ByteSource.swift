@@ -64,58 +64,27 @@ extension ByteSource {
     }
 }
 
-/// What identifies a file's contents without reading them: a change of any
-/// of these means the file was rewritten.
-public struct FileFingerprint: Sendable, Hashable {
-    public let device: UInt64
-    public let inode: UInt64
-    public let size: Int64
-    public let modified: Int64
-    public let modifiedNanoseconds: Int64
-    public let changed: Int64
-    public let changedNanoseconds: Int64
-
-    init(_ st: stat) {
-        device = UInt64(st.st_dev)
-        inode = UInt64(st.st_ino)
-        size = Int64(st.st_size)
-        #if canImport(Darwin)
-        modified = Int64(st.st_mtimespec.tv_sec); modifiedNanoseconds = Int64(st.st_mtimespec.tv_nsec)
-        changed = Int64(st.st_ctimespec.tv_sec); changedNanoseconds = Int64(st.st_ctimespec.tv_nsec)
-        #else
-        modified = Int64(st.st_mtim.tv_sec); modifiedNanoseconds = Int64(st.st_mtim.tv_nsec)
-        changed = Int64(st.st_ctim.tv_sec); changedNanoseconds = Int64(st.st_ctim.tv_nsec)
-        #endif
-    }
-}
-
 /// A regular file, read with pread so that concurrent readers need no locking.
 public final class FileSource: ByteSource, @unchecked Sendable {
     public let path: String
     public let count: Int
     /// The file as it was when opened.
-    public let fingerprint: FileFingerprint
+    public let fingerprint: FileStamp
     private let fd: Int32
 
     /// Opens a regular file; nil (with the reason) for anything else.
-    public init(path: String) throws(SourceError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SourceError(String(cString: strerror(errno))) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
-            close(fd)
-            throw SourceError("not a regular file")
-        }
-        self.path = path
-        self.fd = fd
-        self.count = Int(st.st_size)
-        self.fingerprint = FileFingerprint(st)
+    public convenience init(path: String) throws(SourceError) {
+        try self.init(descriptor: open(path, O_RDONLY | O_CLOEXEC), name: path)
     }
 
     /// A regular file already open (a spooled, unlinked temporary file, say); the
     /// descriptor is duplicated, so the caller keeps its own.
-    public init(duplicating descriptor: Int32, name: String) throws(SourceError) {
-        let fd = dup(descriptor)
+    public convenience init(duplicating descriptor: Int32, name: String) throws(SourceError) {
+        try self.init(descriptor: dup(descriptor), name: name)
+    }
+
+    /// Takes over `fd` (from open or dup; -1 with errno set when that failed).
+    private init(descriptor fd: Int32, name: String) throws(SourceError) {
         guard fd >= 0 else { throw SourceError(String(cString: strerror(errno))) }
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
@@ -125,7 +94,7 @@ public final class FileSource: ByteSource, @unchecked Sendable {
         self.path = name
         self.fd = fd
         self.count = Int(st.st_size)
-        self.fingerprint = FileFingerprint(st)
+        self.fingerprint = FileStamp(st)
     }
 
     deinit { close(fd) }
@@ -149,7 +118,7 @@ public final class FileSource: ByteSource, @unchecked Sendable {
 
     public func checkUnchanged() throws(SourceError) {
         var st = stat()
-        guard fstat(fd, &st) == 0, FileFingerprint(st) == fingerprint else { throw .changed }
+        guard fstat(fd, &st) == 0, FileStamp(st) == fingerprint else { throw .changed }
     }
 }
 

@@ -7,6 +7,7 @@
 // and skips the check. Anything else (another program, a copy, a crash that
 // left a WAL, damage that moved the file's times) is checked as before.
 import Foundation
+import MIME
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -2,7 +2,7 @@
 // walked in sorted order, "-" for a message on standard input, or a list of
 // paths piped in (as `find` prints them) when no operand is given.
 import Foundation
-import ResultStore
+import MIME
 
 enum InputItem {
     /// A path, with what stat(2) said of it when the walk met it (nil: not known).

@@ -1,4 +1,5 @@
 import Foundation
+import MIME
 import ResultStore
 import TestSupport
 import XCTest

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import MIME
 @testable import ResultStore
 
 /// The files table: a digest is given back only for a file whose stat(2) stamp is
