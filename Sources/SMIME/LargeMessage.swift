@@ -138,14 +138,32 @@ extension LayerWalk {
         guard signedLayer(der: der, detached: .stream(source, content, .crlf), headers: large.header.message,
                           headerPart: root, layer: 0) != nil else { return }
         // The signed part itself: in memory it would be walked as the next layer.
-        let layer = 1
-        let inner = contentHeader.part
+        var layer = 1
+        var header = contentHeader
         if layer >= verifier.options.maxLayers {
             problem(.nestingTooDeep, "More than \(verifier.options.maxLayers) nested S/MIME layers; the rest was not checked (raise the limit with --max-layers)", layer: layer)
             return
         }
+        headerSets.append(HeaderSet(kind: .content(what: "signed content"), message: header.message, part: header.part, layer: layer))
+        if case .notSMIME = SMIMEShape(header.part), Self.isWrappedMessage(header.part) {
+            // A wrapped message (RFC 8551 3.1): its header block is the next layer, as in memory.
+            layer += 1
+            if layer >= verifier.options.maxLayers {
+                problem(.nestingTooDeep, "More than \(verifier.options.maxLayers) nested S/MIME layers; the rest was not checked (raise the limit with --max-layers)", layer: layer)
+                return
+            }
+            guard ["7bit", "8bit", "binary"].contains(header.part.contentTransferEncoding) else {
+                problem(.messageTooLarge, "The signed content is a wrapped message in \(header.part.contentTransferEncoding) encoding and the message is \(sizeText(large)); it was not read. Raise --max-in-memory-size above the message size to check it", layer: layer)
+                return
+            }
+            let start = header.bodyStart
+            header = try StreamingReader.header(of: source, start: start, end: max(start, content.upperBound), isRoot: false, limits: verifier.limits)
+            headerSets.append(HeaderSet(kind: .wrapped, message: header.message, part: header.part, layer: layer))
+        }
+        let inner = header.part
         switch SMIMEShape(inner) {
         case .notSMIME:
+            payloadIndex = headerSets.count - 1
             return
         case .foreignSigned(let proto):
             result.layers.append("signed with \(proto)")
@@ -237,12 +255,18 @@ extension StructureDetector {
         for r in split.parts {
             let child = try StreamingReader.header(of: source, start: r.lowerBound, end: r.upperBound, isRoot: false,
                                                    digestChild: digest, limits: limits)
-            switch SMIMEShape(child.part) {
-            case .detached, .malformedDetached: return true
-            case .pkcs7Mime(let p, let t):
-                if t == "signed-data" || (t == nil && p.contentType.parameters["name"]?.lowercased() == "smime.p7m") { return true }
-            default:
-                if try streamedContainsSignedPart(source, part: child.part, body: child.bodyStart..<max(child.bodyStart, r.upperBound),
+            let childBody = child.bodyStart..<max(child.bodyStart, r.upperBound)
+            switch SMIMEShape(child.part).signing {
+            case .signed: return true
+            case .unsigned: continue
+            case .sniff:
+                let head: [UInt8]
+                do throws(SourceError) {
+                    head = try source.bytes(childBody.lowerBound..<min(childBody.upperBound, childBody.lowerBound + CMSSniffer.headBytes))
+                } catch { throw .source(error) }
+                if CMSSniffer.looksSigned(head: head[...], transferEncoding: child.part.contentTransferEncoding) { return true }
+            case .container:
+                if try streamedContainsSignedPart(source, part: child.part, body: childBody,
                                                   depth: depth + 1, limits: limits, budget: &budget) { return true }
             }
         }

@@ -147,6 +147,12 @@ struct LayerWalk {
     var undecidedStatus: SMIMEStatus? = nil
     /// A streamed message could not be read to the end as it was: there is no verdict.
     var sourceError: SourceError?
+    /// Header blocks inside the layers, outside in (see HeaderBinding.swift).
+    var headerSets: [HeaderSet] = []
+    /// The header set of the Cryptographic Payload: the part the walk stopped at, inside every layer.
+    var payloadIndex: Int?
+    /// Signatures waiting to be bound to a From.
+    var bindings: [PendingBinding] = []
 
     init(verifier: MessageVerifier, outer: Message, time: Date) {
         self.verifier = verifier
@@ -163,11 +169,24 @@ struct LayerWalk {
         var message = outer
         var part = outer.root
         var layer = 0
+        // What `part` is: the content of a cryptographic layer (a message/rfc822 there is a
+        // wrapped message), or the root of such a wrapped message.
+        var contentOf: String? = nil
+        var wrapped = false
         while true {
             if layer >= verifier.options.maxLayers {
                 problem(.nestingTooDeep, "More than \(verifier.options.maxLayers) nested S/MIME layers; the rest was not checked (raise the limit with --max-layers)", layer: layer)
                 break
             }
+            if wrapped {
+                headerSets.append(HeaderSet(kind: .wrapped, message: message, part: part, layer: layer))
+            } else if let what = contentOf {
+                headerSets.append(HeaderSet(kind: .content(what: what), message: message, part: part, layer: layer))
+            }
+            let inLayer = contentOf != nil
+            let recorded = inLayer || wrapped
+            contentOf = nil
+            wrapped = false
             switch SMIMEShape(part) {
             case .detached(let content, let signature):
                 result.layers.append("signed (multipart/signed)")
@@ -176,6 +195,7 @@ struct LayerWalk {
                                              headers: message, headerPart: part, layer: layer) else { return finish() }
                 _ = next
                 part = content
+                contentOf = "signed content"
             case .malformedDetached(let n):
                 result.layers.append("signed (multipart/signed)")
                 decideSigned()
@@ -206,6 +226,7 @@ struct LayerWalk {
                     guard let parsed = parseInner(inner, layer: layer, what: "signed content") else { return finish() }
                     message = parsed
                     part = parsed.root
+                    contentOf = "signed content"
                 case .envelopedData, .authEnvelopedData:
                     result.layers.append(cms.kind == .envelopedData ? "enveloped" : "auth-enveloped")
                     guard let plain = decrypt(cms, layer: layer) else { return finish() }
@@ -213,6 +234,7 @@ struct LayerWalk {
                     guard let parsed = parseInner(plain, layer: layer, what: "decrypted content") else { return finish() }
                     message = parsed
                     part = parsed.root
+                    contentOf = "decrypted content"
                 case .compressedData, .other:
                     result.layers.append("unsupported CMS")
                     unknown(.unsupportedProtocol, "The application/pkcs7-mime part holds CMS this tool does not read", layer: layer)
@@ -223,7 +245,21 @@ struct LayerWalk {
                 unknown(.unsupportedProtocol, "The message is signed with \(proto), not S/MIME", layer: layer)
                 return finish()
             case .notSMIME:
-                if !decided && layer == 0 && StructureDetector.containsSignedPart(part, depth: 0) {
+                if inLayer && Self.isWrappedMessage(part) {
+                    // RFC 8551 3.1: the whole message wrapped, so that its header fields are signed too.
+                    if let inner = part.encapsulated {
+                        part = inner
+                    } else {
+                        guard let parsed = parseInner(message.decodedBody(part), layer: layer, what: "wrapped message") else { return finish() }
+                        message = parsed
+                        part = parsed.root
+                    }
+                    wrapped = true
+                    break
+                }
+                if recorded { payloadIndex = headerSets.count - 1 }
+                // At every layer not yet under a signature, decrypted ones included.
+                if !decided && StructureDetector.containsSignedPart(message, part, depth: 0) {
                     decideSigned()
                     problem(.partialSignature, "Only part of the message is signed: the signed part sits inside an unsigned \(part.contentType.mimeType), so the rest could have been added by anyone", layer: layer)
                 }
@@ -279,24 +315,12 @@ struct LayerWalk {
         if let from = outcome.validFrom { result.validFrom = max(result.validFrom ?? from, from) }
         result.usedCRLs = result.usedCRLs || outcome.usedCRLs
 
-        // The sender binding: the outermost signature against the message's From. An inner
-        // signature is bound only to a From of its own (a wrapped message), if it has one.
-        if verifier.options.senderCheck {
-            let hasOwnFrom = !headerPart.fields(named: "From").isEmpty
-            if decisive || hasOwnFrom {
-                // Inside an envelope the From usually lives on the outer message only.
-                let (m, p) = hasOwnFrom ? (headers, headerPart) : (outer, outer.root)
-                let (from, fromProblems) = SenderCheck.fromMailbox(of: m, header: p, layer: layer)
-                result.problems += fromProblems
-                if let from {
-                    for (i, addresses) in outcome.signerAddresses.enumerated() where i < outcome.signers.count {
-                        let s = outcome.signers[i]
-                        if s.subject.isEmpty { continue } // certificate missing: already reported
-                        result.problems += SenderCheck.check(from: from, certificateAddresses: addresses,
-                                                             signerName: Self.cn(s.subject), layer: layer)
-                    }
-                }
-            }
+        // The sender binding: the outermost signature against the binding From (see
+        // HeaderBinding.swift), made at the end of the walk. An inner signature is bound
+        // only when its layer has a From of its own.
+        if verifier.options.senderCheck && (decisive || !headerPart.fields(named: "From").isEmpty) {
+            bindings.append(PendingBinding(layer: layer, insertAt: result.problems.count, signers: outcome.signers,
+                                           signerAddresses: outcome.signerAddresses))
         }
         if outcome.problems.contains(where: { $0.code == .unreadableSignature || $0.code == .missingContent }) { return nil }
         return detached == nil ? outcome.content : []
@@ -344,6 +368,7 @@ struct LayerWalk {
     }
 
     mutating func finish() {
+        bindSenders()
         if decided {
             let failed = !result.problems.isEmpty
             switch (encrypted, failed) {

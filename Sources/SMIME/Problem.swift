@@ -45,6 +45,10 @@ public enum ProblemCode: String, Sendable, Codable, CaseIterable {
     case senderMismatch
     case displayNameSpoof
     case certificateWithoutAddress
+    /// A From inside decrypted or signed content names another mailbox than the message's From.
+    case innerFromMismatch
+    /// The From outside the protection differs from the protected From (RFC 9788, RFC 8551 3.1 wrapping).
+    case protectedFromMismatch
     // Decryption (notes: they never make a status failed on their own)
     case noDecryptionKey
     case decryptionFailed

@@ -27,17 +27,62 @@ enum SMIMEShape {
             }
             self = .detached(content: part.children[0], signature: part.children[1])
         case "application/pkcs7-mime", "application/x-pkcs7-mime":
-            self = .pkcs7Mime(part, smimeType: ct.parameters["smime-type"]?.lowercased())
+            self = .pkcs7Mime(part, smimeType: Self.smimeType(ct))
+        case "application/pkcs7-signature", "application/x-pkcs7-signature":
+            // A signature part outside its multipart/signed (a gateway turned it into mixed):
+            // still S/MIME, whose content is missing.
+            self = .pkcs7Mime(part, smimeType: Self.smimeType(ct))
         case "application/octet-stream":
-            // Old clients label opaque S/MIME only by its file name.
-            let name = (part.filename ?? "").lowercased()
-            if name.hasSuffix(".p7m") || name.hasSuffix(".p7c") || name.hasSuffix(".p7z") {
-                self = .pkcs7Mime(part, smimeType: ct.parameters["smime-type"]?.lowercased())
-            } else {
-                self = .notSMIME
-            }
+            // Old clients label S/MIME only by its file name, in either header.
+            self = Self.hasSMIMEFileName(part) ? .pkcs7Mime(part, smimeType: Self.smimeType(ct)) : .notSMIME
         default:
             self = .notSMIME
+        }
+    }
+
+    static func smimeType(_ ct: ContentType) -> String? {
+        ct.parameters["smime-type"].map { trimmed($0.lowercased()) }
+    }
+
+    /// File name suffixes of S/MIME: opaque or enveloped (.p7m), certificates (.p7c),
+    /// compressed (.p7z) and detached signatures (.p7s).
+    static let fileNameSuffixes = [".p7m", ".p7c", ".p7z", ".p7s"]
+
+    /// The Content-Type name and the Content-Disposition filename, each on its own:
+    /// a reader may go by either.
+    static func hasSMIMEFileName(_ part: MIMEPart) -> Bool {
+        let names = [part.contentType.parameters["name"], part.contentDisposition?.parameters["filename"]]
+        for case let raw? in names {
+            let name = trimmed((raw.contains("=?") ? EncodedWords.decode(raw) : raw).lowercased())
+            if fileNameSuffixes.contains(where: { name.hasSuffix($0) }) { return true }
+        }
+        return false
+    }
+
+    /// How the partial-signing detectors see a part below the root. One catalogue for
+    /// every detector: in memory, streamed and the cheap status one.
+    enum Signing {
+        /// A signature whatever the content says.
+        case signed
+        /// S/MIME that is not a signature by its label (certificates only).
+        case unsigned
+        /// S/MIME whose label does not settle it: the leading bytes of the CMS do.
+        case sniff
+        /// Not S/MIME: look at the parts inside, if any.
+        case container
+    }
+
+    var signing: Signing {
+        switch self {
+        case .detached, .malformedDetached: return .signed
+        case .pkcs7Mime(_, let t):
+            switch t {
+            case "signed-data": return .signed
+            case "certs-only": return .unsigned
+            // Unlabelled, or labelled enveloped or compressed: a label is no proof, the CMS is.
+            default: return .sniff
+            }
+        case .foreignSigned, .notSMIME: return .container
         }
     }
 }
@@ -69,20 +114,22 @@ public enum StructureDetector {
             default: return CMSSniffer.looksSigned(message.decodedBody(part)) ? .signed : .unknown
             }
         case .notSMIME:
-            return containsSignedPart(message.root, depth: 0) ? .signed : nil
+            return containsSignedPart(message, message.root, depth: 0) ? .signed : nil
         }
     }
 
     /// A signed part below the root, not inside an attached message: a partly signed message.
-    static func containsSignedPart(_ part: MIMEPart, depth: Int) -> Bool {
+    static func containsSignedPart(_ message: Message, _ part: MIMEPart, depth: Int) -> Bool {
         guard depth < 200 else { return false }
         for child in part.children {
-            switch SMIMEShape(child) {
-            case .detached, .malformedDetached: return true
-            case .pkcs7Mime(let p, let t):
-                if t == "signed-data" || (t == nil && p.contentType.parameters["name"]?.lowercased() == "smime.p7m") { return true }
-            default:
-                if containsSignedPart(child, depth: depth + 1) { return true }
+            switch SMIMEShape(child).signing {
+            case .signed: return true
+            case .unsigned: continue
+            case .sniff:
+                let body = message.slice(child.bodyRange)
+                if CMSSniffer.looksSigned(head: body.prefix(CMSSniffer.headBytes), transferEncoding: child.contentTransferEncoding) { return true }
+            case .container:
+                if containsSignedPart(message, child, depth: depth + 1) { return true }
             }
         }
         return false
@@ -93,6 +140,19 @@ public enum StructureDetector {
 enum CMSSniffer {
     /// 1.2.840.113549.1.7.2 (id-signedData), DER-encoded.
     static let signedDataOID: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02]
+
+    /// Encoded bytes read from the start of a body to sniff it: 32 bytes of DER need 44 of base64,
+    /// plus line ends and the odd blank line.
+    static let headBytes = 512
+
+    /// `looksSigned` on the start of a body still in its transfer encoding.
+    static func looksSigned(head: ArraySlice<UInt8>, transferEncoding: String) -> Bool {
+        switch transferEncoding {
+        case "base64": return looksSigned(TransferEncoding.decodeBase64(head))
+        case "quoted-printable": return looksSigned(TransferEncoding.decodeQuotedPrintable(head))
+        default: return looksSigned(Array(head))
+        }
+    }
 
     static func looksSigned(_ der: [UInt8]) -> Bool {
         let head = der.prefix(32)
