@@ -33,6 +33,8 @@ public struct VerificationResult: Sendable {
     public var validFrom: Date?
     /// A CRL took part: revocation data has validity periods of its own.
     public var usedCRLs = false
+    /// The protected header fields, when the message has header protection (RFC 9788, RFC 8551 3.1).
+    public var headerProtection: HeaderProtection?
 
     /// smimeErrors: non-null only for */failed.
     public var smimeErrors: [String]? {
@@ -369,6 +371,7 @@ struct LayerWalk {
 
     mutating func finish() {
         bindSenders()
+        describeHeaderProtection()
         if decided {
             let failed = !result.problems.isEmpty
             switch (encrypted, failed) {

@@ -56,6 +56,8 @@ public enum ProblemCode: String, Sendable, Codable, CaseIterable {
     case nonCanonicalContent
     /// Part of a message too large to hold in memory could not be checked.
     case messageTooLarge
+    /// A protected header field (RFC 9788) differs from the unprotected one outside.
+    case protectedHeaderDiffers
 }
 
 /// One problem found while checking a message.

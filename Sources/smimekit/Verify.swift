@@ -127,8 +127,22 @@ enum DetailsReport {
                 ("verified", .bool(s.verified)),
             ])
         }
+        var protection: JSON = .null
+        if let hp = c.result.headerProtection {
+            func fields(_ fs: [HeaderProtection.Field]) -> JSON {
+                .array(fs.map { .object([("name", .string($0.name)), ("value", .string($0.value))]) })
+            }
+            protection = .object([
+                ("mode", .string(hp.mode)),
+                ("layer", .number(Double(hp.layer))),
+                ("fields", fields(hp.fields)),
+                ("outerAsSent", fields(hp.outerAsSent)),
+                ("legacyDisplayElement", .bool(hp.legacyDisplayElement)),
+            ])
+        }
         return .object([
             ("layers", .array(c.result.layers.map { .string($0) })),
+            ("headerProtection", protection),
             ("signers", .array(signers)),
             ("problems", problems(c.result.problems)),
             ("notes", problems(c.result.notes)),
@@ -145,6 +159,11 @@ enum DetailsReport {
             add("at delivery", d + (c.receivedAt.map { " (received \(JMAPDate.format($0)))" } ?? ""))
         }
         if let v = values.verifiedAt { add("verified at", JMAPDate.format(v)) }
+        if let hp = c.result.headerProtection {
+            let mode = hp.mode == "rfc822" ? "message/rfc822 wrapping" : hp.mode == "v1" ? "protected-headers=\"v1\"" : "hp=\"\(hp.mode)\""
+            add("protected", mode + (hp.legacyDisplayElement ? ", with a legacy display element (hidden)" : ""))
+            for f in hp.fields { add("  " + f.name, f.value) }
+        }
         for s in c.result.signers {
             lines.append("  signer\(c.result.signers.count > 1 || s.layer > 0 ? " (layer \(s.layer))" : ""):")
             add("  subject", s.subject.isEmpty ? "(certificate not found)" : s.subject)
