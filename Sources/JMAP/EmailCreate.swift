@@ -10,6 +10,34 @@ public struct ComposedEmail: Sendable {
     public var bytes: [UInt8]
     public var smimeSign: Bool
     public var smimeEncrypt: Bool
+    /// `smimeHeaderProtection`, when the create gave one (else the server's default).
+    public var headerProtection: HeaderProtectionPolicy? = nil
+}
+
+/// How the header fields of signed or encrypted mail are protected (RFC 9788): smimekit's
+/// answer to the smime-advanced draft's open question, as the Email/set create argument
+/// `smimeHeaderProtection` and the CLI's --header-protection.
+public enum HeaderProtectionPolicy: String, Sendable, CaseIterable {
+    /// RFC 9788 header protection; encrypted mail follows the baseline Header Confidentiality
+    /// Policy (the outer Subject becomes "[...]").
+    case baseline
+    /// RFC 9788 header protection with nothing obscured outside (hcp_no_confidentiality).
+    case noConfidentiality = "no-confidentiality"
+    /// No header protection, for readers that show the protected copy as an attachment.
+    case none
+
+    public static let `default` = HeaderProtectionPolicy.baseline
+}
+
+extension JMAPCapability {
+    /// What smimekit says about itself under urn:ietf:params:jmap:smime-advanced: the values
+    /// `smimeHeaderProtection` takes and the one used when a create gives none.
+    public static var smimeAdvancedObject: JSON {
+        .object([
+            ("headerProtectionPolicies", .array(HeaderProtectionPolicy.allCases.map { .string($0.rawValue) })),
+            ("defaultHeaderProtection", .string(HeaderProtectionPolicy.default.rawValue)),
+        ])
+    }
 }
 
 public struct EmailCreateBuilder: Sendable {
@@ -35,6 +63,7 @@ public struct EmailCreateBuilder: Sendable {
         var headerSlots: [String: [UInt8]] = [:]   // standard headers by lowercase name
         var extraHeaders: [[UInt8]] = []
         var sign = false, encrypt = false
+        var protection: HeaderProtectionPolicy?
         var seenHeaders: [String: String] = [:]    // lowercase header name -> property that set it
         var givenMessageID = false
 
@@ -87,6 +116,16 @@ public struct EmailCreateBuilder: Sendable {
                     v.fail(name, "\(name) needs the capability \(JMAPCapability.smimeAdvanced) in \"using\"")
                 }
                 if name == "smimeSign" { sign = b } else { encrypt = b }
+            case "smimeHeaderProtection":
+                if !smimeCapability {
+                    v.fail(name, "\(name) needs the capability \(JMAPCapability.smimeAdvanced) in \"using\"")
+                }
+                guard let text = value.stringValue, let p = HeaderProtectionPolicy(rawValue: text) else {
+                    let values = HeaderProtectionPolicy.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+                    v.fail(name, "\(name) must be one of \(values)")
+                    continue
+                }
+                protection = p
             case "bodyStructure", "bodyValues", "textBody", "htmlBody", "attachments":
                 continue // below, once the headers are known
             default:
@@ -125,7 +164,8 @@ public struct EmailCreateBuilder: Sendable {
             let index = Self.slotOrder.prefix(at).filter { headerSlots[$0] != nil }.count
             headers.insert(HeaderWriter.field("Message-ID", "<\(id)>"), at: index)
         }
-        return ComposedEmail(bytes: MessageWriter.message(headers: headers, entity: entityBytes), smimeSign: sign, smimeEncrypt: encrypt)
+        return ComposedEmail(bytes: MessageWriter.message(headers: headers, entity: entityBytes), smimeSign: sign, smimeEncrypt: encrypt,
+                             headerProtection: protection)
     }
 
     static let addressHeaderNames = ["from": "From", "sender": "Sender", "to": "To", "cc": "Cc", "bcc": "Bcc", "replyTo": "Reply-To"]

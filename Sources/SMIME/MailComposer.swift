@@ -3,6 +3,7 @@
 // the MIME entity is what gets protected.
 import COpenSSLShim
 import Foundation
+import JMAP
 import MIME
 
 /// Where the signing key comes from.
@@ -35,6 +36,8 @@ public struct MailComposer: Sendable {
     /// Validity of certificates is judged at this time.
     public var time = Date()
     public var limits = MIMELimits.default
+    /// RFC 9788 header protection of what is signed or encrypted (see HeaderProtectionPolicy).
+    public var headerProtection = HeaderProtectionPolicy.default
 
     public init() {}
 
@@ -46,6 +49,13 @@ public struct MailComposer: Sendable {
         var entity = split.entity
         var signerCert: Certificate?
         var signerAddress: String?
+        // Outside: Bcc must not reach the other recipients (RFC 5322 3.6.3), so it leaves an
+        // encrypted message; the confidentiality policy then obscures what it says.
+        var outer = encrypt ? split.outerFields(removing: ["bcc"]) : split.outerFields
+        if encrypt && headerProtection == .baseline { outer = ProtectedHeaders.baseline(split) }
+        if headerProtection != .none && (sign || encrypt) {
+            entity = ProtectedHeaders.payload(entity, split: split, outer: encrypt ? outer : nil)
+        }
 
         if sign {
             guard let signer else { throw .noSigningIdentity("no signing key: give --key (and --cert), or --identities DIR") }
@@ -56,14 +66,11 @@ public struct MailComposer: Sendable {
             signerCert = identity.certificate
             signerAddress = address
         }
-        var outer = split.outerFields
         if encrypt {
             guard let book = recipients else { throw .engine("no recipient certificates: give --recipients DIR or --recipient-cert FILE") }
             let certs = try recipientCertificates(message, book: book, signerCert: signerCert, signerAddress: signerAddress)
             let der = try CMSEncryptor.encrypt(entity, to: certs, options: encryption)
             entity = Self.pkcs7MimeEntity(smimeType: encryption.cipher.smimeType, der: der)
-            // Bcc must not reach the other recipients (RFC 5322 3.6.3); it is inside nothing either.
-            outer = split.outerFields(removing: ["bcc"])
         }
         return MessageWriter.message(headers: outer, entity: entity)
     }
@@ -149,6 +156,78 @@ public struct MailComposer: Sendable {
            let mv = parsed.root.fields(named: "MIME-Version").first {
             inner = Array(plain[..<mv.range.lowerBound]) + Array(plain[mv.range.upperBound...])
         }
-        return MessageWriter.message(headers: EntityExtraction.split(message).outerFields, entity: inner)
+        var outer = EntityExtraction.split(message).outerFields
+        if let parsed = try? Message(bytes: inner, limits: limits), let protected = ProtectedHeaders.fields(in: parsed) {
+            // RFC 9788: the protected fields are the message's; the obscured outer ones are not shown.
+            outer = protected
+        }
+        return MessageWriter.message(headers: outer, entity: inner)
+    }
+}
+
+/// Making RFC 9788 header protection: the message's header fields copied into the
+/// Cryptographic Payload, which is marked hp="clear" (signed only) or hp="cipher"
+/// (encrypted, with HP-Outer saying what was left outside).
+enum ProtectedHeaders {
+    /// Header fields that are never copied inside: Bcc (it would reach every recipient)
+    /// and trace fields, which belong to the transport.
+    static let notProtected: Set<String> = ["bcc", "received", "return-path"]
+
+    /// The outer fields under the baseline Header Confidentiality Policy (RFC 9788 3.2.2):
+    /// Subject obscured as "[...]", Keywords and Comments removed, the rest as it is.
+    static func baseline(_ split: SplitMessage) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        for (name, field) in zip(split.outerNames, split.outerFields) {
+            switch name.lowercased() {
+            case "bcc", "keywords", "comments": continue
+            case "subject": out.append(HeaderWriter.field(name, "[...]"))
+            default: out.append(field)
+            }
+        }
+        return out
+    }
+
+    /// `entity` with the protected fields before its Content-* fields and the hp parameter on
+    /// its Content-Type. `outer` is what goes outside an encrypted message (for HP-Outer).
+    static func payload(_ entity: [UInt8], split: SplitMessage, outer: [[UInt8]]?) -> [UInt8] {
+        var head: [UInt8] = []
+        for (name, field) in zip(split.outerNames, split.outerFields) where !notProtected.contains(name.lowercased()) {
+            head += field
+        }
+        if let outer {
+            // "HP-Outer: Name: value", folded as the field itself was.
+            for field in outer { head += Array("HP-Outer: ".utf8) + field }
+        }
+        return head + marked(entity, hp: outer == nil ? "clear" : "cipher")
+    }
+
+    /// The entity with `; hp="..."` at the end of its Content-Type field, bytes otherwise unchanged.
+    static func marked(_ entity: [UInt8], hp: String) -> [UInt8] {
+        guard let parsed = try? Message(bytes: entity, isRoot: false),
+              let field = parsed.root.fields(named: "Content-Type").first else {
+            return HeaderWriter.field("Content-Type", "text/plain; charset=us-ascii; hp=\"\(hp)\"") + entity
+        }
+        var end = field.range.upperBound
+        while end > field.range.lowerBound, entity[end - 1] == 0x0A || entity[end - 1] == 0x0D { end -= 1 }
+        var value = entity[field.range.lowerBound..<end]
+        while let last = value.last, last == 0x20 || last == 0x09 || last == 0x3B { value = value.dropLast() }
+        return Array(entity[..<field.range.lowerBound]) + value + Array(";\r\n hp=\"\(hp)\"".utf8) + Array(entity[end...])
+    }
+
+    /// The protected fields of a decrypted message's Cryptographic Payload (through a
+    /// multipart/signed), as header fields to write outside; nil without header protection.
+    static func fields(in message: Message) -> [[UInt8]]? {
+        var part = message.root
+        if case .detached(let content, _) = SMIMEShape(part) { part = content }
+        guard HeaderProtectionMarker(part) != nil else { return nil }
+        let fields = part.headers.filter {
+            let n = $0.name.lowercased()
+            return !n.hasPrefix("content-") && n != "mime-version" && n != "hp-outer"
+        }
+        guard !fields.isEmpty else { return nil }
+        return fields.map { f in
+            let raw = Canonical.crlf(message.slice(f.range))
+            return raw.last == 0x0A ? raw : raw + [0x0D, 0x0A]
+        }
     }
 }

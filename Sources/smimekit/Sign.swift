@@ -20,7 +20,9 @@ struct Sign: ParsableCommand {
               smimekit sign --identities ~/.smime/keys --encrypt --recipients ~/.smime/addressbook message.eml
               smimekit sign --key alice.p12 --recipients book/ --jmap request.json --output-dir out/
 
-            With --jmap, each Email's smimeSign and smimeEncrypt decide what is done to it (both false: a plain message).
+            With --jmap, each Email's smimeSign and smimeEncrypt decide what is done to it (both false: a plain message), and smimeHeaderProtection how its header fields are protected.
+
+            Header protection (RFC 9788) is on by default: the header fields are copied into the signed part, marked hp="clear" (hp="cipher" when encrypted, with the outer Subject replaced by [...]). Use --header-protection none for readers that cannot cope.
 
             Exit status: 0 done, 1 some JMAP create failed (see notCreated), 2 nothing written (bad option or message).
             """
@@ -142,11 +144,19 @@ struct ComposeIO: ParsableArguments {
     @Option(help: ArgumentHelp("Judge certificate validity at this time (RFC 3339; default: now).", valueName: "time"))
     var at: String?
 
+    @Option(help: ArgumentHelp("RFC 9788 header protection: baseline (the default: From, To, Subject and the rest are copied inside and protected; encrypted mail shows Subject [...] outside), no-confidentiality (copied, nothing hidden outside) or none (for old readers that show the copy oddly). With --jmap, an Email's smimeHeaderProtection overrides it.", valueName: "policy"))
+    var headerProtection = HeaderProtectionPolicy.default.rawValue
+
+    var headerProtectionPolicy: HeaderProtectionPolicy { HeaderProtectionPolicy(rawValue: headerProtection.lowercased()) ?? .default }
+
     func validate() throws {
         if jmap != nil && input != nil { throw ValidationError("give either a message or --jmap, not both") }
         if jmap != nil && outputDir == nil { throw ValidationError("--jmap writes each message into --output-dir DIR; give one") }
         if jmap == nil && (outputDir != nil || blobDir != nil) { throw ValidationError("--output-dir and --blob-dir go with --jmap") }
         if let at, JMAPDate.parse(at) == nil { throw ValidationError("--at takes an RFC 3339 time such as 2026-03-01T12:00:00Z, not '\(at)'") }
+        if HeaderProtectionPolicy(rawValue: headerProtection.lowercased()) == nil {
+            throw ValidationError("--header-protection takes \(HeaderProtectionPolicy.allCases.map(\.rawValue).joined(separator: ", ")), not '\(headerProtection)'")
+        }
     }
 
     var time: Date { at.flatMap(JMAPDate.parse) ?? Date() }
@@ -251,6 +261,7 @@ struct ComposeRun {
         composer.time = io.time
         composer.signing = signer.options
         composer.encryption = recipients.options
+        composer.headerProtection = io.headerProtectionPolicy
         do {
             composer.signer = try signer.source()
             if !recipients.isEmpty { composer.recipients = try recipients.book() }
@@ -353,6 +364,8 @@ struct ComposeRun {
                 if made.smimeEncrypt && composer.recipients == nil {
                     return .failure(.invalidProperties(["smimeEncrypt"], "smimeEncrypt needs recipient certificates: run with --recipients or --recipient-cert"))
                 }
+                var composer = composer
+                if let p = made.headerProtection { composer.headerProtection = p }
                 do {
                     bytes = try composer.compose(bytes, sign: made.smimeSign, encrypt: made.smimeEncrypt)
                 } catch {
