@@ -83,7 +83,9 @@ extension LayerWalk {
             let said = p.outerAsSent.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
             let shownOuter = outerValue.map { "\"\(Self.short($0))\"" } ?? "absent"
             let why: String
-            if p.mode == "cipher" && !p.outerAsSent.isEmpty {
+            // HP-Outer describes the outside of an encrypted message; once decrypted and sent on
+            // (smimekit decrypt writes the protected fields outside) it no longer does.
+            if p.mode == "cipher" && !p.outerAsSent.isEmpty && decryptedAny {
                 // The sender listed what it put outside: matching it is intent, anything else is a change on the way.
                 if said == outerValue {
                     why = outerValue == nil ? "the sender left it out of the unencrypted header on purpose (HP-Outer)"

@@ -155,6 +155,8 @@ struct LayerWalk {
     var payloadIndex: Int?
     /// Signatures waiting to be bound to a From.
     var bindings: [PendingBinding] = []
+    /// Some layer was decrypted (HP-Outer only means something then).
+    var decryptedAny = false
 
     init(verifier: MessageVerifier, outer: Message, time: Date) {
         self.verifier = verifier
@@ -233,6 +235,7 @@ struct LayerWalk {
                     result.layers.append(cms.kind == .envelopedData ? "enveloped" : "auth-enveloped")
                     guard let plain = decrypt(cms, layer: layer) else { return finish() }
                     if !decided { encrypted = true }
+                    decryptedAny = true
                     guard let parsed = parseInner(plain, layer: layer, what: "decrypted content") else { return finish() }
                     message = parsed
                     part = parsed.root
