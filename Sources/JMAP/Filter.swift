@@ -200,7 +200,21 @@ public struct FilterCondition: Sendable, Equatable {
     }
 
     static func headerContains(_ m: Message, _ name: String, _ q: String) -> Bool {
-        m.root.fields(named: name).contains { contains(m.headerText($0), q) }
+        let part = shownHeaders(m)
+        return part.fields(named: name).contains { contains(m.headerText($0), q) }
+    }
+
+    /// The header block a reader shows: with header protection (RFC 9788 hp or the older
+    /// protected-headers="v1" on the signed part, or a signed message/rfc822 wrapping) the
+    /// protected fields, when they can be read without a key; else the message's own.
+    public static func shownHeaders(_ m: Message) -> MIMEPart {
+        let root = m.root
+        guard root.contentType.mimeType == "multipart/signed", let first = root.children.first else { return root }
+        if first.contentType.mimeType == "message/rfc822", let inner = first.encapsulated { return inner }
+        let p = first.contentType.parameters
+        let hp = p["hp"]?.lowercased(), legacy = p["protected-headers"]?.lowercased()
+        if hp == "clear" || hp == "cipher" || legacy == "v1", !first.fields(named: "From").isEmpty { return first }
+        return root
     }
 
     /// Case-insensitive, diacritic-sensitive substring search, as most JMAP servers do.

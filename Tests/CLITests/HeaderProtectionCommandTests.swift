@@ -60,6 +60,27 @@ final class HeaderProtectionCommandTests: XCTestCase {
         XCTAssertTrue(text.text.contains("[protectedHeaderDiffers] The protected Subject (\"Quarterly numbers\")"), text.text)
     }
 
+    func testQueryFiltersOnTheProtectedValues() throws {
+        let input = try write(message, "in.eml")
+        let dir = work.appendingPathComponent("mail")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let signed = dir.appendingPathComponent("signed.eml").path
+        XCTAssertEqual(try smimekit(["sign", "--key", alice.keyPEM.path, "--cert", alice.certPEM.path, input, "-o", signed]).status, 0)
+        // Someone changed the outer Subject and From display name after signing.
+        var text = try read(signed)
+        let first = try XCTUnwrap(text.range(of: "Subject: Quarterly numbers\r\n"))
+        text.replaceSubrange(first, with: "Subject: Please pay\r\n")
+        try Data(text.utf8).write(to: URL(fileURLWithPath: signed))
+        func matches(_ filter: String) throws -> [String] {
+            let run = try smimekit(["query", "--no-cache", "--filter", filter, dir.path])
+            XCTAssertTrue(run.status == 0 || run.status == 1, run.stderr)
+            return run.lines
+        }
+        XCTAssertEqual(try matches(#"{"subject":"quarterly"}"#).count, 1, "the protected Subject is searched")
+        XCTAssertEqual(try matches(#"{"subject":"please pay"}"#).count, 0, "the unprotected one is not shown, so not found")
+        XCTAssertEqual(try matches(#"{"from":"alice@example.org"}"#).count, 1)
+    }
+
     func testEncryptObscuresAndDecryptRestores() throws {
         let input = try write(message, "in.eml")
         let out = work.appendingPathComponent("enc.eml").path
