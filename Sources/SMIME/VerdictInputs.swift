@@ -12,7 +12,10 @@ extension MessageVerifier {
     public func verdictInputsDigest() -> String {
         // String(describing:) lists every stored property, so a field added to the
         // options later changes the digest without anyone remembering to add it here.
-        var text = "smimekit verdict inputs 1\n"
+        // The number names the verification rules: raised when a message checked under the old
+        // ones could get another verdict now (2: the From across layers, signed message/rfc822,
+        // every S/MIME label in the partial-signing check, RFC 9788), so a stored verdict is not served.
+        var text = "smimekit verdict inputs 2\n"
         text += "options \(String(describing: options))\n"
         text += "limits \(String(describing: limits))\n"
         // Above the in-memory limit some shapes are not checked (messageTooLarge). Only a
