@@ -156,10 +156,15 @@ public struct MailComposer: Sendable {
            let mv = parsed.root.fields(named: "MIME-Version").first {
             inner = Array(plain[..<mv.range.lowerBound]) + Array(plain[mv.range.upperBound...])
         }
-        var outer = EntityExtraction.split(message).outerFields
+        let split = EntityExtraction.split(message)
+        var outer = split.outerFields
         if let parsed = try? Message(bytes: inner, limits: limits), let protected = ProtectedHeaders.fields(in: parsed) {
-            // RFC 9788: the protected fields are the message's; the obscured outer ones are not shown.
-            outer = protected
+            // RFC 9788: the protected fields are the message's, the obscured outer ones are not
+            // shown; fields added on the way (Received, DKIM-Signature, ...) stay, first.
+            // An unsigned payload is the inner entity itself: its fields are the message's already.
+            let names = Set(protected.names.map { $0.lowercased() })
+            outer = zip(split.outerNames, split.outerFields).filter { !names.contains($0.0.lowercased()) }.map(\.1)
+                + (protected.atRoot ? [] : protected.fields)
         }
         return MessageWriter.message(headers: outer, entity: inner)
     }
@@ -216,18 +221,19 @@ enum ProtectedHeaders {
 
     /// The protected fields of a decrypted message's Cryptographic Payload (through a
     /// multipart/signed), as header fields to write outside; nil without header protection.
-    static func fields(in message: Message) -> [[UInt8]]? {
+    static func fields(in message: Message) -> (names: [String], fields: [[UInt8]], atRoot: Bool)? {
         var part = message.root
         if case .detached(let content, _) = SMIMEShape(part) { part = content }
+        let atRoot = part === message.root
         guard HeaderProtectionMarker(part) != nil else { return nil }
         let fields = part.headers.filter {
             let n = $0.name.lowercased()
             return !n.hasPrefix("content-") && n != "mime-version" && n != "hp-outer"
         }
         guard !fields.isEmpty else { return nil }
-        return fields.map { f in
+        return (fields.map(\.name), fields.map { f in
             let raw = Canonical.crlf(message.slice(f.range))
             return raw.last == 0x0A ? raw : raw + [0x0D, 0x0A]
-        }
+        }, atRoot)
     }
 }

@@ -137,9 +137,12 @@ final class HeaderProtectionComposeTests: XCTestCase {
             XCTAssertTrue(r.notes.contains { $0.code == .protectedHeaderDiffers && $0.message.contains("on purpose") }, "\(r.notes)")
             XCTAssertFalse(r.notes.contains { $0.message.contains("changed on the way") }, "\(r.notes)")
 
-            // Decrypting shows the real Subject outside again.
-            let opened = try MailComposer.decrypt(made, identities: [try bobKey()])
+            // Decrypting shows the real Subject outside again, and keeps what was added on the way.
+            let delivered = Array("Received: from mx.example.org by mail.example.org; Fri, 01 Mar 2024 10:00:05 +0000\r\n".utf8) + made
+            let opened = try MailComposer.decrypt(delivered, identities: [try bobKey()])
             XCTAssertEqual(try outerSubject(opened), "Gr\u{FC}\u{DF}e aus Berlin")
+            XCTAssertTrue(text(opened).hasPrefix("Received: from mx.example.org"), text(Array(opened.prefix(300))))
+            XCTAssertEqual(try Message(bytes: opened).root.fields(named: "Subject").count, 1)
             if sign {
                 // What remains is a signed message openssl verifies.
                 let file = try pki.write(opened, name: "opened-\(UUID().uuidString).eml")
