@@ -84,7 +84,7 @@ public enum KeyLoader {
             if let p8 { return PrivateKey(owning: p8) }
             ERR_clear_error()
         }
-        if sawEncrypted { throw EngineError.badPassword(path) }
+        if sawEncrypted { throw password == nil ? EngineError.needsPassword(path) : EngineError.badPassword(path) }
         throw EngineError.badKey(path, "not a PEM, DER or PKCS#12 private key")
     }
 
@@ -103,7 +103,7 @@ public enum KeyLoader {
         guard ok == 1, let pkey else {
             if let cert { X509_free(cert) }
             if let ca { smk_x509_stack_free_all(ca) }
-            throw EngineError.badPassword(path)
+            throw password == nil ? EngineError.needsPassword(path) : EngineError.badPassword(path)
         }
         let chain = CertificateStack.certificates(of: ca)
         if let ca { smk_x509_stack_free_all(ca) }

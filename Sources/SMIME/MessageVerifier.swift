@@ -33,6 +33,11 @@ public struct VerificationResult: Sendable {
     public var validFrom: Date?
     /// A CRL took part: revocation data has validity periods of its own.
     public var usedCRLs = false
+    /// Only with `keepingContent`: the content of the outermost signed layer (the
+    /// entity that was signed, as transmitted), or with no signature the decrypted
+    /// content; and the certificates of that layer's signers.
+    public var content: [UInt8]?
+    public var signerCertificates: [Certificate] = []
 
     /// smimeErrors: non-null only for */failed.
     public var smimeErrors: [String]? {
@@ -102,7 +107,14 @@ public final class MessageVerifier: Sendable {
     }
 
     public func verify(_ message: Message, at time: Date) -> VerificationResult {
+        verify(message, at: time, keepingContent: false)
+    }
+
+    /// `keepingContent`: also hand back the signed (or decrypted) content and the
+    /// signer certificates, for writing them out; nothing is kept otherwise.
+    public func verify(_ message: Message, at time: Date, keepingContent: Bool) -> VerificationResult {
         var walk = LayerWalk(verifier: self, outer: message, time: time)
+        walk.keepContent = keepingContent
         walk.run()
         return walk.result
     }
@@ -147,6 +159,8 @@ struct LayerWalk {
     var undecidedStatus: SMIMEStatus? = nil
     /// A streamed message could not be read to the end as it was: there is no verdict.
     var sourceError: SourceError?
+    /// Keep the content and signer certificates in the result (see VerificationResult.content).
+    var keepContent = false
 
     init(verifier: MessageVerifier, outer: Message, time: Date) {
         self.verifier = verifier
@@ -171,6 +185,7 @@ struct LayerWalk {
             switch SMIMEShape(part) {
             case .detached(let content, let signature):
                 result.layers.append("signed (multipart/signed)")
+                if keepContent && !decided { result.content = Array(message.slice(content.range)) }
                 let der = message.decodedBody(signature)
                 guard let next = signedLayer(der: der, detached: .bytes(Canonical.crlf(message.slice(content.range))),
                                              headers: message, headerPart: part, layer: layer) else { return finish() }
@@ -202,13 +217,16 @@ struct LayerWalk {
                         return finish()
                     }
                     result.layers.append("signed (application/pkcs7-mime)")
+                    let decisive = !decided
                     guard let inner = signedLayer(cms: cms, der: der, detached: nil, headers: message, headerPart: part, layer: layer) else { return finish() }
+                    if keepContent && decisive { result.content = inner }
                     guard let parsed = parseInner(inner, layer: layer, what: "signed content") else { return finish() }
                     message = parsed
                     part = parsed.root
                 case .envelopedData, .authEnvelopedData:
                     result.layers.append(cms.kind == .envelopedData ? "enveloped" : "auth-enveloped")
                     guard let plain = decrypt(cms, layer: layer) else { return finish() }
+                    if keepContent && !decided { result.content = plain }
                     if !decided { encrypted = true }
                     guard let parsed = parseInner(plain, layer: layer, what: "decrypted content") else { return finish() }
                     message = parsed
@@ -275,6 +293,7 @@ struct LayerWalk {
         }
         result.problems += outcome.problems
         result.signers += outcome.signers
+        if keepContent && decisive { result.signerCertificates = outcome.signerCertificates }
         if let until = outcome.validUntil { result.validUntil = min(result.validUntil ?? until, until) }
         if let from = outcome.validFrom { result.validFrom = max(result.validFrom ?? from, from) }
         result.usedCRLs = result.usedCRLs || outcome.usedCRLs
