@@ -55,6 +55,18 @@ enum ErrorStyle {
         return d[a.count][b.count]
     }
 
+    /// The usage lines ArgumentParser prints for a bad option of `subcommand`.
+    static func usage(of subcommand: String?) -> String {
+        guard let subcommand, subcommandNames.contains(subcommand) else { return rootUsage }
+        do {
+            _ = try SmimeKit.parseAsRoot([subcommand, "--\u{1}"])
+        } catch {
+            let lines = SmimeKit.fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
+            if let start = lines.firstIndex(where: { $0.hasPrefix("Usage: ") }) { return lines[start...].joined(separator: "\n") }
+        }
+        return rootUsage
+    }
+
     static func write(_ text: String) {
         FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }

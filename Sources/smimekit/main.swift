@@ -12,7 +12,12 @@ do {
     try ErrorStyle.checkCommandName(arguments)
     arguments = try ConfigFile.apply(to: arguments)
     var command = try SmimeKit.parseAsRoot(arguments)
-    try command.run()
+    do {
+        try command.run()
+    } catch let e as ValidationError {
+        // Thrown by run(), after parsing: ArgumentParser would show the top-level usage.
+        throw UsageError(description: e.message, usage: ErrorStyle.usage(of: arguments.first))
+    }
     StandardOutput.shared.flush()
 } catch {
     ErrorStyle.exit(with: error)
