@@ -74,7 +74,9 @@ public enum KeyLoader {
         if let pem { return PrivateKey(owning: pem) }
         let err = openSSLError()
         if err.contains("bad decrypt") || err.contains("maybe wrong password") { sawEncrypted = true }
-        if String(decoding: bytes.prefix(64), as: UTF8.self).contains("ENCRYPTED") { sawEncrypted = true }
+        // PEM files may start with "Bag Attributes" (openssl pkcs12 writes them), so look past the first line.
+        let head = String(decoding: bytes.prefix(1 << 16), as: UTF8.self)
+        if head.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || head.contains("Proc-Type: 4,ENCRYPTED") { sawEncrypted = true }
         if !sawEncrypted {
             if let der = withReadBIO(bytes, { d2i_PrivateKey_bio($0, nil) }) ?? nil { return PrivateKey(owning: der) }
             ERR_clear_error()

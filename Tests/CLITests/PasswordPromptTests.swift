@@ -27,6 +27,22 @@ final class PasswordPromptTests: XCTestCase {
         }
     }
 
+    func testAnEncryptedPEMKeyNeedsAPasswordToo() throws {
+        let dir = try Habits.temporaryDirectory("pem")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pem = dir.appendingPathComponent("alice.key").path
+        try OpenSSLTool(workingDirectory: dir).run(["pkcs12", "-in", key, "-nocerts", "-passin", "pass:example", "-passout", "pass:secret", "-out", pem])
+        let command = "smimekit decrypt --key \(pem) --cert \(Habits.example("alice.pem")) \(encrypted)"
+        let none = try withoutTerminal(command)
+        XCTAssertEqual(none.status, 2)
+        XCTAssertTrue(none.stderr.contains("\(pem) needs a password: give --passin or run on a terminal"), none.stderr)
+        let wrong = try withoutTerminal(command + " --passin pass:example")
+        XCTAssertTrue(wrong.stderr.contains("\(pem): wrong password"), wrong.stderr)
+        let right = try withoutTerminal(command + " --passin pass:secret")
+        XCTAssertEqual(right.status, 0, right.stderr)
+        XCTAssertTrue(right.text.contains("Hi Alice"))
+    }
+
     func testAWrongPasswordGivenIsCalledWrong() throws {
         let run = try withoutTerminal("smimekit decrypt --key \(key) --passin pass:nope \(encrypted)")
         XCTAssertEqual(run.status, 2)
