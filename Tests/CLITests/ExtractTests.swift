@@ -70,6 +70,14 @@ final class ExtractTests: XCTestCase {
         XCTAssertEqual(directory.status, 2)
     }
 
+    func testAMessageTooLargeForMemoryIsNotWrittenOut() throws {
+        // Above --max-in-memory-size a message is streamed, never held whole: --out refuses it.
+        let run = try CLI.run(["verify", "--max-in-memory-size", "200", "--out", path("content.eml")] + Habits.trusted + [Habits.example("signed.eml")])
+        XCTAssertEqual(run.status, 2, run.stderr)
+        XCTAssertTrue(run.stderr.contains("larger than --max-in-memory-size: --out and --signer read the message into memory; raise --max-in-memory-size"), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("content.eml")))
+    }
+
     func testDetailsShowTheSHA256OfEveryCertificateInThePath() throws {
         let leaf = try openssl(["x509", "-in", Habits.example("alice.pem"), "-noout", "-fingerprint", "-sha256"])
         let root = try openssl(["x509", "-in", Habits.ca, "-noout", "-fingerprint", "-sha256"])
