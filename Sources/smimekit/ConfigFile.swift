@@ -102,6 +102,10 @@ enum ConfigFile {
         let entries = try parse(String(decoding: data, as: UTF8.self), path: path, env: env)
         if entries.isEmpty { return arguments }
         let table = optionTable()
+        // A newer ArgumentParser that describes the tool otherwise must not make the file silently void.
+        guard !table.commands.isEmpty else {
+            throw ConfigError(description: "\(path): cannot tell which options the subcommands take (the --experimental-dump-help output was not understood); run with --no-config")
+        }
         guard let options = table.commands[subcommand] else { return arguments }
         let known = table.allNames
         var injected: [String] = []
