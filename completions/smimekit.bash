@@ -186,7 +186,7 @@ _smimekit() {
 
 _smimekit_status() {
     repeating_flags=()
-    non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --version -h --help)
+    non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache -l --paths-only -0 --null --no-config --version -h --help)
     repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
     non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
@@ -219,6 +219,7 @@ _smimekit_status() {
         return
         ;;
     '--properties')
+        __smimekit_add_completions -W 'smimeStatus'$'\n''smimeStatusAtDelivery'$'\n''smimeErrors'$'\n''smimeVerifiedAt'
         return
         ;;
     '--trust')
@@ -280,9 +281,9 @@ _smimekit_status() {
 
 _smimekit_verify() {
     repeating_flags=()
-    non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --details --version -h --help)
+    non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --details -l --paths-only -0 --null --no-config --version -h --help)
     repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age --out --signer)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -313,6 +314,7 @@ _smimekit_verify() {
         return
         ;;
     '--properties')
+        __smimekit_add_completions -W 'smimeStatus'$'\n''smimeStatusAtDelivery'$'\n''smimeErrors'$'\n''smimeVerifiedAt'
         return
         ;;
     '--trust')
@@ -361,6 +363,14 @@ _smimekit_verify() {
     '--max-age')
         return
         ;;
+    '--out')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--signer')
+        __smimekit_add_completions -f
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -374,7 +384,7 @@ _smimekit_verify() {
 
 _smimekit_query() {
     repeating_flags=()
-    non_repeating_flags=(--no-progress --has-smime --no-has-smime --has-verified-smime --no-has-verified-smime --has-verified-smime-at-delivery --no-has-verified-smime-at-delivery --has-attachment --no-has-attachment -0 --null --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --version -h --help)
+    non_repeating_flags=(--no-progress --has-smime --no-has-smime --has-verified-smime --no-has-verified-smime --has-verified-smime-at-delivery --no-has-verified-smime-at-delivery --has-attachment --no-has-attachment -q --quiet -0 --null --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --no-config --version -h --help)
     repeating_options=(--header --has-keyword --not-keyword --sort --trust --certs --crl --decrypt-key --decrypt-cert)
     non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --from --to --cc --bcc --subject --text --body --before --after --min-size --max-size --filter --position --limit --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
@@ -448,6 +458,7 @@ _smimekit_query() {
         return
         ;;
     '--sort')
+        __smimekit_add_completions -W 'receivedAt'$'\n''receivedAt:desc'$'\n''sentAt'$'\n''sentAt:desc'$'\n''size'$'\n''size:desc'$'\n''from'$'\n''from:desc'$'\n''to'$'\n''to:desc'$'\n''subject'$'\n''subject:desc'
         return
         ;;
     '--position')
@@ -461,6 +472,7 @@ _smimekit_query() {
         return
         ;;
     '--properties')
+        __smimekit_add_completions -W 'smimeStatus'$'\n''smimeStatusAtDelivery'$'\n''smimeErrors'$'\n''smimeVerifiedAt'
         return
         ;;
     '--trust')
@@ -522,7 +534,7 @@ _smimekit_query() {
 
 _smimekit_changes() {
     repeating_flags=()
-    non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --version -h --help)
+    non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --no-config --version -h --help)
     repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
     non_repeating_options=(--since --max-changes -j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
@@ -615,7 +627,7 @@ _smimekit_changes() {
 
 _smimekit_sign() {
     repeating_flags=()
-    non_repeating_flags=(--pss --opaque --encrypt --oaep --version -h --help)
+    non_repeating_flags=(--pss --opaque --encrypt --oaep --no-config --version -h --help)
     repeating_options=(--chain --recipients --recipient-cert --crl)
     non_repeating_options=(-o --output --jmap --output-dir --blob-dir --at --key --cert --identities --passin --digest --cipher)
     __smimekit_offer_flags_options 1
@@ -661,6 +673,7 @@ _smimekit_sign() {
         return
         ;;
     '--digest')
+        __smimekit_add_completions -W 'sha256'$'\n''sha384'$'\n''sha512'$'\n''sha224'
         return
         ;;
     '--recipients')
@@ -676,6 +689,7 @@ _smimekit_sign() {
         return
         ;;
     '--cipher')
+        __smimekit_add_completions -W 'aes-256-gcm'$'\n''aes-128-gcm'$'\n''aes-256-cbc'$'\n''aes-128-cbc'
         return
         ;;
     esac
@@ -691,7 +705,7 @@ _smimekit_sign() {
 
 _smimekit_encrypt() {
     repeating_flags=()
-    non_repeating_flags=(--oaep --sign --pss --opaque --version -h --help)
+    non_repeating_flags=(--oaep --sign --pss --opaque --no-config --version -h --help)
     repeating_options=(--recipients --recipient-cert --crl --chain)
     non_repeating_options=(-o --output --jmap --output-dir --blob-dir --at --cipher --key --cert --identities --passin --digest)
     __smimekit_offer_flags_options 1
@@ -730,6 +744,7 @@ _smimekit_encrypt() {
         return
         ;;
     '--cipher')
+        __smimekit_add_completions -W 'aes-256-gcm'$'\n''aes-128-gcm'$'\n''aes-256-cbc'$'\n''aes-128-cbc'
         return
         ;;
     '--key')
@@ -752,6 +767,7 @@ _smimekit_encrypt() {
         return
         ;;
     '--digest')
+        __smimekit_add_completions -W 'sha256'$'\n''sha384'$'\n''sha512'$'\n''sha224'
         return
         ;;
     esac
@@ -767,7 +783,7 @@ _smimekit_encrypt() {
 
 _smimekit_decrypt() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--no-config --version -h --help)
     repeating_options=(--key --decrypt-key --cert --decrypt-cert)
     non_repeating_options=(--passin -o --output)
     __smimekit_offer_flags_options 1

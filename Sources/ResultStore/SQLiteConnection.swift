@@ -11,7 +11,21 @@ struct SQLiteFailure: Error, CustomStringConvertible {
 
     var primaryCode: Int32 { code & 0xff }
     var meansBrokenFile: Bool { primaryCode == SQLITE_CORRUPT || primaryCode == SQLITE_NOTADB }
-    var description: String { "\(context): \(message) (SQLite code \(code))" }
+    /// What a person reads: a plain sentence about the file, never the SQL that
+    /// failed (`context` keeps that, for a debugger).
+    var description: String {
+        switch primaryCode {
+        case SQLITE_READONLY: return "the result cache is read-only (check the file's and its directory's permissions)"
+        case SQLITE_CANTOPEN: return "the result cache file cannot be opened (check that its directory exists and is writable)"
+        case SQLITE_PERM, SQLITE_AUTH: return "permission to use the result cache was denied"
+        case SQLITE_BUSY, SQLITE_LOCKED: return "the result cache is locked by another process for too long"
+        case SQLITE_FULL: return "the disk holding the result cache is full"
+        case SQLITE_IOERR: return "reading or writing the result cache failed (a disk error)"
+        case SQLITE_CORRUPT, SQLITE_NOTADB: return "the file is not a result cache, or it is damaged"
+        case SQLITE_NOMEM: return "there was not enough memory to use the result cache"
+        default: return "the result cache could not be used (SQLite error \(code))"
+        }
+    }
 }
 
 /// One sqlite3 connection with a cache of prepared statements.

@@ -77,7 +77,20 @@ public struct RecipientBook: Sendable {
     /// several usable certificates the one valid longest wins.
     public func certificate(for address: String, at time: Date, extra: [Certificate] = []) -> RecipientLookup {
         let matching = (extra + certificates).filter { $0.carries(address) }
-        if matching.isEmpty { return .refused("no certificate for this address (add one to --recipients or give --recipient-cert)") }
+        if matching.isEmpty {
+            // Local parts are case-sensitive (RFC 5321 2.4), so Bob@ is not bob@; but a
+            // certificate that differs only so is nearly always the one meant: say so.
+            if let wanted = EmailAddress(address) {
+                for cert in extra + certificates {
+                    for named in cert.emailAddresses {
+                        guard let a = EmailAddress(named), a.domain == wanted.domain, a.local != wanted.local,
+                              a.local.lowercased() == wanted.local.lowercased() else { continue }
+                        return .refused("the certificate \(cert.displayName) names \(named); local parts are case-sensitive (RFC 5321 2.4), so it is not used for \(address): write the address as the certificate has it")
+                    }
+                }
+            }
+            return .refused("no certificate for this address (add one to --recipients or give --recipient-cert)")
+        }
         var reasons: [String] = []
         var usable: [Certificate] = []
         for cert in matching {

@@ -74,7 +74,9 @@ public enum KeyLoader {
         if let pem { return PrivateKey(owning: pem) }
         let err = openSSLError()
         if err.contains("bad decrypt") || err.contains("maybe wrong password") { sawEncrypted = true }
-        if String(decoding: bytes.prefix(64), as: UTF8.self).contains("ENCRYPTED") { sawEncrypted = true }
+        // PEM files may start with "Bag Attributes" (openssl pkcs12 writes them), so look past the first line.
+        let head = String(decoding: bytes.prefix(1 << 16), as: UTF8.self)
+        if head.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || head.contains("Proc-Type: 4,ENCRYPTED") { sawEncrypted = true }
         if !sawEncrypted {
             if let der = withReadBIO(bytes, { d2i_PrivateKey_bio($0, nil) }) ?? nil { return PrivateKey(owning: der) }
             ERR_clear_error()
@@ -84,7 +86,7 @@ public enum KeyLoader {
             if let p8 { return PrivateKey(owning: p8) }
             ERR_clear_error()
         }
-        if sawEncrypted { throw EngineError.badPassword(path) }
+        if sawEncrypted { throw password == nil ? EngineError.needsPassword(path) : EngineError.badPassword(path) }
         throw EngineError.badKey(path, "not a PEM, DER or PKCS#12 private key")
     }
 
@@ -103,7 +105,7 @@ public enum KeyLoader {
         guard ok == 1, let pkey else {
             if let cert { X509_free(cert) }
             if let ca { smk_x509_stack_free_all(ca) }
-            throw EngineError.badPassword(path)
+            throw password == nil ? EngineError.needsPassword(path) : EngineError.badPassword(path)
         }
         let chain = CertificateStack.certificates(of: ca)
         if let ca { smk_x509_stack_free_all(ca) }

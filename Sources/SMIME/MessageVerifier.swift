@@ -35,6 +35,11 @@ public struct VerificationResult: Sendable {
     public var usedCRLs = false
     /// The protected header fields, when the message has header protection (RFC 9788, RFC 8551 3.1).
     public var headerProtection: HeaderProtection?
+    /// Only with `keepingContent`: the content of the outermost signed layer (the
+    /// entity that was signed, as transmitted), or with no signature the decrypted
+    /// content; and the certificates of that layer's signers.
+    public var content: [UInt8]?
+    public var signerCertificates: [Certificate] = []
 
     /// smimeErrors: non-null only for */failed.
     public var smimeErrors: [String]? {
@@ -104,7 +109,14 @@ public final class MessageVerifier: Sendable {
     }
 
     public func verify(_ message: Message, at time: Date) -> VerificationResult {
+        verify(message, at: time, keepingContent: false)
+    }
+
+    /// `keepingContent`: also hand back the signed (or decrypted) content and the
+    /// signer certificates, for writing them out; nothing is kept otherwise.
+    public func verify(_ message: Message, at time: Date, keepingContent: Bool) -> VerificationResult {
         var walk = LayerWalk(verifier: self, outer: message, time: time)
+        walk.keepContent = keepingContent
         walk.run()
         return walk.result
     }
@@ -157,6 +169,8 @@ struct LayerWalk {
     var bindings: [PendingBinding] = []
     /// Some layer was decrypted (HP-Outer only means something then).
     var decryptedAny = false
+    /// Keep the content and signer certificates in the result (see VerificationResult.content).
+    var keepContent = false
 
     init(verifier: MessageVerifier, outer: Message, time: Date) {
         self.verifier = verifier
@@ -194,6 +208,7 @@ struct LayerWalk {
             switch SMIMEShape(part) {
             case .detached(let content, let signature):
                 result.layers.append("signed (multipart/signed)")
+                if keepContent && !decided { result.content = Array(message.slice(content.range)) }
                 let der = message.decodedBody(signature)
                 guard let next = signedLayer(der: der, detached: .bytes(Canonical.crlf(message.slice(content.range))),
                                              headers: message, headerPart: part, layer: layer) else { return finish() }
@@ -226,7 +241,9 @@ struct LayerWalk {
                         return finish()
                     }
                     result.layers.append("signed (application/pkcs7-mime)")
+                    let decisive = !decided
                     guard let inner = signedLayer(cms: cms, der: der, detached: nil, headers: message, headerPart: part, layer: layer) else { return finish() }
+                    if keepContent && decisive { result.content = inner }
                     guard let parsed = parseInner(inner, layer: layer, what: "signed content") else { return finish() }
                     message = parsed
                     part = parsed.root
@@ -234,6 +251,7 @@ struct LayerWalk {
                 case .envelopedData, .authEnvelopedData:
                     result.layers.append(cms.kind == .envelopedData ? "enveloped" : "auth-enveloped")
                     guard let plain = decrypt(cms, layer: layer) else { return finish() }
+                    if keepContent && !decided { result.content = plain }
                     if !decided { encrypted = true }
                     decryptedAny = true
                     guard let parsed = parseInner(plain, layer: layer, what: "decrypted content") else { return finish() }
@@ -316,6 +334,7 @@ struct LayerWalk {
         }
         result.problems += outcome.problems
         result.signers += outcome.signers
+        if keepContent && decisive { result.signerCertificates = outcome.signerCertificates }
         if let until = outcome.validUntil { result.validUntil = min(result.validUntil ?? until, until) }
         if let from = outcome.validFrom { result.validFrom = max(result.validFrom ?? from, from) }
         result.usedCRLs = result.usedCRLs || outcome.usedCRLs

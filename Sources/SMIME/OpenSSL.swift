@@ -94,6 +94,13 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
 
     public var der: [UInt8] { memo(\.der) { derEncoding { i2d_X509(x509, $0) } } }
 
+    /// The RFC 7468 PEM text of the certificate, as openssl x509 writes it.
+    public var pem: String {
+        "-----BEGIN CERTIFICATE-----\n"
+            + Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+            + "\n-----END CERTIFICATE-----\n"
+    }
+
     /// Lowercase hex SHA-256 of the DER encoding.
     public var fingerprint: String {
         var md = [UInt8](repeating: 0, count: 32)
@@ -311,6 +318,8 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
     case noCRLs(String)
     case badKey(String, String)
     case badPassword(String)
+    /// The key is protected and no password was given at all.
+    case needsPassword(String)
     case keyMismatch(String)
     case invalidOption(String)
 
@@ -321,6 +330,7 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
         case .noCRLs(let p): return "\(p): no PEM or DER CRL found in it"
         case .badKey(let p, let why): return "\(p): cannot read a private key (\(why))"
         case .badPassword(let p): return "\(p): wrong password (give it with --passin pass:..., env:VAR, file:PATH or fd:N)"
+        case .needsPassword(let p): return "\(p) needs a password: give --passin or run on a terminal"
         case .keyMismatch(let p): return "\(p): the private key does not belong to the certificate given with it"
         case .invalidOption(let s): return s
         }

@@ -83,6 +83,9 @@ public struct SignerDetails: Sendable, Hashable, Codable {
     public var signingTime: Date?
     /// Subjects from the signer up to the anchor, as the path was built.
     public var chain: [String]
+    /// Lowercase hex SHA-256 of each certificate in `chain`, in the same order
+    /// (the signer's own alone when no path was built).
+    public var chainFingerprints: [String]?
     /// True when this signer had no problem of its own.
     public var verified: Bool
 }
@@ -113,6 +116,8 @@ final class CMSMessage: @unchecked Sendable {
 struct SignedDataOutcome {
     var problems: [Problem] = []
     var signers: [SignerDetails] = []
+    /// The certificates of the signers that had one, in SignerInfo order.
+    var signerCertificates: [Certificate] = []
     /// Addresses of each signer certificate (SAN rfc822Name, else subject emailAddress).
     var signerAddresses: [[String]] = []
     /// The signed content: eContent for opaque signatures.
@@ -233,6 +238,7 @@ struct SignedDataCheck {
                 continue
             }
             let signer = certificateCache?.known(signerX509) ?? Certificate(retaining: signerX509)
+            out.signerCertificates.append(signer)
             details.subject = signer.subject
             details.issuer = signer.issuer
             details.serial = signer.serialHex
@@ -263,6 +269,7 @@ struct SignedDataCheck {
             let path = checkPath(signer, untrusted: untrusted, crls: crls, at: time, label: label, layer: layer)
             out.problems += path.problems
             details.chain = path.chain.map(\.subject)
+            details.chainFingerprints = path.chain.isEmpty ? [signer.fingerprint] : path.chain.map(\.fingerprint)
             if let until = path.validUntil { out.validUntil = min(out.validUntil ?? until, until) }
             if let from = path.validFrom { out.validFrom = max(out.validFrom ?? from, from) }
             out.usedCRLs = out.usedCRLs || path.usedCRLs

@@ -22,13 +22,28 @@ public struct SigningIdentity: Sendable {
     /// PKCS#12 bundles, or PEM files holding both key and certificate. Files that
     /// hold no such pair are skipped.
     public static func load(directory: URL, password: String?) throws -> [SigningIdentity] {
+        try loadReporting(directory: directory, password: password).identities
+    }
+
+    /// `load(directory:password:)`, and the files skipped because they hold a key
+    /// protected by a password that was not given (or not that one).
+    public static func loadReporting(directory: URL, password: String?) throws -> (identities: [SigningIdentity], locked: [String]) {
         var out: [SigningIdentity] = []
+        var locked: [String] = []
         for file in try InputFiles.expand(directory) {
-            guard let (key, cert, chain) = try? KeyLoader.identity(keyFile: file, certificateFile: nil, password: password),
-                  let cert, let id = try? SigningIdentity(key: key, certificate: cert, chain: chain) else { continue }
+            let loaded: (PrivateKey, Certificate?, [Certificate])
+            do {
+                loaded = try KeyLoader.identity(keyFile: file, certificateFile: nil, password: password)
+            } catch EngineError.needsPassword(let p), EngineError.badPassword(let p) {
+                locked.append(p)
+                continue
+            } catch {
+                continue
+            }
+            guard let cert = loaded.1, let id = try? SigningIdentity(key: loaded.0, certificate: cert, chain: loaded.2) else { continue }
             out.append(id)
         }
-        return out
+        return (out, locked)
     }
 }
 

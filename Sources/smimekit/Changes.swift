@@ -15,7 +15,9 @@ struct Changes: ParsableCommand {
               ...
               smimekit changes --since "$state" ~/Maildir
 
-            Exit status: 0 on success, 2 on trouble (an unreadable file, a state the cache cannot compute changes from).
+            Exit status:
+              0  success
+              2  trouble: a bad option, an unreadable file, a result cache that cannot be opened, or a state the cache cannot compute changes from
             """
     )
 
@@ -28,6 +30,7 @@ struct Changes: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup(title: "Trust and verification") var trust: TrustOptions
     @OptionGroup(title: "Result cache") var cache: StoreOptions
+    @OptionGroup var config: ConfigOptions
 
     func validate() throws {
         if cache.noCache { throw ValidationError("changes keeps its state in the result cache; it cannot run with --no-cache") }
@@ -35,7 +38,7 @@ struct Changes: ParsableCommand {
     }
 
     func run() throws {
-        guard let store = cache.open() else {
+        guard let store = try cache.open() else {
             Diagnostics.error("changes needs the result cache, and it could not be opened")
             throw ExitCode(ExitStatus.trouble)
         }

@@ -13,7 +13,9 @@ struct Decrypt: ParsableCommand {
               smimekit decrypt --key bob.p12 --passin env:P12PASS encrypted.eml -o plain.eml
               smimekit decrypt --key bob.key --cert bob.pem < encrypted.eml | smimekit verify --trust ca.pem -
 
-            Exit status: 0 done, 2 nothing written (no key opens it, not encrypted, bad option).
+            Exit status:
+              0  done
+              2  nothing written: no key opens it, it is not encrypted, or a bad option, key or password
             """
     )
 
@@ -32,6 +34,8 @@ struct Decrypt: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write here instead of standard output; written whole or not at all.", valueName: "file"), completion: .file())
     var output: String?
 
+    @OptionGroup var config: ConfigOptions
+
     func validate() throws {
         if keys.isEmpty { throw ValidationError("give the key to decrypt with: --key FILE") }
         if certs.count > keys.count { throw ValidationError("each --cert goes with a --key") }
@@ -39,10 +43,8 @@ struct Decrypt: ParsableCommand {
 
     func run() throws {
         do {
-            let password = try passin.map(Password.resolve)
             let identities = try keys.enumerated().map { i, key in
-                let cert = i < certs.count ? URL(fileURLWithPath: certs[i]) : nil
-                let (k, c, _) = try KeyLoader.identity(keyFile: URL(fileURLWithPath: key), certificateFile: cert, password: password)
+                let (k, c, _) = try PasswordPrompt.identity(keyFile: key, certificateFile: i < certs.count ? certs[i] : nil, passin: passin)
                 return DecryptionIdentity(key: k, certificate: c)
             }
             let plain = try MailComposer.decrypt(try MessageFiles.read(input), identities: identities)

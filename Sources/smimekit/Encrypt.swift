@@ -13,7 +13,10 @@ struct Encrypt: ParsableCommand {
               smimekit encrypt --sign --key alice.p12 --passin env:P12PASS --recipients book/ message.eml
               smimekit encrypt --recipients book/ --jmap request.json --output-dir out/
 
-            Exit status: 0 done, 1 some JMAP create failed (see notCreated), 2 nothing written.
+            Exit status:
+              0  done
+              1  some JMAP create failed (see notCreated)
+              2  nothing written: a bad option or message, or a recipient without a usable certificate
             """
     )
 
@@ -22,6 +25,7 @@ struct Encrypt: ParsableCommand {
     @Flag(help: "Sign the message first (needs a signing key).")
     var sign = false
     @OptionGroup(title: "Signer (with --sign)") var signer: SignerOptions
+    @OptionGroup var config: ConfigOptions
 
     func run() throws {
         try ComposeRun(io: io, signer: signer, recipients: recipients, wantSigner: sign, wantRecipients: true)

@@ -70,7 +70,8 @@ struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("text (a line a message, for people; default on a terminal), ndjson (a JSON object a line; default in a pipe) or json (a JMAP response).", valueName: "format"))
     var format: OutputFormat?
 
-    @Option(help: ArgumentHelp("RFC 9219 properties to print, comma-separated: smimeStatus, smimeStatusAtDelivery, smimeErrors, smimeVerifiedAt.", valueName: "list"))
+    @Option(help: ArgumentHelp("RFC 9219 properties to print, comma-separated: smimeStatus, smimeStatusAtDelivery, smimeErrors, smimeVerifiedAt.", valueName: "list"),
+            completion: .list(SMIMEProperty.allCases.map(\.rawValue)))
     var properties: String?
 
     func selectedProperties(default def: [SMIMEProperty]) throws -> [SMIMEProperty] {
@@ -170,10 +171,8 @@ struct TrustOptions: ParsableArguments {
     }
 
     func identities() throws -> [DecryptionIdentity] {
-        let password = try passin.map(Password.resolve)
-        return try decryptKey.enumerated().map { i, key in
-            let cert = i < decryptCert.count ? URL(fileURLWithPath: decryptCert[i]) : nil
-            let (k, c, _) = try KeyLoader.identity(keyFile: URL(fileURLWithPath: key), certificateFile: cert, password: password)
+        try decryptKey.enumerated().map { i, key in
+            let (k, c, _) = try PasswordPrompt.identity(keyFile: key, certificateFile: i < decryptCert.count ? decryptCert[i] : nil, passin: passin)
             return DecryptionIdentity(key: k, certificate: c)
         }
     }

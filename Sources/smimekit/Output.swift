@@ -16,13 +16,19 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 final class StandardOutput {
     nonisolated(unsafe) static let shared = StandardOutput()
     private var buffer: [UInt8] = []
+    /// query -q: nothing reaches standard output.
+    var discarding = false
+    /// verify --out -: the records go to standard error, the content to standard output.
+    var descriptor: Int32 = STDOUT_FILENO
 
     func write(_ s: String) {
+        if discarding { return }
         buffer += s.utf8
         if buffer.count >= 1 << 16 { flush() }
     }
 
     func write(bytes: [UInt8]) {
+        if discarding { return }
         buffer += bytes
         if buffer.count >= 1 << 16 { flush() }
     }
@@ -30,7 +36,7 @@ final class StandardOutput {
     func flush() {
         var offset = 0
         while offset < buffer.count {
-            let n = buffer[offset...].withUnsafeBytes { Foundation.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            let n = buffer[offset...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
             if n <= 0 {
                 if errno == EINTR { continue }
                 // The reader went away (head, a closed pipe): stop quietly like other Unix tools.

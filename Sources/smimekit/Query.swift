@@ -20,21 +20,28 @@ struct Query: ParsableCommand {
               smimekit query --sort receivedAt:desc --limit 10 --trust ca.pem ~/Maildir
               smimekit query --has-verified-smime --format json --properties smimeStatus ~/Maildir
 
-            Exit status (like grep): 0 when some message matches, 1 when none does, 2 on trouble (a bad filter, an unreadable file), even when some matched.
+            Exit status (like grep):
+              0  some message matches (with -q: as soon as one does, even if an error was seen)
+              1  no message matches
+              2  trouble: a bad option or filter, an unreadable file (even when some matched)
             """
     )
 
     @OptionGroup var input: InputOptions
     @OptionGroup(title: "Filter") var filterOptions: FilterOptions
 
-    @Option(help: ArgumentHelp("Sort by receivedAt, sentAt, size, from, to or subject, ascending unless :desc (repeatable; ties by path).", valueName: "property[:asc|desc]"))
+    @Option(help: ArgumentHelp("Sort by receivedAt, sentAt, size, from, to or subject, ascending unless :desc (repeatable; ties by path).", valueName: "property[:asc|desc]"),
+            completion: .list(SortProperty.allCases.flatMap { [$0.rawValue, $0.rawValue + ":desc"] }))
     var sort: [String] = []
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Skip this many matches (negative: count from the end).", valueName: "n"))
     var position: Int = 0
 
-    @Option(help: ArgumentHelp("Print at most this many matches.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Print at most this many matches.", valueName: "n"))
     var limit: Int?
+
+    @Flag(name: [.short, .long], help: "Print nothing; only the exit status tells (0 as soon as a message matches, like grep -q).")
+    var quiet = false
 
     @Flag(name: [.customShort("0"), .customLong("null")], help: "End each path with NUL instead of a newline (for xargs -0).")
     var nullSeparated = false
@@ -42,18 +49,20 @@ struct Query: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup(title: "Trust and verification (for the S/MIME conditions)") var trust: TrustOptions
     @OptionGroup(title: "Result cache") var cache: StoreOptions
+    @OptionGroup var config: ConfigOptions
 
     func validate() throws {
         for spec in sort where JMAP.Comparator(spec) == nil {
             throw ValidationError("--sort takes one of \(SortProperty.allCases.map(\.rawValue).joined(separator: ", ")), optionally followed by :asc or :desc, not '\(spec)'")
         }
-        if let limit, limit < 0 { throw ValidationError("--limit takes 0 or more") }
+        if let limit, limit < 0 { throw ValidationError("--limit must be >= 0, not \(limit)") }
         if nullSeparated, let format = output.format, format != .text {
             throw ValidationError("-0 separates paths; it does not go with --format \(format.rawValue)")
         }
     }
 
     func run() throws {
+        if quiet { StandardOutput.shared.discarding = true }
         let format = output.format ?? .text
         let filter: Filter
         do {
@@ -71,7 +80,7 @@ struct Query: ParsableCommand {
         let needsVerifier = plan.needsVerification || needsProperties
         var service: VerdictService?
         var store: ResultStore?
-        if needsVerifier || format == .json { store = cache.open() }
+        if needsVerifier || format == .json { store = try cache.open() }
         if needsVerifier {
             service = VerdictService(
                 verifier: try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize), store: store, maxAge: TimeInterval(cache.maxAge),
@@ -137,11 +146,13 @@ struct Query: ParsableCommand {
                     }
                 }
             }
-            return !sink.isSatisfied
+            // -q: the first match answers the question.
+            return !sink.isSatisfied && !(quiet && sink.total > 0)
         }
         service?.finish()
         let state = (try? store?.state) ?? nil
         sink.finish(queryState: state ?? "0")
+        if quiet && sink.total > 0 { throw ExitCode(ExitStatus.success) }
         throw ExitCode(sawError ? ExitStatus.trouble : (sink.total > 0 ? ExitStatus.success : ExitStatus.noMatch))
     }
 

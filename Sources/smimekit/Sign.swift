@@ -24,7 +24,10 @@ struct Sign: ParsableCommand {
 
             Header protection (RFC 9788) is on by default: the header fields are copied into the signed part, marked hp="clear" (hp="cipher" when encrypted, with the outer Subject replaced by [...]). Use --header-protection none for readers that cannot cope.
 
-            Exit status: 0 done, 1 some JMAP create failed (see notCreated), 2 nothing written (bad option or message).
+            Exit status:
+              0  done
+              1  some JMAP create failed (see notCreated)
+              2  nothing written: a bad option, message, key or password
             """
     )
 
@@ -33,6 +36,7 @@ struct Sign: ParsableCommand {
     @Flag(help: "Encrypt the signed message too (needs recipient certificates).")
     var encrypt = false
     @OptionGroup(title: "Recipients (with --encrypt)") var recipients: RecipientOptions
+    @OptionGroup var config: ConfigOptions
 
     func run() throws {
         try ComposeRun(io: io, signer: signer, recipients: recipients, wantSigner: true, wantRecipients: encrypt)
@@ -56,7 +60,8 @@ struct SignerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Password of keys and PKCS#12 files: pass:PASSWORD, env:VAR, file:PATH or fd:N.", valueName: "source"))
     var passin: String?
 
-    @Option(help: ArgumentHelp("Digest: sha256 (default), sha384, sha512 or sha224.", valueName: "name"))
+    @Option(help: ArgumentHelp("Digest: sha256 (default), sha384, sha512 or sha224.", valueName: "name"),
+            completion: .list(["sha256", "sha384", "sha512", "sha224"]))
     var digest = "sha256"
 
     @Flag(help: "Sign with RSASSA-PSS instead of PKCS#1 v1.5 (RSA keys).")
@@ -71,9 +76,8 @@ struct SignerOptions: ParsableArguments {
 
     /// nil when no key was given at all.
     func source() throws -> SignerSource? {
-        let password = try passin.map(Password.resolve)
         if let key {
-            let (k, c, bundled) = try KeyLoader.identity(keyFile: URL(fileURLWithPath: key), certificateFile: cert.map { URL(fileURLWithPath: $0) }, password: password)
+            let (k, c, bundled) = try PasswordPrompt.identity(keyFile: key, certificateFile: cert, passin: passin)
             guard let c else {
                 throw EngineError.invalidOption("\(key) holds no certificate: give it with --cert")
             }
@@ -82,7 +86,7 @@ struct SignerOptions: ParsableArguments {
             return .identity(try SigningIdentity(key: k, certificate: c, chain: extra.filter { $0 != c }))
         }
         if let identities {
-            let ids = try SigningIdentity.load(directory: URL(fileURLWithPath: identities), password: password)
+            let ids = try PasswordPrompt.identities(directory: identities, passin: passin)
             return .directory(ids, path: identities)
         }
         if cert != nil { throw EngineError.invalidOption("--cert needs the key that goes with it (--key)") }
@@ -100,7 +104,8 @@ struct RecipientOptions: ParsableArguments {
     @Option(help: ArgumentHelp("CRLs (PEM or DER, file or directory): a revoked recipient certificate is refused (repeatable).", valueName: "file|dir"), completion: .file())
     var crl: [String] = []
 
-    @Option(help: ArgumentHelp("aes-256-gcm (default, AuthEnvelopedData), aes-128-gcm, aes-256-cbc or aes-128-cbc (for older readers).", valueName: "name"))
+    @Option(help: ArgumentHelp("aes-256-gcm (default, AuthEnvelopedData), aes-128-gcm, aes-256-cbc or aes-128-cbc (for older readers).", valueName: "name"),
+            completion: .list(ContentCipher.allCases.map(\.rawValue)))
     var cipher: String = ContentCipher.aes256gcm.rawValue
 
     @Flag(help: "RSAES-OAEP key transport for RSA recipients (default PKCS#1 v1.5; EC recipients use ECDH).")

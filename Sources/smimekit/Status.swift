@@ -18,8 +18,14 @@ struct Status: ParsableCommand {
               smimekit status --format ndjson ~/Maildir > statuses.ndjson
               smimekit status --no-system-trust --trust ca.pem ~/Maildir
               cat message.eml | smimekit status -
+              smimekit status -l ~/Maildir > smime-paths.txt
 
-            Exit status: 0 when every message carries S/MIME, 1 when some does not, 2 on trouble.
+            With -l (or -0) only the paths of the messages that carry S/MIME (any status but null) are printed; the exit status is as without it.
+
+            Exit status:
+              0  every message carries S/MIME
+              1  some message does not
+              2  trouble: a bad option, an unreadable file, or a --store that cannot be opened
             """
     )
 
@@ -27,6 +33,12 @@ struct Status: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup(title: "Trust (selects which cached verdicts apply)") var trust: TrustOptions
     @OptionGroup(title: "Result cache") var cache: StoreOptions
+    @OptionGroup(title: "Paths only") var list: PathListOptions
+    @OptionGroup var config: ConfigOptions
+
+    func validate() throws {
+        try list.check(format: output.format)
+    }
 
     func run() throws {
         try input.requireInput()
@@ -37,7 +49,7 @@ struct Status: ParsableCommand {
         let inMemory = input.maxInMemorySize
         let jobs = input.jobCount
         var service: VerdictService?
-        if let store = cache.open() {
+        if let store = try cache.open() {
             service = VerdictService(
                 verifier: try trust.verifier(limits: limits, inMemoryLimit: input.maxInMemorySize), store: store, maxAge: TimeInterval(cache.maxAge),
                 at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil, maxBytes: maxSize, jobs: jobs)
@@ -76,6 +88,10 @@ struct Status: ParsableCommand {
                     let status = cached.next()!.map(\.status) ?? cheap
                     outcome.count += 1
                     if status == nil { outcome.sawMismatch = true }
+                    if list.enabled {
+                        if status != nil { list.emit(item.displayPath) }
+                        continue
+                    }
                     printer.record(path: item.displayPath, id: EmailID.make(digestHex: digest), values: SMIMEProperties(status: status))
                 }
             }

@@ -25,15 +25,21 @@ struct StoreOptions: ParsableArguments {
         store.map { URL(fileURLWithPath: $0) } ?? ResultStore.defaultURL()
     }
 
-    /// The store, or nil with --no-cache. A store that cannot be opened is not a
-    /// reason to stop: the run goes on without it, after a warning. (A broken file
-    /// is moved aside and replaced by the store itself, which warns too.)
-    func open() -> ResultStore? {
+    /// The store, or nil with --no-cache. The default cache that cannot be opened
+    /// is not a reason to stop: the run goes on without it, after a warning. One
+    /// named with --store is what the user asked for: not having it is trouble
+    /// (exit 2). (A broken file is moved aside and replaced by the store itself,
+    /// which warns too.)
+    func open() throws -> ResultStore? {
         if noCache { return nil }
         do {
             return try ResultStore(url: storeURL, warn: { Diagnostics.warning($0) })
         } catch {
-            Diagnostics.warning("\(error); going on without the result cache")
+            if let store {
+                Diagnostics.error("--store \(store): \(error)")
+                throw ExitCode(ExitStatus.trouble)
+            }
+            Diagnostics.warning("\(storeURL.path): \(error); going on without the result cache")
             return nil
         }
     }

@@ -19,8 +19,15 @@ struct Verify: ParsableCommand {
               smimekit verify --decrypt-key me.p12 --passin env:P12PASS encrypted.eml
               smimekit verify --at 2025-01-01T00:00:00Z --properties smimeStatus message.eml
               smimekit verify --no-cache message.eml
+              smimekit verify -0 ~/Maildir | xargs -0 ls -l
+              smimekit verify --trust ca.pem --out content.eml --signer signer.pem message.eml
 
-            Exit status: 0 when every message is signed/verified or encrypted+signed/verified, 1 when some is not, 2 on trouble.
+            With -l (or -0) only the paths of the messages that verified (signed/verified or encrypted+signed/verified) are printed; the exit status is as without it.
+
+            Exit status:
+              0  every message is signed/verified or encrypted+signed/verified
+              1  some message is not (unsigned, failed, or not checkable)
+              2  trouble: a bad option, no message given, an unreadable file or key, or a --store that cannot be opened
             """
     )
 
@@ -29,11 +36,21 @@ struct Verify: ParsableCommand {
     @OptionGroup(title: "Trust and verification") var trust: TrustOptions
     @OptionGroup(title: "Result cache") var cache: StoreOptions
 
-    @Flag(help: "Add signer, certificate path and problem codes to each record (outside the four RFC 9219 keys).")
+    @Flag(help: "Add signer, certificate path (with SHA-256 fingerprints) and problem codes to each record (outside the four RFC 9219 keys).")
     var details = false
+
+    @OptionGroup(title: "Paths only") var list: PathListOptions
+    @OptionGroup(title: "Getting things out") var extract: ExtractOptions
+    @OptionGroup var config: ConfigOptions
+
+    func validate() throws {
+        try list.check(format: output.format, details: details)
+        try extract.check(paths: input.paths)
+    }
 
     func run() throws {
         try input.requireInput()
+        if extract.out == "-" { StandardOutput.shared.descriptor = STDERR_FILENO }
         let format = OutputFormat.resolve(output.format)
         let properties = try output.selectedProperties(default: SMIMEProperty.allCases)
         let verifier: MessageVerifier
@@ -46,8 +63,9 @@ struct Verify: ParsableCommand {
         let maxSize = input.maxMessageSize
         let needDelivery = properties.contains(.smimeStatusAtDelivery)
         let details = self.details
+        let at = try trust.parsedTime(trust.at, option: "--at")
         var service = VerdictService(
-            verifier: verifier, store: cache.open(), maxAge: TimeInterval(cache.maxAge),
+            verifier: verifier, store: try cache.open(), maxAge: TimeInterval(cache.maxAge),
             at: try trust.parsedTime(trust.at, option: "--at"),
             receivedAt: try trust.parsedTime(trust.receivedAt, option: "--received-at"),
             maxBytes: maxSize, jobs: jobs)
@@ -74,7 +92,13 @@ struct Verify: ParsableCommand {
                         Diagnostics.warning("\(item.displayPath): \(n.message)")
                     }
                     let values = v.properties
-                    if details, let fresh = v.fresh {
+                    if extract.wanted {
+                        Self.extract(message, options: extract, verifier: verifier, at: at,
+                                          maxBytes: min(maxSize, input.maxInMemorySize), outcome: &outcome)
+                    }
+                    if list.enabled {
+                        if v.isVerified { list.emit(item.displayPath) }
+                    } else if details, let fresh = v.fresh {
                         let c = Checked(id: message.id, result: fresh, delivery: v.freshDelivery,
                                         verifiedAt: v.verifiedAt ?? Date(), receivedAt: v.receivedAt)
                         if format == .text {
@@ -92,7 +116,70 @@ struct Verify: ParsableCommand {
         service.finish()
         if let store = service.store, let state = try? store.state { printer.state = state }
         printer.finish()
+        if outcome.count == 0 && !outcome.sawError {
+            Diagnostics.error("no message to verify: the operands and the list of paths on standard input held none")
+            throw ExitCode(ExitStatus.trouble)
+        }
         throw ExitCode(outcome.exitCode)
+    }
+
+    /// --out and --signer for the one message: verified afresh, keeping the content.
+    static func extract(_ read: ReadMessage, options: ExtractOptions, verifier: MessageVerifier, at: Date?,
+                        maxBytes: Int, outcome: inout RunOutcome) {
+        let path = read.item.displayPath
+        func trouble(_ why: String) {
+            Diagnostics.error("\(path): \(why)")
+            outcome.sawError = true
+        }
+        var bytes = read.bytes
+        if bytes == nil, read.message == nil {
+            if read.source != nil || read.size > maxBytes {
+                return trouble("\(read.size) bytes, larger than --max-in-memory-size: --out and --signer read the message into memory; raise --max-in-memory-size to write it out")
+            }
+            switch FileBytes.read(read.item, maxBytes: maxBytes) {
+            case .success(let b): bytes = b
+            case .failure(let f): return trouble(f.reason)
+            }
+        }
+        let result: VerificationResult
+        if let m = read.message {
+            result = verifier.verify(m, at: at ?? Date(), keepingContent: true)
+        } else {
+            do {
+                result = verifier.verify(try Message(bytes: bytes ?? [], limits: verifier.limits), at: at ?? Date(), keepingContent: true)
+            } catch {
+                return trouble("cannot be read as a message (\(error)); nothing written")
+            }
+        }
+        if let signer = options.signer {
+            if result.signerCertificates.isEmpty {
+                trouble("no signer certificate to write to \(signer): the message carries no signature with a certificate")
+            } else {
+                do { try MessageFiles.emit(Array(result.signerCertificates.map(\.pem).joined().utf8), to: signer == "-" ? nil : signer) }
+                catch { trouble("\(error)") }
+            }
+        }
+        if let out = options.out {
+            let status = result.status
+            // Only verified content leaves, as with openssl cms -verify; encrypted content
+            // without a signature has nothing to fail.
+            let writable = status?.isVerified == true || (result.signers.isEmpty && status?.isFailed != true && result.content != nil)
+            guard let content = result.content, writable else {
+                if result.content == nil {
+                    return trouble("nothing to write to \(out): the message is neither signed nor encrypted to a key given with --decrypt-key")
+                }
+                Diagnostics.warning("\(path): not written to \(out): the message is \(status?.rawValue ?? "null"), not verified")
+                return
+            }
+            do {
+                if out == "-" {
+                    StandardOutput.shared.flush()
+                    FileHandle.standardOutput.write(Data(content))
+                } else {
+                    try AtomicFile.write(content, to: out)
+                }
+            } catch { trouble("\(error)") }
+        }
     }
 }
 
@@ -124,6 +211,7 @@ enum DetailsReport {
                 ("signatureAlgorithm", .string(s.signatureAlgorithm)),
                 ("signingTime", .optional(s.signingTime.map(JMAPDate.format))),
                 ("chain", .array(s.chain.map { .string($0) })),
+                ("chainSha256", .array((s.chainFingerprints ?? []).map { .string($0) })),
                 ("verified", .bool(s.verified)),
             ])
         }
@@ -174,6 +262,7 @@ enum DetailsReport {
             add("  algorithms", "\(s.digestAlgorithm), \(s.signatureAlgorithm)")
             if let t = s.signingTime { add("  signed at", JMAPDate.format(t)) }
             if !s.chain.isEmpty { add("  path", s.chain.joined(separator: "\n                   < ")) }
+            if let fps = s.chainFingerprints, !fps.isEmpty { add("  sha-256", fps.joined(separator: "\n                   < ")) }
         }
         for p in c.result.problems { lines.append("  ✗ [\(p.code.rawValue)] \(p.message)") }
         for n in c.result.notes { lines.append("  · [\(n.code.rawValue)] \(n.message)") }

@@ -28,33 +28,95 @@ final class GeneratedDocsTests: XCTestCase {
         let page = try String(contentsOf: Self.repo("man/smimekit.1"), encoding: .utf8)
         let subcommands = try Self.subcommands()
         XCTAssertFalse(subcommands.isEmpty, "smimekit --help lists no subcommands; the parsing of its SUBCOMMANDS section is out of date")
-        let items = Set(page.split(separator: "\n").compactMap { line -> String? in
-            line.hasPrefix(".It Em ") ? String(line.dropFirst(".It Em ".count)) : nil
+        let references = Set(page.split(separator: "\n").compactMap { line -> String? in
+            line.hasPrefix(".Xr smimekit-") ? String(line.dropFirst(".Xr smimekit-".count).prefix { $0 != " " }) : nil
         })
         for name in subcommands {
-            XCTAssertTrue(items.contains(name), "man/smimekit.1 does not describe the subcommand '\(name)': run scripts/gen-docs")
+            XCTAssertTrue(references.contains(name), "man/smimekit.1 does not refer to smimekit-\(name)(1) in SEE ALSO: run scripts/gen-docs")
+        }
+    }
+
+    // MARK: a page a subcommand, current with the command definitions
+
+    func testEverySubcommandHasACurrentPageWithExitStatusEnvironmentAndFiles() throws {
+        let tool = try Self.dumpHelp()
+        let subcommands = try Self.subcommands()
+        for name in subcommands {
+            let file = "man/smimekit-\(name).1"
+            guard let page = try? String(contentsOf: Self.repo(file), encoding: .utf8) else {
+                XCTFail("\(file) is missing: run scripts/gen-docs and commit man/")
+                continue
+            }
+            XCTAssertTrue(page.contains("\n.Dt SMIMEKIT-\(name.uppercased()) 1\n"), "\(file): its title is not SMIMEKIT-\(name.uppercased())")
+            for section in ["DESCRIPTION", "\"ENVIRONMENT\"", "\"FILES\"", "\"EXIT STATUS\"", "\"SEE ALSO\""] {
+                XCTAssertTrue(page.contains("\n.Sh \(section)\n"), "\(file) has no \(section) section: run scripts/gen-docs")
+            }
+            XCTAssertFalse(page.contains(".Ex -std"), "\(file): EXIT STATUS must say what 0, 1 and 2 mean for \(name), not \"0 on success, >0 if an error occurs\"")
+            let exit = page.components(separatedBy: "\n.Sh \"EXIT STATUS\"\n").last ?? ""
+            XCTAssertTrue(exit.contains("\n.It 0\n") && exit.contains("\n.It 2\n"), "\(file): EXIT STATUS lists no 0 and 2")
+            for variable in ["XDG_CONFIG_HOME", "SMIMEKIT_CONFIG", "XDG_CACHE_HOME", "HOME"] {
+                XCTAssertTrue(page.contains(".It Ev \(variable)\n"), "\(file): ENVIRONMENT does not name \(variable)")
+            }
+            XCTAssertTrue(page.contains(".It Pa $XDG_CONFIG_HOME/smimekit/config\n"), "\(file): FILES does not name the config file")
+            // Current: every option the built command has is on its page, with its default.
+            let command = try XCTUnwrap(tool.subcommands.first { $0.name == name }, "no \(name) in --experimental-dump-help")
+            for option in command.options {
+                guard let at = page.range(of: "\n.It Fl " + (option.short.map { "\($0) , " } ?? "") + "-\(option.long)") else {
+                    XCTFail("\(file) does not describe --\(option.long): run scripts/gen-docs and commit man/")
+                    continue
+                }
+                if option.hasDefault {
+                    let description = page[at.upperBound...].split(separator: "\n").dropFirst().first ?? ""
+                    XCTAssertTrue(description.lowercased().contains("default"), "\(file): --\(option.long) does not show its default: \(description)")
+                }
+            }
+        }
+        // No page for a subcommand that is gone.
+        for page in try FileManager.default.contentsOfDirectory(atPath: Self.repo("man").path) where page.hasPrefix("smimekit-") {
+            let name = String(page.dropFirst("smimekit-".count).dropLast(2))
+            XCTAssertTrue(subcommands.contains(name), "man/\(page) describes no subcommand of the built smimekit: run scripts/gen-docs")
+        }
+    }
+
+    func testCompletionsOfferTheValuesOfOptionsThatHaveThem() throws {
+        let fish = try String(contentsOf: Self.repo("completions/smimekit.fish"), encoding: .utf8)
+        let expected = ["digest": "sha256", "cipher": "aes-256-gcm", "sort": "receivedAt:desc", "properties": "smimeStatusAtDelivery",
+                        "format": "ndjson", "revocation": "hard"]
+        for (option, value) in expected {
+            let lines = fish.split(separator: "\n").filter { $0.contains(" -l '\(option)' ") }
+            XCTAssertFalse(lines.isEmpty, "completions/smimekit.fish does not know --\(option)")
+            for line in lines {
+                XCTAssertTrue(line.contains("-rfka '") && line.contains(value), "fish offers no values for --\(option): \(line)")
+            }
         }
     }
 
     func testManPageRenders() throws {
-        let page = Self.repo("man/smimekit.1").path
+        let pages = try FileManager.default.contentsOfDirectory(atPath: Self.repo("man").path).filter { $0.hasSuffix(".1") }.sorted()
+        XCTAssertGreaterThan(pages.count, 1, "man/ holds one page; scripts/gen-docs makes one a subcommand")
+        for name in pages { try assertRenders("man/" + name) }
+    }
+
+    private func assertRenders(_ file: String) throws {
+        let page = Self.repo(file).path
         var checked = false
         if let r = try Self.tool("mandoc", ["-T", "lint", "-W", "error", page]) {
             checked = true
-            XCTAssertEqual(r.status, 0, "mandoc -T lint man/smimekit.1:\n\(r.text)\(r.stderr)")
+            XCTAssertEqual(r.status, 0, "mandoc -T lint \(file):\n\(r.text)\(r.stderr)")
         }
         // -ww turns on every warning; the generated page must draw none.
         if let r = try Self.tool("groff", ["-mandoc", "-Tutf8", "-ww", page]) {
             checked = true
-            XCTAssertEqual(r.status, 0, "groff failed on man/smimekit.1:\n\(r.stderr)")
-            XCTAssertEqual(r.stderr, "", "groff warns about man/smimekit.1")
-            XCTAssertTrue(r.text.contains("SMIMEKIT(1)"), "groff rendered no SMIMEKIT(1) page:\n\(r.text.prefix(500))")
+            XCTAssertEqual(r.status, 0, "groff failed on \(file):\n\(r.stderr)")
+            XCTAssertEqual(r.stderr, "", "groff warns about \(file)")
+            let title = (file as NSString).lastPathComponent.dropLast(2).uppercased() + "(1)"
+            XCTAssertTrue(r.text.contains(title), "groff rendered no \(title) page:\n\(r.text.prefix(500))")
         } else if let r = try Self.tool("man", ["-l", page], environment: ["MANPAGER": "cat", "PAGER": "cat", "MANWIDTH": "80"]) {
             checked = true
-            XCTAssertEqual(r.status, 0, "man -l man/smimekit.1 failed:\n\(r.stderr)")
+            XCTAssertEqual(r.status, 0, "man -l \(file) failed:\n\(r.stderr)")
         }
         if !checked {
-            throw XCTSkip("neither groff, man nor mandoc is installed, so man/smimekit.1 is not rendered (scripts/setup --for-tests installs groff-base)")
+            throw XCTSkip("neither groff, man nor mandoc is installed, so \(file) is not rendered (scripts/setup --for-tests installs groff-base)")
         }
     }
 
@@ -106,6 +168,32 @@ final class GeneratedDocsTests: XCTestCase {
     }
 
     // MARK: helpers
+
+    struct DumpedOption { var long: String; var short: String?; var hasDefault: Bool }
+    struct DumpedCommand { var name: String; var options: [DumpedOption] }
+    struct DumpedTool { var subcommands: [DumpedCommand] }
+
+    /// The options of each subcommand, from ArgumentParser's own description of the built tool.
+    static func dumpHelp() throws -> DumpedTool {
+        let r = try CLI.run(["--experimental-dump-help"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let root = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any])
+        let command = try XCTUnwrap(root["command"] as? [String: Any])
+        var out: [DumpedCommand] = []
+        for sub in command["subcommands"] as? [[String: Any]] ?? [] {
+            var options: [DumpedOption] = []
+            for argument in sub["arguments"] as? [[String: Any]] ?? [] where ["option", "flag"].contains(argument["kind"] as? String) {
+                let names = argument["names"] as? [[String: Any]] ?? []
+                guard let long = names.first(where: { $0["kind"] as? String == "long" })?["name"] as? String,
+                      !["help", "version"].contains(long) else { continue }
+                let short = names.first(where: { $0["kind"] as? String == "short" })?["name"] as? String
+                let value = argument["defaultValue"] as? String
+                options.append(DumpedOption(long: long, short: short, hasDefault: argument["kind"] as? String == "option" && !(value ?? "").isEmpty))
+            }
+            out.append(DumpedCommand(name: sub["commandName"] as? String ?? "", options: options))
+        }
+        return DumpedTool(subcommands: out)
+    }
 
     private func assertCompletionCurrent(shell: String, file: String) throws {
         let generated = try CLI.run(["--generate-completion-script", shell])

@@ -49,6 +49,9 @@ public enum CLI {
         env["PATH"] = binary.deletingLastPathComponent().path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
         // Tests never touch the user's cache unless they ask for a store.
         env["XDG_CACHE_HOME"] = io.appendingPathComponent("cache").path
+        // ... nor read the user's config file (~/.config/smimekit/config) unless they name one.
+        env["XDG_CONFIG_HOME"] = io.appendingPathComponent("config").path
+        env.removeValue(forKey: "SMIMEKIT_CONFIG")
         for (k, v) in environment { env[k] = v }
         p.environment = env
         if let directory { p.currentDirectoryURL = directory }

@@ -30,7 +30,7 @@ null                      examples/unsigned.eml
 [exit 1]
 
 $ smimekit status --properties smimeFoo examples/signed.eml
-Error: unknown property 'smimeFoo'; choose from smimeStatus, smimeStatusAtDelivery, smimeErrors, smimeVerifiedAt
-Usage: smimekit <subcommand>
-  See 'smimekit --help' for more information.
+smimekit: unknown property 'smimeFoo'; choose from smimeStatus, smimeStatusAtDelivery, smimeErrors, smimeVerifiedAt
+Usage: smimekit status [<options>] [<path> ...]
+  See 'smimekit status --help' for more information.
 [exit 2]
