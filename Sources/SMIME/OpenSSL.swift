@@ -176,7 +176,9 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
                     // A NUL inside a name is the classic prefix attack ("alice@example.com\0.evil.example").
                     if let nul = bytes.firstIndex(of: 0) {
                         let shown = String(decoding: bytes[..<nul], as: UTF8.self).prefix(200)
-                        out.unusable.append(.init(code: .certificateNameNUL, text: "its subjectAltName entry \"\(shown)\\0...\" has an embedded NUL and vouches for nothing"))
+                        let kind = type == GEN_EMAIL ? "rfc822Name" : "SmtpUTF8Mailbox"
+                        let fault = SignerAddresses.Fault(code: .certificateNameNUL, text: "its subjectAltName \(kind) \"\(shown)\\0...\" has an embedded NUL and vouches for nothing")
+                        if !out.unusable.contains(fault) { out.unusable.append(fault) }
                     } else {
                         out.addresses.append(String(decoding: bytes, as: UTF8.self))
                     }

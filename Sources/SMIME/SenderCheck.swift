@@ -49,7 +49,7 @@ struct SenderCheck {
         if problems.contains(where: { $0.code == .fromGroup }) { return (nil, problems) }
         guard let m = mailboxes.first, EmailAddress(m.email) != nil else {
             if let m = mailboxes.first, let why = EmailAddress.idnaProblem(in: m.email) {
-                return (nil, problems + [Problem(.fromInvalidDomain, "The From address \(m.email.prefix(300)) is not valid: \(why); it cannot be matched to the certificate", layer: layer)])
+                return (nil, problems + [Problem(.fromInvalidDomain, "The From address \(m.email.count > 300 ? m.email.prefix(300) + "..." : m.email) is not valid: \(why); it cannot be matched to the certificate", layer: layer)])
             }
             let raw = message.headerText(fields[0])
             return (nil, problems + [Problem(.fromInvalid, "The From header (\(raw.isEmpty ? "empty" : "\"\(raw.prefix(200))\"")) holds no valid address", layer: layer)])
@@ -70,7 +70,9 @@ struct SenderCheck {
                 problems.append(Problem(.certificateWithoutAddress, "The signer certificate (\(signerName())) carries no e-mail address, so it cannot vouch for \(mailbox.email); use --no-sender-check for such corpora", layer: layer))
             }
         } else if !addresses.contains(where: { EmailAddress($0) == from }) {
-            let shown = addresses.prefix(20).map { String($0.prefix(300)) }.joined(separator: ", ") + (addresses.count > 20 ? ", ..." : "")
+            // A shortened name is marked as such: its prefix alone may read as another address.
+            let shown = addresses.prefix(20).map { $0.count > 300 ? $0.prefix(300) + "..." : $0 }.joined(separator: ", ")
+                + (addresses.count > 20 ? ", and \(addresses.count - 20) more" : "")
             problems.append(Problem(.senderMismatch, "From address \(mailbox.email) does not match the certificate (\(shown))", layer: layer))
         }
         if let name = mailbox.name {
@@ -78,7 +80,7 @@ struct SenderCheck {
                 problems.append(Problem(.displayNameControl, "The From display name holds the invisible control character \(DisplayName.codePoint(c)) (\(DisplayName.controlKind(c))), which can make it show a different address than \(mailbox.email)", layer: layer))
             }
             if let shown = DisplayName.spoofedAddress(in: name, from: from) {
-                problems.append(Problem(.displayNameSpoof, "The From display name shows the address \(shown.prefix(300)), but the message is from \(mailbox.email)", layer: layer))
+                problems.append(Problem(.displayNameSpoof, "The From display name shows the address \(shown.count > 300 ? shown.prefix(300) + "..." : shown), but the message is from \(mailbox.email)", layer: layer))
             }
         }
         return problems
