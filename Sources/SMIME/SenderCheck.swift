@@ -54,6 +54,18 @@ struct SenderCheck {
             let raw = message.headerText(fields[0])
             return (nil, problems + [Problem(.fromInvalid, "The From header (\(raw.isEmpty ? "empty" : "\"\(raw.prefix(200))\"")) holds no valid address", layer: layer)])
         }
+        // Text a reader shows beside the display name (comments, words after the
+        // address) must not show another address either.
+        if let from = EmailAddress(m.email) {
+            let whole = message.headerText(fields[0])
+            let inName = Set(m.name.map { DisplayName.spoofedAddresses(in: $0, from: from) } ?? [])
+            if let other = DisplayName.spoofedAddresses(in: whole, from: from).first(where: { !inName.contains($0) }) {
+                problems.append(Problem(.displayNameSpoof, "The From header also shows the address \(other.count > 300 ? other.prefix(300) + "..." : other) outside the mailbox (in a comment or after the address), but the message is from \(m.email)", layer: layer))
+            }
+            if m.name.flatMap(DisplayName.control) == nil, let c = DisplayName.control(in: whole) {
+                problems.append(Problem(.displayNameControl, "The From header holds the invisible control character \(DisplayName.codePoint(c)) (\(DisplayName.controlKind(c))), which can make it show a different address than \(m.email)", layer: layer))
+            }
+        }
         return (m, problems)
     }
 
@@ -158,20 +170,27 @@ enum DisplayName {
     /// U+FF0E, U+FF61) as dots, and then their UTS #39 confusable skeletons, which
     /// are compared with the skeleton of the From address.
     static func spoofedAddress(in name: String, from: EmailAddress) -> String? {
+        spoofedAddresses(in: name, from: from).first
+    }
+
+    /// Every token of `name` that shows an address other than `from`, as it reads (NFKC).
+    static func spoofedAddresses(in name: String, from: EmailAddress) -> [String] {
         if name.utf8.allSatisfy({ $0 < 0x80 }) {
-            guard name.utf8.contains(UInt8(ascii: "@")) else { return nil }
-            return addressLike(in: name).first { EmailAddress($0) != from }
+            guard name.utf8.contains(UInt8(ascii: "@")) else { return [] }
+            return atTokens(in: name).filter { isAddressShaped($0) && EmailAddress($0) != from }
         }
-        let shown = readable(name)
-        if let other = addressLike(in: shown).first(where: { EmailAddress($0) != from }) { return other }
-        guard let skeleton = UnicodeSkeleton.skeleton(shown) else { return nil }
-        let tokens = addressLike(in: mapSeparators(skeleton))
-        guard !tokens.isEmpty else { return nil }
-        let fromSkeleton = UnicodeSkeleton.skeleton(readable(from.original)).flatMap { EmailAddress(mapSeparators($0)) }
-        if let t = tokens.first(where: { fromSkeleton == nil || EmailAddress($0) != fromSkeleton }) {
-            return "\"\(name)\" (it reads as \(t))"
+        var fromSkeleton: EmailAddress??
+        return atTokens(in: readable(name)).filter { token in
+            if isAddressShaped(token) { return EmailAddress(token) != from }
+            // Not an address as written, but its look-alike skeleton may be one ("bankꓸexample").
+            guard let sk = UnicodeSkeleton.skeleton(token).map(mapSeparators),
+                  let shown = atTokens(in: sk).first(where: isAddressShaped) else { return false }
+            if fromSkeleton == nil {
+                fromSkeleton = .some(UnicodeSkeleton.skeleton(readable(from.original)).flatMap { EmailAddress(mapSeparators($0)) })
+            }
+            guard let f = fromSkeleton ?? nil else { return true }
+            return EmailAddress(shown) != f
         }
-        return nil
     }
 
     /// NFKC with IDNA label separators as ASCII dots.
@@ -193,19 +212,24 @@ enum DisplayName {
     /// Tokens of `text` shaped like an address: something@domain with a dot in the
     /// domain (or "localhost"), whether or not they are valid addresses.
     static func addressLike(in text: String) -> [String] {
+        atTokens(in: text).filter(isAddressShaped)
+    }
+
+    /// The whitespace- and punctuation-separated tokens of `text` that hold an @.
+    static func atTokens(in text: String) -> [String] {
         guard text.unicodeScalars.contains("@") else { return [] }
         let separators: Set<Unicode.Scalar> = [" ", "\t", "<", ">", "(", ")", "[", "]", "\"", "'", ",", ";", ":"]
-        var out: [String] = []
-        for token in text.unicodeScalars.split(whereSeparator: { separators.contains($0) || $0.properties.isWhitespace })
-        where token.contains("@") {
-            let trimmed = String(String.UnicodeScalarView(token)).trimmingScalars { $0 == "." || $0 == "!" || $0 == "?" }
-            guard let at = trimmed.unicodeScalars.lastIndex(of: "@") else { continue }
-            let local = trimmed.unicodeScalars[..<at]
-            let domain = String(trimmed.unicodeScalars[trimmed.unicodeScalars.index(after: at)...])
-            guard !local.isEmpty, !domain.isEmpty else { continue }
-            if domain.unicodeScalars.contains(".") || domain.lowercased() == "localhost" { out.append(trimmed) }
-        }
-        return out
+        return text.unicodeScalars.split(whereSeparator: { separators.contains($0) || $0.properties.isWhitespace })
+            .filter { $0.contains("@") }
+            .map { String(String.UnicodeScalarView($0)).trimmingScalars { $0 == "." || $0 == "!" || $0 == "?" } }
+    }
+
+    static func isAddressShaped(_ token: String) -> Bool {
+        let scalars = token.unicodeScalars
+        guard let at = scalars.lastIndex(of: "@"), at != scalars.startIndex else { return false }
+        let domain = scalars[scalars.index(after: at)...]
+        guard !domain.isEmpty else { return false }
+        return domain.contains(".") || String(domain).lowercased() == "localhost"
     }
 }
 

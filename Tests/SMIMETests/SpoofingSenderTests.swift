@@ -132,6 +132,19 @@ final class SpoofingSenderTests: XCTestCase {
         }
     }
 
+    func testAddressesOutsideTheDisplayNameFail() throws {
+        // Comments and words after the address are shown by some readers too.
+        for from in ["Eve (alice@bank.example) <eve@evil.example>", "<eve@evil.example> alice@bank.example",
+                     "Eve <eve@evil.example> (alice\u{FF20}bank\u{3002}example)", "Eve <eve@evil.example> <alice@bank.example>",
+                     "Eve <eve@evil.example> =?utf-8?q?alice=40bank.example?="] {
+            assertFailed(try verify(from: from, signer: pki.eve), .displayNameSpoof, from)
+        }
+        assertFailed(try verify(from: "Eve (\u{202E}elpmaxe.knab@ecila) <eve@evil.example>", signer: pki.eve), .displayNameControl)
+        for from in ["Eve (work) <eve@evil.example>", "eve@evil.example (Eve)", "Eve <eve@evil.example> (eve@evil.example)"] {
+            assertStatus(try verify(from: from, signer: pki.eve), .signedVerified, from)
+        }
+    }
+
     func testBidiControlsInDisplayNameFail() throws {
         let controls: [UInt32] = Array(0x202A...0x202E) + Array(0x2066...0x2069) + [0x200E, 0x200F, 0x061C]
         for c in controls {
