@@ -217,11 +217,32 @@ enum DisplayName {
 
     /// The whitespace- and punctuation-separated tokens of `text` that hold an @.
     static func atTokens(in text: String) -> [String] {
-        guard text.unicodeScalars.contains("@") else { return [] }
+        guard text.utf8.contains(UInt8(ascii: "@")) else { return [] }
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return asciiAtTokens(Array(text.utf8)) }
         let separators: Set<Unicode.Scalar> = [" ", "\t", "<", ">", "(", ")", "[", "]", "\"", "'", ",", ";", ":"]
         return text.unicodeScalars.split(whereSeparator: { separators.contains($0) || $0.properties.isWhitespace })
             .filter { $0.contains("@") }
             .map { String(String.UnicodeScalarView($0)).trimmingScalars { $0 == "." || $0 == "!" || $0 == "?" } }
+    }
+
+    /// `atTokens` on bytes, for the usual all-ASCII header (the same separators).
+    private static func asciiAtTokens(_ b: [UInt8]) -> [String] {
+        func separates(_ c: UInt8) -> Bool {
+            switch c {
+            case 0x09...0x0D, 0x20, 0x3C, 0x3E, 0x28, 0x29, 0x5B, 0x5D, 0x22, 0x27, 0x2C, 0x3B, 0x3A: return true
+            default: return false
+            }
+        }
+        var out: [String] = []
+        var start = 0
+        for i in 0...b.count where i == b.count || separates(b[i]) {
+            var lo = start, hi = i
+            start = i + 1
+            while lo < hi, b[lo] == 0x2E || b[lo] == 0x21 || b[lo] == 0x3F { lo += 1 }
+            while hi > lo, b[hi - 1] == 0x2E || b[hi - 1] == 0x21 || b[hi - 1] == 0x3F { hi -= 1 }
+            if hi > lo, b[lo..<hi].contains(0x40) { out.append(String(decoding: b[lo..<hi], as: UTF8.self)) }
+        }
+        return out
     }
 
     static func isAddressShaped(_ token: String) -> Bool {
