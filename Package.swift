@@ -31,10 +31,16 @@ let package = Package(
         // Wrappers for OpenSSL macros (stacks, BIO controls) that Swift cannot import.
         .target(name: "COpenSSLShim", dependencies: ["COpenSSL"]),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // IDNA2008 A-labels (libidn2) and UTS #39 confusable skeletons (ICU) for the
+        // sender check. ICU symbols carry a version suffix (uspoof_open_72), so they
+        // do not clash with the copy Foundation bundles (prefixed swift_).
+        .systemLibrary(name: "CIDN2", pkgConfig: "libidn2", providers: [.apt(["libidn2-dev"])]),
+        .systemLibrary(name: "CICU", pkgConfig: "icu-i18n", providers: [.apt(["libicu-dev"])]),
+        .target(name: "CICUShim", dependencies: ["CICU"]),
 
         .target(name: "MIME"),
         .target(name: "JMAP", dependencies: ["MIME"]),
-        .target(name: "SMIME", dependencies: ["MIME", "JMAP", "COpenSSLShim"]),
+        .target(name: "SMIME", dependencies: ["MIME", "JMAP", "COpenSSLShim", "CIDN2", "CICUShim"]),
         .target(name: "ResultStore", dependencies: ["CSQLite", "MIME"]),
         .executableTarget(
             name: "smimekit",

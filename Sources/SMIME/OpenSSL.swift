@@ -11,6 +11,18 @@ func openSSLError() -> String {
     return s
 }
 
+/// The mail addresses a certificate's subjectAltName names, and why entries
+/// (or the whole extension) vouch for nothing.
+public struct SubjectAltNameMail: Sendable, Hashable {
+    /// Whole entries, as written.
+    public var addresses: [String] = []
+    /// Why entries, or the whole extension, vouch for nothing.
+    public var unusable: [SignerAddresses.Fault] = []
+    /// True when the extension names a mailbox at all, usable or not: then the
+    /// subject's emailAddress is not consulted (RFC 8550 3).
+    public var namesMail: Bool { !addresses.isEmpty || !unusable.isEmpty }
+}
+
 /// A memory BIO over bytes we own for the duration of `body`.
 func withReadBIO<R>(_ bytes: some Collection<UInt8>, _ body: (OpaquePointer) throws -> R) rethrows -> R? {
     let array = Array(bytes)
@@ -56,7 +68,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         var displayName: String?
         var serialHex: String?
         var validity: (notBefore: Date?, notAfter: Date?)?
-        var subjectAltNameEmails: [String]?
+        var subjectAltNameMail: SubjectAltNameMail?
         var subjectEmails: [String]?
     }
     private let lock = NSLock()
@@ -138,26 +150,57 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
 
     public var isSelfIssued: Bool { X509_check_issued(x509, x509) == X509_V_OK }
 
-    /// rfc822Name entries of subjectAltName (and RFC 8398 SmtpUTF8Mailbox),
-    /// as raw strings. nil entries (embedded NUL) are dropped by the caller's check.
-    public var subjectAltNameEmails: [String] {
-        memo(\.subjectAltNameEmails) {
-            var out: [String] = []
-            let n = smk_x509_san_count(x509)
+    /// Most subjectAltName entries read; a certificate with more vouches for no address.
+    /// Real ones carry a handful; thousands only make every message they sign slow.
+    public static let maxSubjectAltNames = 1024
+
+    /// The rfc822Name and RFC 8398 SmtpUTF8Mailbox entries of subjectAltName, each
+    /// read whole in one pass over the extension, and why any of them vouches for nothing.
+    public var subjectAltNameMail: SubjectAltNameMail {
+        memo(\.subjectAltNameMail) {
+            var out = SubjectAltNameMail()
+            var names: OpaquePointer?
+            let opened = smk_x509_san_open(x509, &names)
+            defer { if let names { smk_san_free(names) } }
+            if opened < 0 {
+                out.unusable.append(.init(code: .certificateNamesUnreadable, text: "its subjectAltName extension cannot be read (malformed, or present more than once)"))
+                return out
+            }
+            guard opened == 1, let names else { return out }
+            let n = Int(smk_san_num(names))
+            if n > Self.maxSubjectAltNames {
+                out.unusable.append(.init(code: .certificateTooManyNames, text: "its subjectAltName holds \(n) entries, more than the \(Self.maxSubjectAltNames) read, so none of them is used"))
+                return out
+            }
             for i in 0..<n {
                 var type: Int32 = 0
                 var data: UnsafePointer<UInt8>?
                 var len: Int32 = 0
-                guard smk_x509_san_get(x509, i, &type, &data, &len) == 1, let data,
-                      type == GEN_EMAIL || type == SMK_GEN_SMTPUTF8 else { continue }
-                let bytes = Array(UnsafeBufferPointer(start: data, count: Int(len)))
-                // A NUL inside an address is the classic prefix attack; such a name never matches.
-                if bytes.contains(0) { out.append("\u{FFFD}invalid"); continue }
-                out.append(String(decoding: bytes, as: UTF8.self))
+                guard smk_san_entry(names, Int32(i), &type, &data, &len) == 1 else { continue }
+                switch type {
+                case GEN_EMAIL, SMK_GEN_SMTPUTF8:
+                    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: Int(max(len, 0)))) } ?? []
+                    // A NUL inside a name is the classic prefix attack ("alice@example.com\0.evil.example").
+                    if let nul = bytes.firstIndex(of: 0) {
+                        let shown = String(decoding: bytes[..<nul], as: UTF8.self).prefix(200)
+                        let kind = type == GEN_EMAIL ? "rfc822Name" : "SmtpUTF8Mailbox"
+                        let fault = SignerAddresses.Fault(code: .certificateNameNUL, text: "its subjectAltName \(kind) \"\(shown)\\0...\" has an embedded NUL and vouches for nothing")
+                        if !out.unusable.contains(fault) { out.unusable.append(fault) }
+                    } else {
+                        out.addresses.append(String(decoding: bytes, as: UTF8.self))
+                    }
+                case SMK_GEN_BAD_SMTPUTF8:
+                    out.unusable.append(.init(code: .certificateNamesUnreadable, text: "its subjectAltName SmtpUTF8Mailbox entry is not a UTF8String and vouches for nothing"))
+                default:
+                    continue
+                }
             }
             return out
         }
     }
+
+    /// The usable rfc822Name and SmtpUTF8Mailbox entries of subjectAltName.
+    public var subjectAltNameEmails: [String] { subjectAltNameMail.addresses }
 
     /// emailAddress attributes of the subject name.
     public var subjectEmails: [String] { memo(\.subjectEmails) { nameEntries(X509_get_subject_name(x509), nid: NID_pkcs9_emailAddress) } }

@@ -49,6 +49,20 @@ public enum ProblemCode: String, Sendable, Codable, CaseIterable {
     case innerFromMismatch
     /// The From outside the protection differs from the protected From (RFC 9788, RFC 8551 3.1 wrapping).
     case protectedFromMismatch
+    /// The From header is an RFC 5322 group (its name is what many readers show).
+    case fromGroup
+    /// A bare CR, NUL or other control byte in an address header field.
+    case headerControlCharacter
+    /// The From display name holds a bidi control or another invisible control.
+    case displayNameControl
+    /// The From domain is not valid IDNA2008 (a bad A-label, or an unmapped U-label).
+    case fromInvalidDomain
+    /// A subjectAltName mailbox with an embedded NUL: it vouches for nothing.
+    case certificateNameNUL
+    /// More subjectAltName entries than are read.
+    case certificateTooManyNames
+    /// A subjectAltName that cannot be read (malformed, duplicated, bad SmtpUTF8Mailbox).
+    case certificateNamesUnreadable
     // Decryption (notes: they never make a status failed on their own)
     case noDecryptionKey
     case decryptionFailed

@@ -119,7 +119,7 @@ struct SignedDataOutcome {
     /// The certificates of the signers that had one, in SignerInfo order.
     var signerCertificates: [Certificate] = []
     /// Addresses of each signer certificate (SAN rfc822Name, else subject emailAddress).
-    var signerAddresses: [[String]] = []
+    var signerAddresses: [SignerAddresses] = []
     /// The signed content: eContent for opaque signatures.
     var content: [UInt8]?
     /// A streamed content could not be read to the end as it was: no verdict.
@@ -244,9 +244,8 @@ struct SignedDataCheck {
             details.serial = signer.serialHex
             details.notBefore = signer.notBefore
             details.notAfter = signer.notAfter
-            let sanEmails = signer.subjectAltNameEmails
-            let addresses = sanEmails.isEmpty ? signer.subjectEmails : sanEmails
-            details.emails = addresses
+            let addresses = signer.mailAddresses
+            details.emails = addresses.addresses
 
             // Signature over the signed attributes, then the content digest.
             let hasSignedAttributes = CMS_signed_get_attr_count(si) >= 0

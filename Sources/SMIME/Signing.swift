@@ -162,10 +162,7 @@ public enum SignerAddress {
 
 /// Addresses a certificate speaks for: SAN rfc822Name entries, else the subject emailAddress.
 extension Certificate {
-    public var emailAddresses: [String] {
-        let san = subjectAltNameEmails
-        return san.isEmpty ? subjectEmails : san
-    }
+    public var emailAddresses: [String] { mailAddresses.addresses }
 
     /// True when the certificate names `address` (local part exact, domain case-insensitive).
     public func carries(_ address: String) -> Bool {

@@ -36,13 +36,20 @@ void smk_crl_stack_free_all(STACK_OF(X509_CRL) *s);
 int smk_signerinfo_num(STACK_OF(CMS_SignerInfo) *s);
 CMS_SignerInfo *smk_signerinfo_value(STACK_OF(CMS_SignerInfo) *s, int i);
 
-// GENERAL_NAMES (subjectAltName): returns the number of names; for index i,
-// its type (GEN_EMAIL, GEN_OTHERNAME, ...) and, for IA5 forms, the bytes.
-int smk_x509_san_count(X509 *x);
-int smk_x509_san_get(X509 *x, int i, int *type, const unsigned char **data, int *len);
+// GENERAL_NAMES (subjectAltName), decoded once and read in one pass.
+// smk_x509_san_open: 1 and *names (free with smk_san_free) when present, 0 when
+// absent, -1 when present but unreadable (malformed, or the extension twice).
+// smk_san_entry: entry i's type (GEN_EMAIL, GEN_OTHERNAME, ...) and, for IA5
+// forms and SmtpUTF8Mailbox, the whole string (pointing into *names).
+int smk_x509_san_open(X509 *x, GENERAL_NAMES **names);
+int smk_san_num(const GENERAL_NAMES *names);
+int smk_san_entry(const GENERAL_NAMES *names, int i, int *type, const unsigned char **data, int *len);
+void smk_san_free(GENERAL_NAMES *names);
 // SmtpUTF8Mailbox (RFC 8398) otherName entries are returned with type
-// SMK_GEN_SMTPUTF8 and their UTF-8 bytes.
+// SMK_GEN_SMTPUTF8 and their UTF-8 bytes; one whose value is not a UTF8String
+// as SMK_GEN_BAD_SMTPUTF8.
 #define SMK_GEN_SMTPUTF8 100
+#define SMK_GEN_BAD_SMTPUTF8 101
 
 // RFC 2253 distinguished names with UTF-8 kept as UTF-8.
 unsigned long smk_name_print_flags(void);
