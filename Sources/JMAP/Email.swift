@@ -74,16 +74,10 @@ public enum JMAPDate {
         return String(decoding: b, as: UTF8.self)
     }
 
-    /// RFC 3339 with Z or an offset (fractional seconds allowed), or a bare date (midnight UTC),
-    /// or seconds since 1970 prefixed with "@".
+    /// A command-line time (see `RFC3339.commandLineTime`): RFC 3339 with Z or an
+    /// offset (fractional seconds allowed), or a bare date (midnight UTC); nil for anything else.
     public static func parse(_ s: String) -> Date? {
-        if s.hasPrefix("@"), let v = Double(s.dropFirst()) { return Date(timeIntervalSince1970: v) }
-        let f = ISO8601DateFormatter()
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate]] {
-            f.formatOptions = options
-            if let d = f.date(from: s) { return d }
-        }
-        return nil
+        try? RFC3339.commandLineTime(s).get()
     }
 }
 

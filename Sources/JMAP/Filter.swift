@@ -122,8 +122,9 @@ public struct FilterCondition: Sendable, Equatable {
                 return s
             }
             func date() throws(FilterError) -> Date {
-                guard let s = value.stringValue, let d = JMAPDate.parse(s) else {
-                    throw .invalidArguments("\"\(key)\" takes a UTCDate such as 2026-01-31T00:00:00Z")
+                // RFC 8620 1.4: a UTCDate, RFC 3339 with Z.
+                guard let s = value.stringValue, case .success(let d) = RFC3339.utcDate(s) else {
+                    throw .invalidArguments("\"\(key)\" takes a UTCDate (RFC 8620: RFC 3339 with Z) such as 2026-01-31T00:00:00Z, not \(value.serialized())")
                 }
                 return d
             }

@@ -139,14 +139,14 @@ struct ComposeIO: ParsableArguments {
     @Option(help: ArgumentHelp("With --jmap: directory where attachment blobIds are found as file names.", valueName: "dir"), completion: .directory)
     var blobDir: String?
 
-    @Option(help: ArgumentHelp("Judge certificate validity at this time (RFC 3339; default: now).", valueName: "time"))
+    @Option(help: ArgumentHelp("Judge certificate validity at this time (RFC 3339 with a zone, or a date meaning 00:00Z; default: now).", valueName: "time"))
     var at: String?
 
     func validate() throws {
         if jmap != nil && input != nil { throw ValidationError("give either a message or --jmap, not both") }
         if jmap != nil && outputDir == nil { throw ValidationError("--jmap writes each message into --output-dir DIR; give one") }
         if jmap == nil && (outputDir != nil || blobDir != nil) { throw ValidationError("--output-dir and --blob-dir go with --jmap") }
-        if let at, JMAPDate.parse(at) == nil { throw ValidationError("--at takes an RFC 3339 time such as 2026-03-01T12:00:00Z, not '\(at)'") }
+        if let at, JMAPDate.parse(at) == nil { throw ValidationError(RFC3339.commandLineMessage(option: "--at", value: at)) }
     }
 
     var time: Date { at.flatMap(JMAPDate.parse) ?? Date() }
