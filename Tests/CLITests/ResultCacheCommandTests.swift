@@ -121,7 +121,7 @@ final class ResultCacheCommandTests: XCTestCase {
         }
         group.wait()
         for (status, stderr) in statuses.all { XCTAssertEqual(status, 0, stderr) }
-        let status = try runner.run(["status", "--format", "ndjson"] + pki.trust + [directory])
+        let status = try runner.run(["status", "--cached", "--format", "ndjson"] + pki.trust + [directory])
         XCTAssertEqual(status.stderr, "")
         XCTAssertEqual(try status.records().values.filter { $0["smimeStatus"] as? String == "signed/verified" }.count, paths.count)
     }
@@ -131,7 +131,7 @@ final class ResultCacheCommandTests: XCTestCase {
         let path = try runner.write(try pki.signed(MessageSpec()), "m.eml")
         XCTAssertEqual(try runner.run(["status", "--format", "ndjson"] + pki.trust + [path]).records()[path]?["smimeStatus"] as? String, "signed")
         _ = try verify(pki.trust, path)
-        XCTAssertEqual(try runner.run(["status", "--format", "ndjson"] + pki.trust + [path]).records()[path]?["smimeStatus"] as? String, "signed/verified")
+        XCTAssertEqual(try runner.run(["status", "--cached", "--format", "ndjson"] + pki.trust + [path]).records()[path]?["smimeStatus"] as? String, "signed/verified")
         XCTAssertEqual(try runner.run(["status", "--format", "ndjson", "--no-cache"] + pki.trust + [path], useStore: false).records()[path]?["smimeStatus"] as? String, "signed")
     }
 
