@@ -85,6 +85,9 @@ struct Query: ParsableCommand {
         var sink = QuerySink(format: format, properties: properties, nullSeparated: nullSeparated,
                              comparators: comparators, position: position, limit: limit)
         var sawError = false
+        var blindCounts: [SearchBlind: Int] = [:]
+        // Keys for encrypted content, which the text conditions and receivedAt look into.
+        let identities = try service?.verifier.identities ?? trust.identities()
         let jobs = input.jobCount
         let limits = input.limits
         let maxBytes = input.maxMessageSize
@@ -103,7 +106,8 @@ struct Query: ParsableCommand {
             } else {
                 screened = Parallel.map(batch, jobs: jobs) { item in
                     Screening.run(item, plan: plan, comparators: comparators, limits: limits, maxBytes: maxBytes,
-                                  inMemory: inMemory, receivedAt: receivedAtOption, digest: needsDigest, keepMessage: needsVerifier)
+                                  inMemory: inMemory, receivedAt: receivedAtOption, identities: identities, digest: needsDigest,
+                                  keepMessage: needsVerifier)
                 }
             }
             // Verify what the first pass left open, and what is printed with its properties.
@@ -120,6 +124,7 @@ struct Query: ParsableCommand {
                     Diagnostics.error("\(item.displayPath): \(f.reason)")
                 case .success(let s):
                     if let refusal = s.refusal { Diagnostics.warning("\(item.displayPath): \(refusal)") }
+                    if let blind = s.blind { blindCounts[blind, default: 0] += 1 }
                     var verdict: Verdict?
                     if s.answer == nil || (s.answer == true && needsProperties) {
                         defer { next += 1 }
@@ -140,6 +145,7 @@ struct Query: ParsableCommand {
             return !sink.isSatisfied
         }
         service?.finish()
+        if let warning = SearchBlind.warning(blindCounts) { Diagnostics.warning(warning) }
         let state = (try? store?.state) ?? nil
         sink.finish(queryState: state ?? "0")
         throw ExitCode(sawError ? ExitStatus.trouble : (sink.total > 0 ? ExitStatus.success : ExitStatus.noMatch))
@@ -169,9 +175,12 @@ struct Screening: Sendable {
     var keys: [SortValue]
     /// The limit the MIME reader hit, if a condition needed the parse.
     var refusal: String?
+    /// Why a text condition could not look at all of it, if one needed to.
+    var blind: SearchBlind? = nil
 
     static func run(_ item: InputItem, plan: FilterPlan, comparators: [JMAP.Comparator], limits: MIMELimits, maxBytes: Int,
-                    inMemory: Int, receivedAt: Date?, digest: Bool, keepMessage: Bool) -> Result<Screening, InputFailure> {
+                    inMemory: Int, receivedAt: Date?, identities: [DecryptionIdentity], digest: Bool,
+                    keepMessage: Bool) -> Result<Screening, InputFailure> {
         let read: Result<[UInt8], InputFailure>
         switch LargeFile.open(item, above: inMemory, maxBytes: maxBytes) {
         case .success(.large(let source))?:
@@ -182,7 +191,7 @@ struct Screening: Sendable {
         case nil: read = FileBytes.read(item, maxBytes: maxBytes)
         }
         return read.map { bytes in
-            let subject = FileSubject(bytes: bytes, item: item, limits: limits, receivedAt: receivedAt)
+            let subject = FileSubject(bytes: bytes, item: item, limits: limits, receivedAt: receivedAt, identities: identities)
             let (answer, memo) = plan.firstPass(subject)
             let keys = answer == false ? [] : comparators.map { SortValue.of($0.property, subject: subject) }
             var read = ReadMessage(item: item, digest: digest ? Digest.sha256Hex(bytes) : "", size: bytes.count, bytes: nil)
@@ -191,7 +200,7 @@ struct Screening: Sendable {
                 // Hand over the parse if the first pass made one; the verifier would make the same.
                 if let parsed = subject.parsedSoFar { read.message = parsed } else { read.bytes = bytes }
             }
-            return Screening(read: read, answer: answer, memo: memo, keys: keys, refusal: subject.refusal)
+            return Screening(read: read, answer: answer, memo: memo, keys: keys, refusal: subject.refusal, blind: subject.blindSearch)
         }
     }
 }
@@ -237,10 +246,9 @@ extension Screening {
             }
         }
         let read = ReadMessage(item: item, digest: hex, size: source.count, bytes: nil, source: source)
-        if plan.readsBody {
-            subject.refusal = subject.refusal ?? "\(source.count) bytes, more than --max-in-memory-size: only its header was searched (text, body and attachment conditions do not see its body)"
-        }
-        return .success(Screening(read: read, answer: answer, memo: memo, keys: keys, refusal: subject.refusal))
+        // Its body is never searched: counted, and said once at the end of the run.
+        return .success(Screening(read: read, answer: answer, memo: memo, keys: keys, refusal: subject.refusal,
+                                  blind: subject.blindSearch))
     }
 }
 
