@@ -25,6 +25,10 @@ struct RecordPrinter {
                 line += ": " + first
                 if let n = values.errors?.count, n > 1 { line += " (+\(n - 1) more)" }
             }
+            // The answer at delivery, when asked for and not the same as now (--details shows why).
+            if textLines.isEmpty, properties.contains(.smimeStatusAtDelivery), let d = values.statusAtDelivery, d != values.status {
+                line += " (at delivery: \(d))"
+            }
             StandardOutput.shared.write(line + "\n")
             for l in textLines { StandardOutput.shared.write(l + "\n") }
         case .ndjson:
