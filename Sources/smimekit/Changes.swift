@@ -50,30 +50,22 @@ struct Changes: ParsableCommand {
         do {
             if let since {
                 let c = try store.changes(since: since, maxChanges: maxChanges, scope: scope)
-                let response = JSON.array([.array([
-                    .string("Email/changes"),
-                    .object([
-                        ("accountId", .string("local")),
-                        ("oldState", .string(c.oldState)),
-                        ("newState", .string(c.newState)),
-                        ("hasMoreChanges", .bool(c.hasMoreChanges)),
-                        ("created", .array(c.created.map { .string($0) })),
-                        ("updated", .array(c.updated.map { .string($0) })),
-                        ("destroyed", .array(c.destroyed.map { .string($0) })),
-                    ]),
-                    .string("0"),
-                ])])
+                let response = JMAPResponse.envelope([JMAPResponse.invocation("Email/changes", .object([
+                    ("accountId", .string("local")),
+                    ("oldState", .string(c.oldState)),
+                    ("newState", .string(c.newState)),
+                    ("hasMoreChanges", .bool(c.hasMoreChanges)),
+                    ("created", .array(c.created.map { .string($0) })),
+                    ("updated", .array(c.updated.map { .string($0) })),
+                    ("destroyed", .array(c.destroyed.map { .string($0) })),
+                ]))])
                 StandardOutput.shared.write(response.serialized() + "\n")
             } else {
                 StandardOutput.shared.write(try store.state(scope: scope) + "\n")
             }
         } catch let e as ResultStoreError {
             Diagnostics.error(e.description)
-            let response = JSON.array([.array([
-                .string("error"),
-                .object([("type", .string(e.jmapType)), ("description", .string(e.description))]),
-                .string("0"),
-            ])])
+            let response = JMAPResponse.error(type: e.jmapType, description: e.description)
             StandardOutput.shared.write(response.serialized() + "\n")
             StandardOutput.shared.flush()
             throw ExitCode(ExitStatus.trouble)

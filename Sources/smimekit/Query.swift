@@ -146,7 +146,7 @@ struct Query: ParsableCommand {
         }
         service?.finish()
         if let warning = SearchBlind.warning(blindCounts) { Diagnostics.warning(warning) }
-        let state = (try? store?.state) ?? nil
+        let state = (try? store?.state(scope: ScanScope.key(operands: input.paths))) ?? nil
         sink.finish(queryState: state ?? "0")
         throw ExitCode(sawError ? ExitStatus.trouble : (sink.total > 0 ? ExitStatus.success : ExitStatus.noMatch))
     }
@@ -155,11 +155,7 @@ struct Query: ParsableCommand {
     static func report(_ error: FilterError, format: OutputFormat) {
         Diagnostics.error("\(error.type): \(error.description)")
         if format == .json {
-            let response = JSON.array([.array([
-                .string("error"),
-                .object([("type", .string(error.type)), ("description", .string(error.description))]),
-                .string("0"),
-            ])])
+            let response = JMAPResponse.error(type: error.type, description: error.description)
             StandardOutput.shared.write(response.serialized() + "\n")
             StandardOutput.shared.flush()
         }
@@ -264,6 +260,8 @@ struct QuerySink {
     private(set) var total = 0
     private var printed = 0
     private var ids: [String] = []
+    /// --format json: the files of each id (the same bytes at several paths are one Email).
+    private var pathsByID: [String: [String]] = [:]
     private var kept: [(keys: [SortValue], path: String, id: String, values: SMIMEProperties?)] = []
 
     init(format: OutputFormat, properties: [SMIMEProperty], nullSeparated: Bool, comparators: [JMAP.Comparator], position: Int, limit: Int?) {
@@ -285,6 +283,13 @@ struct QuerySink {
     }
 
     mutating func add(path: String, id: String, keys: [SortValue], values: SMIMEProperties?) {
+        if format == .json {
+            if pathsByID[id] != nil {
+                pathsByID[id]!.append(path)
+                return
+            }
+            pathsByID[id] = [path]
+        }
         total += 1
         if streams {
             guard total > position, limit.map({ printed < $0 }) ?? true else { return }
@@ -315,7 +320,8 @@ struct QuerySink {
             kept = []
         }
         if format == .json {
-            let response = EmailQueryResponse(queryState: queryState, position: min(start, total), ids: ids, total: total)
+            let response = EmailQueryResponse(queryState: queryState, position: min(start, total), ids: ids, total: total,
+                                              paths: ids.map { ($0, pathsByID[$0] ?? []) })
             StandardOutput.shared.write(response.json().serialized() + "\n")
         }
         StandardOutput.shared.flush()

@@ -333,7 +333,7 @@ struct ComposeRun {
             responses.append(.array([.string("Email/set"), response.json, .string(call.callId)]))
         }
         let answer: JSON = input.isFullRequest
-            ? .object([("methodResponses", .array(responses)), ("sessionState", .string("0"))])
+            ? JMAPResponse.envelope(responses)
             : (responses.first?.arrayValue?[1] ?? .null)
         do { try io.emit(Array((answer.serialized() + "\n").utf8)) } catch {
             Diagnostics.error("\(error)")
@@ -360,7 +360,10 @@ struct ComposeRun {
                 }
             }
             let digest = Digest.sha256Hex(bytes)
-            let entry = EmailSetResponse.createdEntry(digestHex: digest, size: bytes.count)
+            // The outer header carries Message-ID and References whether signed or encrypted.
+            let threadId = (try? Message(bytes: bytes)).map { ThreadID.make($0, digestHex: digest, hash: Digest.sha256Hex) }
+                ?? "T" + digest.prefix(24)
+            let entry = EmailSetResponse.createdEntry(digestHex: digest, size: bytes.count, threadId: threadId)
             let id = EmailID.make(digestHex: digest)
             do {
                 try AtomicFile.write(bytes, to: outputDir + "/" + id + ".eml")

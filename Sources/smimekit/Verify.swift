@@ -91,7 +91,8 @@ struct Verify: ParsableCommand {
             return true
         }
         service.finish()
-        if let store = service.store, let state = try? store.state { printer.state = state }
+        // The state of this set of paths, as changes over the same operands answers from.
+        if let store = service.store, let state = try? store.state(scope: ScanScope.key(operands: input.paths)) { printer.state = state }
         printer.finish()
         throw ExitCode(outcome.exitCode)
     }

@@ -140,7 +140,7 @@ final class ResultCacheCommandTests: XCTestCase {
     private func changes(_ arguments: [String]) throws -> [String: Any] {
         let run = try runner.run(["changes"] + arguments)
         XCTAssertEqual(run.status, 0, run.stderr)
-        let response = try XCTUnwrap(try run.json() as? [[Any]], run.stdout)
+        let response = try XCTUnwrap((try run.json() as? [String: Any])?["methodResponses"] as? [[Any]], run.stdout)
         XCTAssertEqual(response[0][0] as? String, "Email/changes")
         return try XCTUnwrap(response[0][1] as? [String: Any])
     }
