@@ -74,16 +74,10 @@ public enum JMAPDate {
         return String(decoding: b, as: UTF8.self)
     }
 
-    /// RFC 3339 with Z or an offset (fractional seconds allowed), or a bare date (midnight UTC),
-    /// or seconds since 1970 prefixed with "@".
+    /// A command-line time (see `RFC3339.commandLineTime`): RFC 3339 with Z or an
+    /// offset (fractional seconds allowed), or a bare date (midnight UTC); nil for anything else.
     public static func parse(_ s: String) -> Date? {
-        if s.hasPrefix("@"), let v = Double(s.dropFirst()) { return Date(timeIntervalSince1970: v) }
-        let f = ISO8601DateFormatter()
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate]] {
-            f.formatOptions = options
-            if let d = f.date(from: s) { return d }
-        }
-        return nil
+        try? RFC3339.commandLineTime(s).get()
     }
 }
 
@@ -93,29 +87,34 @@ public enum EmailID {
     public static func make(digestHex: String) -> String { "M" + digestHex.prefix(24) }
 }
 
-/// An Email/get response (RFC 8620 5.1) in the Request/Response envelope's methodResponses form.
+/// An Email/get response (RFC 8620 5.1). `list` items name their files (`path`,
+/// and `paths` for every file with those bytes); `notFound` holds ids (RFC 8620),
+/// so files that could not be read go in `notFoundPaths` beside it.
 public struct EmailGetResponse: Sendable {
     public var accountId: String
     public var state: String
     public var list: [JSON] = []
     public var notFound: [String] = []
+    public var notFoundPaths: [String] = []
 
     public init(accountId: String = "local", state: String) {
         self.accountId = accountId
         self.state = state
     }
 
+    public var arguments: JSON {
+        .object([
+            ("accountId", .string(accountId)),
+            ("state", .string(state)),
+            ("list", .array(list)),
+            ("notFound", .array(notFound.map { .string($0) })),
+            ("notFoundPaths", .array(notFoundPaths.map { .string($0) })),
+        ])
+    }
+
+    /// The whole RFC 8620 Response.
     public func json(callId: String = "0") -> JSON {
-        .array([.array([
-            .string("Email/get"),
-            .object([
-                ("accountId", .string(accountId)),
-                ("state", .string(state)),
-                ("list", .array(list)),
-                ("notFound", .array(notFound.map { .string($0) })),
-            ]),
-            .string(callId),
-        ])])
+        JMAPResponse.envelope([JMAPResponse.invocation("Email/get", arguments, callId: callId)])
     }
 }
 
@@ -145,33 +144,37 @@ public struct Comparator: Sendable, Equatable {
     }
 }
 
-/// An Email/query response (RFC 8620 5.5).
+/// An Email/query response (RFC 8620 5.5), with `paths` (id to the files with
+/// those bytes) so that ids can be mapped back to files.
 public struct EmailQueryResponse: Sendable {
     public var accountId = "local"
     public var queryState: String
     public var position: Int
     public var ids: [String]
     public var total: Int
+    public var paths: [(String, [String])] = []
 
-    public init(queryState: String, position: Int, ids: [String], total: Int) {
+    public init(queryState: String, position: Int, ids: [String], total: Int, paths: [(String, [String])] = []) {
         self.queryState = queryState
         self.position = position
         self.ids = ids
         self.total = total
+        self.paths = paths
+    }
+
+    public var arguments: JSON {
+        .object([
+            ("accountId", .string(accountId)),
+            ("queryState", .string(queryState)),
+            ("canCalculateChanges", .bool(false)),
+            ("position", .number(Double(position))),
+            ("ids", .array(ids.map { .string($0) })),
+            ("total", .number(Double(total))),
+            ("paths", .object(paths.map { ($0.0, .array($0.1.map { .string($0) })) })),
+        ])
     }
 
     public func json(callId: String = "0") -> JSON {
-        .array([.array([
-            .string("Email/query"),
-            .object([
-                ("accountId", .string(accountId)),
-                ("queryState", .string(queryState)),
-                ("canCalculateChanges", .bool(false)),
-                ("position", .number(Double(position))),
-                ("ids", .array(ids.map { .string($0) })),
-                ("total", .number(Double(total))),
-            ]),
-            .string(callId),
-        ])])
+        JMAPResponse.envelope([JMAPResponse.invocation("Email/query", arguments, callId: callId)])
     }
 }

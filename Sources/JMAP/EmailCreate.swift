@@ -519,26 +519,8 @@ public enum MailDateWriter {
 
     /// "2024-03-01T10:00:00+01:00" -> "Fri, 1 Mar 2024 10:00:00 +0100"; nil when not RFC 3339.
     public static func rfc5322(fromRFC3339 s: String) -> String? {
-        let b = Array(s.utf8)
-        func num(_ r: Range<Int>) -> Int? {
-            guard r.upperBound <= b.count, r.allSatisfy({ b[$0] >= 0x30 && b[$0] <= 0x39 }) else { return nil }
-            return Int(String(decoding: b[r], as: UTF8.self))
-        }
-        guard b.count >= 20, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54 || b[10] == 0x74, b[13] == 0x3A, b[16] == 0x3A,
-              let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10), let h = num(11..<13), let mi = num(14..<16), let se = num(17..<19),
-              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, se < 61 else { return nil }
-        var i = 19
-        if i < b.count, b[i] == 0x2E { i += 1; while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 { i += 1 } }
-        guard i < b.count else { return nil }
-        var offset = 0
-        if b[i] == 0x5A || b[i] == 0x7A {
-            guard i + 1 == b.count else { return nil }
-        } else if b[i] == 0x2B || b[i] == 0x2D, b.count == i + 6, b[i + 3] == 0x3A, let oh = num(i + 1..<i + 3), let om = num(i + 4..<i + 6), oh < 24, om < 60 {
-            offset = (oh * 60 + om) * (b[i] == 0x2D ? -1 : 1)
-        } else {
-            return nil
-        }
-        return format(y: y, mo: mo, d: d, h: h, mi: mi, s: min(se, 59), offsetMinutes: offset)
+        guard case .success(let t) = RFC3339.dateTime(s) else { return nil }
+        return format(y: t.year, mo: t.month, d: t.day, h: t.hour, mi: t.minute, s: min(t.second, 59), offsetMinutes: t.offsetMinutes)
     }
 
     /// Now-style date in UTC.

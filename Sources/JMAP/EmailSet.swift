@@ -131,11 +131,13 @@ public struct EmailSetResponse: Sendable {
 
     public init(accountId: String) { self.accountId = accountId }
 
-    /// The entry of `created` for one message: id and blobId from its bytes, and its size.
-    public static func createdEntry(digestHex: String, size: Int) -> JSON {
+    /// The entry of `created` for one message: id and blobId from its bytes, its
+    /// threadId (RFC 8621 4.6 requires it; see `ThreadID`) and its size.
+    public static func createdEntry(digestHex: String, size: Int, threadId: String) -> JSON {
         .object([
             ("id", .string(EmailID.make(digestHex: digestHex))),
             ("blobId", .string("G" + digestHex.prefix(40))),
+            ("threadId", .string(threadId)),
             ("size", .number(Double(size))),
         ])
     }

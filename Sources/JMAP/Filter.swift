@@ -82,6 +82,14 @@ public protocol FilterSubject {
     /// smimeStatus; `signed`-level answer is enough for hasSmime.
     func smimeStatus(verified: Bool) -> String?
     func smimeStatusAtDelivery() -> String?
+    /// The messages inside the message's S/MIME layers (opaque signed content,
+    /// decrypted content), for the text, body and hasAttachment conditions. Asked
+    /// for only when the message itself did not answer the condition.
+    var innerMessages: [Message] { get }
+}
+
+extension FilterSubject {
+    public var innerMessages: [Message] { [] }
 }
 
 public struct FilterCondition: Sendable, Equatable {
@@ -122,8 +130,9 @@ public struct FilterCondition: Sendable, Equatable {
                 return s
             }
             func date() throws(FilterError) -> Date {
-                guard let s = value.stringValue, let d = JMAPDate.parse(s) else {
-                    throw .invalidArguments("\"\(key)\" takes a UTCDate such as 2026-01-31T00:00:00Z")
+                // RFC 8620 1.4: a UTCDate, RFC 3339 with Z.
+                guard let s = value.stringValue, case .success(let d) = RFC3339.utcDate(s) else {
+                    throw .invalidArguments("\"\(key)\" takes a UTCDate (RFC 8620: RFC 3339 with Z) such as 2026-01-31T00:00:00Z, not \(value.serialized())")
                 }
                 return d
             }
@@ -183,11 +192,17 @@ public struct FilterCondition: Sendable, Equatable {
             if fields.isEmpty { return false }
             if h.count == 2, !fields.contains(where: { Self.contains(m.headerText($0), h[1]) }) { return false }
         }
-        if let want = hasAttachment, MessageText.hasAttachment(m) != want { return false }
-        if let q = body, !MessageText.bodyContains(m, q) { return false }
+        // The content inside S/MIME layers counts as the message's own (RFC 8621 searches
+        // what a reader sees); it is asked for only when the outside did not answer.
+        if let want = hasAttachment,
+           (MessageText.hasAttachment(m) || s.innerMessages.contains(where: MessageText.hasAttachment)) != want { return false }
+        if let q = body, !MessageText.bodyContains(m, q), !s.innerMessages.contains(where: { MessageText.bodyContains($0, q) }) {
+            return false
+        }
         if let q = text {
-            let inHeaders = ["From", "To", "Cc", "Bcc", "Subject"].contains { Self.headerContains(m, $0, q) }
-            if !inHeaders && !MessageText.bodyContains(m, q) { return false }
+            let fields = ["From", "To", "Cc", "Bcc", "Subject"]
+            func found(_ m: Message) -> Bool { fields.contains { Self.headerContains(m, $0, q) } || MessageText.bodyContains(m, q) }
+            if !found(m) && !s.innerMessages.contains(where: found) { return false }
         }
         if let want = hasSmime, (s.smimeStatus(verified: false) != nil) != want { return false }
         if let want = hasVerifiedSmime, Self.isVerified(s.smimeStatus(verified: true)) != want { return false }

@@ -20,7 +20,9 @@ public final class ResultStore: @unchecked Sendable {
     /// RFC 9219: a verdict is served for at most 24 hours.
     public static let maximumAge: TimeInterval = 86_400
     /// 1: verdicts, delivery, messages, message_paths, changelog. 2: adds files and anchor_sets.
-    static let schemaVersion = 2
+    /// 3: the change state belongs to a scan scope (messages, message_paths and changelog
+    /// carry one; scopes holds each scope's state).
+    static let schemaVersion = 3
     static let busyTimeoutMilliseconds: Int32 = 10_000
     static let mmapBytes = 16 << 20
 
@@ -255,21 +257,48 @@ public final class ResultStore: @unchecked Sendable {
             path TEXT,
             PRIMARY KEY(message_digest, options_digest)
         ) WITHOUT ROWID;
-        -- One row per message id ever seen; destroyed ones stay as tombstones until compacted.
+        """ + changeTables + filesTable + anchorSetsTable + deliveryTable
+
+    /// Email/changes state, per scan scope (see ResultStore+Changes.swift).
+    private static let changeTables = """
+        -- One row per scope and message id ever seen there; destroyed ones stay as tombstones until compacted.
         CREATE TABLE messages(
-            id TEXT PRIMARY KEY,
+            scope TEXT NOT NULL,
+            id TEXT NOT NULL,
             status TEXT,
             errors_json TEXT,
             modseq INTEGER NOT NULL,
             created_modseq INTEGER NOT NULL,
-            destroyed INTEGER NOT NULL DEFAULT 0
+            destroyed INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY(scope, id)
         ) WITHOUT ROWID;
-        -- Where each message is: one id may sit at several paths (identical files).
-        CREATE TABLE message_paths(path TEXT PRIMARY KEY, id TEXT NOT NULL) WITHOUT ROWID;
-        CREATE INDEX message_paths_by_id ON message_paths(id);
-        -- One row per state step; kind 0 created, 1 updated, 2 destroyed.
-        CREATE TABLE changelog(modseq INTEGER PRIMARY KEY, id TEXT NOT NULL, kind INTEGER NOT NULL);
-        """ + filesTable + anchorSetsTable + deliveryTable
+        -- Where each message is, per scope: one id may sit at several paths (identical files).
+        CREATE TABLE message_paths(scope TEXT NOT NULL, path TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY(scope, path)) WITHOUT ROWID;
+        CREATE INDEX message_paths_by_id ON message_paths(scope, id);
+        -- One row per state step; kind 0 created, 1 updated, 2 destroyed. modseq counts over every scope.
+        CREATE TABLE changelog(modseq INTEGER PRIMARY KEY, id TEXT NOT NULL, kind INTEGER NOT NULL, scope TEXT NOT NULL DEFAULT '');
+        CREATE INDEX changelog_by_scope ON changelog(scope, modseq);
+        -- Each scope's state (its last modseq) and the oldest state it can answer changes from.
+        CREATE TABLE scopes(key TEXT PRIMARY KEY, state INTEGER NOT NULL, min_state INTEGER NOT NULL) WITHOUT ROWID;
+        """
+
+    /// Version 2 to 3: what was there is the default scope's (the library's, keyed '').
+    private static let upgradeFromVersion2 = """
+        ALTER TABLE messages RENAME TO messages_v2;
+        ALTER TABLE message_paths RENAME TO message_paths_v2;
+        ALTER TABLE changelog RENAME TO changelog_v2;
+        DROP INDEX message_paths_by_id;
+        """ + changeTables + """
+        INSERT INTO messages(scope, id, status, errors_json, modseq, created_modseq, destroyed)
+            SELECT '', id, status, errors_json, modseq, created_modseq, destroyed FROM messages_v2;
+        INSERT INTO message_paths(scope, path, id) SELECT '', path, id FROM message_paths_v2;
+        INSERT INTO changelog(modseq, id, kind, scope) SELECT modseq, id, kind, '' FROM changelog_v2;
+        INSERT INTO scopes(key, state, min_state)
+            SELECT '', (SELECT value FROM meta WHERE key = 'state'), (SELECT value FROM meta WHERE key = 'min_state');
+        DROP TABLE messages_v2;
+        DROP TABLE message_paths_v2;
+        DROP TABLE changelog_v2;
+        """
 
     /// The trust anchor sets at-delivery verdicts were computed with, each stored
     /// once: with the system store a set is ~150 fingerprints (~10 KB), which
@@ -316,7 +345,7 @@ public final class ResultStore: @unchecked Sendable {
         ) WITHOUT ROWID;
         """
 
-    private static let requiredTables: Set<String> = ["meta", "verdicts", "delivery", "messages", "message_paths", "changelog", "files", "anchor_sets"]
+    private static let requiredTables: Set<String> = ["meta", "verdicts", "delivery", "messages", "message_paths", "changelog", "files", "anchor_sets", "scopes"]
 
     /// Creates the schema in an empty database, or checks that an existing one is ours.
     private static func prepareSchema(_ connection: SQLiteConnection) throws {
@@ -332,13 +361,14 @@ public final class ResultStore: @unchecked Sendable {
                 let padded = String(repeating: "0", count: 8 - generation.count) + generation
                 try connection.execute("""
                     INSERT INTO meta(key, value) VALUES ('generation', '\(padded)'), ('state', 0), ('min_state', 0);
+                    INSERT INTO scopes(key, state, min_state) VALUES ('', 0, 0);
                     PRAGMA user_version = \(schemaVersion);
                     """)
-            } else if version == 1 || version == schemaVersion {
-                if version == 1 {
-                    // Keeps the verdicts and the change history.
-                    try connection.execute(upgradeFromVersion1 + "PRAGMA user_version = \(schemaVersion);")
-                }
+            } else if (1...schemaVersion).contains(version) {
+                // Each step keeps the verdicts and the change history.
+                if version == 1 { try connection.execute(upgradeFromVersion1) }
+                if version <= 2 { try connection.execute(upgradeFromVersion2) }
+                if version < schemaVersion { try connection.execute("PRAGMA user_version = \(schemaVersion);") }
                 let tables = Set(try connection.strings("SELECT name FROM sqlite_master WHERE type = 'table'"))
                 let missing = requiredTables.subtracting(tables)
                 guard missing.isEmpty else {
@@ -640,6 +670,11 @@ public final class ResultStore: @unchecked Sendable {
                 try tombstones.bind(1, cutoff)
                 try tombstones.run()
                 try Self.setMeta(connection, "min_state", cutoff)
+                // A scope whose last step is older than the cutoff lost nothing a client at
+                // that state needs: its oldest answerable state is its own.
+                let scopes = try connection.statement("UPDATE scopes SET min_state = max(min_state, min(?1, state))")
+                try scopes.bind(1, cutoff)
+                try scopes.run()
             }
         }
     }
@@ -691,13 +726,19 @@ public final class ResultStore: @unchecked Sendable {
         try update.run()
     }
 
-    func stateString(_ counter: Int64) -> String { "\(generation)-\(counter)" }
+    /// "generation-counter" for the default scope, "generation-counter-scope" for another.
+    func stateString(_ counter: Int64, scope: String = ResultStore.defaultScope) -> String {
+        scope.isEmpty ? "\(generation)-\(counter)" : "\(generation)-\(counter)-\(scope)"
+    }
 
-    func parseState(_ state: String) -> Int64? {
+    func parseState(_ state: String) -> (counter: Int64, scope: String)? {
         let prefix = generation + "-"
         guard state.hasPrefix(prefix) else { return nil }
-        let digits = state.dropFirst(prefix.count)
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        return Int64(digits)
+        let rest = state.dropFirst(prefix.count).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let digits = rest.first, !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+              let counter = Int64(digits) else { return nil }
+        let scope = rest.count == 2 ? String(rest[1]) : ResultStore.defaultScope
+        if rest.count == 2 && scope.isEmpty { return nil }
+        return (counter, scope)
     }
 }

@@ -66,6 +66,8 @@ struct Verdict: Sendable {
     var validUntil: Date?
     var statusAtDelivery: String?
     var receivedAt: Date?
+    /// Where receivedAt came from (nil when it came from the store).
+    var receivedAtSource: ReceivedTime.Source?
     /// Set when computed in this run (nil when served from the store).
     var fresh: VerificationResult?
     var freshDelivery: VerificationResult?
@@ -100,7 +102,9 @@ struct VerdictService {
         self.verifier = verifier
         self.store = store
         let inputs = verifier.verdictInputsDigest()
-        deliveryOptionsDigest = inputs
+        // The receivedAt rule is part of what an at-delivery verdict was computed with: verdicts
+        // remembered under the older rule (Date before signingTime) are not served.
+        deliveryOptionsDigest = Digest.sha256Hex(Array("\(inputs) receivedAt-rule-2".utf8))
         currentOptionsDigest = Digest.sha256Hex(Array("\(inputs) \(verifier.trust.anchorSetDigest)".utf8))
         anchors = verifier.trust.anchorFingerprints
         self.maxAge = maxAge
@@ -337,6 +341,8 @@ private struct VerdictWork: Sendable {
                         subject: inout some VerdictSubject) -> Result<Verdict, InputFailure> {
         var verdict = Verdict()
         var computedAt: Date?
+        // A verification made only to learn the signingTimes, which the one at delivery may reuse.
+        var reusable: VerificationResult?
         if let cached {
             verdict.status = cached.status
             verdict.errors = cached.errors
@@ -361,10 +367,26 @@ private struct VerdictWork: Sendable {
         }
 
         if request.details || (request.delivery && verdict.status != nil && delivered == nil) {
-            switch subject.receivedAt() {
+            let evidence: ReceivedTime.Evidence
+            switch subject.receivedEvidence() {
             case .failure(let f): return .failure(f)
-            case .success(let date): verdict.receivedAt = date
+            case .success(let e): evidence = e
             }
+            var signed = verdict.fresh
+            if evidence.needsSigningTime, signed == nil, verdict.status != nil {
+                // The current verdict came from the store: its signingTimes did not.
+                let now = at ?? Date()
+                switch subject.verify(at: now) {
+                case .failure(let f): return .failure(f)
+                case .success(let r):
+                    signed = r
+                    computedAt = now
+                }
+            }
+            let value = ReceivedTime.resolve(evidence, signingTimes: ReceivedTime.signingTimes(signed))
+            verdict.receivedAt = value?.date
+            verdict.receivedAtSource = value?.source
+            if verdict.fresh == nil { reusable = signed }
         }
         if request.delivery && verdict.status != nil {
             if let delivered {
@@ -374,7 +396,7 @@ private struct VerdictWork: Sendable {
                 // Without a time or a readable message, the answer now is the best there is.
                 var result = verdict.fresh
                 if let receivedAt = verdict.receivedAt {
-                    switch subject.verify(at: receivedAt, reusing: verdict.fresh, checkedAt: computedAt) {
+                    switch subject.verify(at: receivedAt, reusing: verdict.fresh ?? reusable, checkedAt: computedAt) {
                     case .failure(let f): return .failure(f)
                     case .success(let r?): result = r
                     case .success(nil): break
@@ -398,8 +420,8 @@ private protocol VerdictSubject {
     /// The verdict at `time` (reusing `earlier`, checked at `checkedAt`, when nothing
     /// could tell the times apart); nil when the message cannot be checked again.
     mutating func verify(at time: Date, reusing earlier: VerificationResult?, checkedAt: Date?) -> Result<VerificationResult?, InputFailure>
-    /// receivedAt as semantics.md "Times" defines it.
-    mutating func receivedAt() -> Result<Date?, InputFailure>
+    /// What the message tells of its arrival (see `ReceivedTime`).
+    mutating func receivedEvidence() -> Result<ReceivedTime.Evidence, InputFailure>
 }
 
 /// A message held in memory, parsed at most once.
@@ -423,8 +445,9 @@ private struct InMemorySubject: VerdictSubject {
         return .success(verifier.verify(message, at: time))
     }
 
-    mutating func receivedAt() -> Result<Date?, InputFailure> {
-        loaded.message().map { receivedAtOption ?? ReceivedTime.of($0, item: item) }
+    mutating func receivedEvidence() -> Result<ReceivedTime.Evidence, InputFailure> {
+        if let receivedAtOption { return .success(ReceivedTime.Evidence(option: receivedAtOption)) }
+        return loaded.message().map { ReceivedTime.evidence($0, item: item, option: nil) }
     }
 }
 
@@ -448,9 +471,10 @@ private struct StreamedSubject: VerdictSubject {
         return outcome.map { Optional($0) }.mapError { InputFailure($0.description) }
     }
 
-    mutating func receivedAt() -> Result<Date?, InputFailure> {
+    mutating func receivedEvidence() -> Result<ReceivedTime.Evidence, InputFailure> {
+        if let receivedAtOption { return .success(ReceivedTime.Evidence(option: receivedAtOption)) }
         let header = try? LargeMessage.open(source, limits: verifier.limits).header.message
-        return .success(receivedAtOption ?? ReceivedTime.of(header, item: item))
+        return .success(ReceivedTime.evidence(header, item: item, option: nil))
     }
 }
 
@@ -597,16 +621,85 @@ private struct Loaded {
     }
 }
 
-/// receivedAt as semantics.md "Times" defines it, given no --received-at:
-/// the topmost Received header's date, else the Date header, else the file's mtime.
+/// receivedAt as semantics.md "Times" defines it: a value the user gave
+/// (--received-at), else the date of the topmost Received header, else the later
+/// of the Date header and the signingTime (the sender writes Date before it signs,
+/// so mail cannot have arrived before it was signed), never after now, else the
+/// file's modification time. The modification time of a file in a maildir's new/
+/// or cur/ is a delivery stamp too, but semantics.md orders it last, and so do we.
 enum ReceivedTime {
+    /// Where a receivedAt came from, as `--details` says it.
+    enum Source: String, Sendable {
+        case option = "receivedAtOption"
+        case receivedHeader
+        case dateHeader
+        case signingTime
+        /// The Date header and the signingTime both lie in the future.
+        case now
+        case fileModificationTime
+
+        var text: String {
+            switch self {
+            case .option: return "--received-at"
+            case .receivedHeader: return "Received header"
+            case .dateHeader: return "Date header"
+            case .signingTime: return "signingTime"
+            case .now: return "now: the later of the Date header and signingTime lies in the future"
+            case .fileModificationTime: return "file modification time"
+            }
+        }
+    }
+
+    struct Value: Sendable {
+        var date: Date
+        var source: Source
+    }
+
+    /// What a message tells of its arrival before anything is verified.
+    struct Evidence: Sendable {
+        var option: Date?
+        var receivedHeader: Date?
+        var dateHeader: Date?
+        var modified: Date?
+
+        /// The signingTime is wanted only when neither the user nor a Received header gave the time.
+        var needsSigningTime: Bool { option == nil && receivedHeader == nil }
+    }
+
+    static func evidence(_ message: Message?, item: InputItem, option: Date?) -> Evidence {
+        if let option { return Evidence(option: option) }
+        let received = message?.root.receivedDate
+        return Evidence(receivedHeader: received,
+                        dateHeader: received == nil ? message.flatMap(sentAt) : nil,
+                        modified: received == nil ? InputReader.modificationDate(item) : nil)
+    }
+
+    /// The rule, given the signingTimes found in the message (empty when unsigned).
+    static func resolve(_ e: Evidence, signingTimes: [Date], now: Date = Date()) -> Value? {
+        if let t = e.option { return Value(date: t, source: .option) }
+        if let t = e.receivedHeader { return Value(date: t, source: .receivedHeader) }
+        let signed = signingTimes.max()
+        var best: Value?
+        if let d = e.dateHeader { best = Value(date: d, source: .dateHeader) }
+        if let s = signed, best.map({ s > $0.date }) ?? true { best = Value(date: s, source: .signingTime) }
+        if let b = best { return b.date > now ? Value(date: now, source: .now) : b }
+        return e.modified.map { Value(date: $0, source: .fileModificationTime) }
+    }
+
+    /// Without verifying (query's --before, --after and sort): the rule with the
+    /// signingTime left out. Only a message with no Received header can differ.
     static func of(_ message: Message?, item: InputItem) -> Date? {
-        message?.root.receivedDate ?? message.flatMap(sentAt) ?? InputReader.modificationDate(item)
+        resolve(evidence(message, item: item, option: nil), signingTimes: [])?.date
     }
 
     /// The Date header (RFC 8621 sentAt).
     static func sentAt(_ message: Message) -> Date? {
         message.root.firstValue(named: "Date").flatMap(MailDate.parse)
+    }
+
+    /// Every signingTime in a verification result (of every signer, at every layer).
+    static func signingTimes(_ result: VerificationResult?) -> [Date] {
+        result?.signers.compactMap(\.signingTime) ?? []
     }
 }
 

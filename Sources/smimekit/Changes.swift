@@ -10,6 +10,8 @@ struct Changes: ParsableCommand {
         discussion: """
             Each message given is verified (through the result cache) and noted as seen at its path: a new one is created, one whose smimeStatus or smimeErrors differ from last time is updated (a new smimeVerifiedAt alone is no change, RFC 9219), and one no longer found under a directory scanned (or a file named that is gone) is destroyed. Ids are derived from the message bytes, as in verify.
 
+            States belong to the set of paths scanned: the operands, made absolute and sorted (so `changes b a` and `cd /; changes /a /b` are one set), or, with no operand, the list of paths read from standard input (one set for every such run; a path not listed is gone). A message copied into a tree is created there even if the same bytes were seen elsewhere; a state of one set is refused for another.
+
             Without --since the current state is printed, to start from:
               state=$(smimekit changes ~/Maildir)
               ...
@@ -43,37 +45,30 @@ struct Changes: ParsableCommand {
             throw ExitCode(ExitStatus.trouble)
         }
         var sawError = false
+        let scope = ScanScope.key(operands: input.paths)
         // Scan when there is something to scan: operands, or paths piped in.
         if !input.paths.isEmpty || isatty(STDIN_FILENO) == 0 {
-            sawError = try scan(store)
+            sawError = try scan(store, scope: scope)
         }
         do {
             if let since {
-                let c = try store.changes(since: since, maxChanges: maxChanges)
-                let response = JSON.array([.array([
-                    .string("Email/changes"),
-                    .object([
-                        ("accountId", .string("local")),
-                        ("oldState", .string(c.oldState)),
-                        ("newState", .string(c.newState)),
-                        ("hasMoreChanges", .bool(c.hasMoreChanges)),
-                        ("created", .array(c.created.map { .string($0) })),
-                        ("updated", .array(c.updated.map { .string($0) })),
-                        ("destroyed", .array(c.destroyed.map { .string($0) })),
-                    ]),
-                    .string("0"),
-                ])])
+                let c = try store.changes(since: since, maxChanges: maxChanges, scope: scope)
+                let response = JMAPResponse.envelope([JMAPResponse.invocation("Email/changes", .object([
+                    ("accountId", .string("local")),
+                    ("oldState", .string(c.oldState)),
+                    ("newState", .string(c.newState)),
+                    ("hasMoreChanges", .bool(c.hasMoreChanges)),
+                    ("created", .array(c.created.map { .string($0) })),
+                    ("updated", .array(c.updated.map { .string($0) })),
+                    ("destroyed", .array(c.destroyed.map { .string($0) })),
+                ]))])
                 StandardOutput.shared.write(response.serialized() + "\n")
             } else {
-                StandardOutput.shared.write(try store.state + "\n")
+                StandardOutput.shared.write(try store.state(scope: scope) + "\n")
             }
         } catch let e as ResultStoreError {
             Diagnostics.error(e.description)
-            let response = JSON.array([.array([
-                .string("error"),
-                .object([("type", .string(e.jmapType)), ("description", .string(e.description))]),
-                .string("0"),
-            ])])
+            let response = JMAPResponse.error(type: e.jmapType, description: e.description)
             StandardOutput.shared.write(response.serialized() + "\n")
             StandardOutput.shared.flush()
             throw ExitCode(ExitStatus.trouble)
@@ -83,7 +78,7 @@ struct Changes: ParsableCommand {
     }
 
     /// Verifies and records every message; sweeps what is gone. True when something could not be read.
-    private func scan(_ store: ResultStore) throws -> Bool {
+    private func scan(_ store: ResultStore, scope: String) throws -> Bool {
         let verifier = try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize)
         let jobs = input.jobCount
         let maxSize = input.maxMessageSize
@@ -115,7 +110,7 @@ struct Changes: ParsableCommand {
                 }
             }
             do {
-                try store.recordSeen(batch: seen)
+                try store.recordSeen(batch: seen, scope: scope)
                 try store.markPresent(present)
             } catch {
                 Diagnostics.error("\(error)")
@@ -126,19 +121,26 @@ struct Changes: ParsableCommand {
         }
         service.finish()
         guard storeUsable else { throw ExitCode(ExitStatus.trouble) }
-        for operand in input.paths where operand != "-" {
-            let path = Self.absolute(operand)
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            // A directory: whatever was under it and is not now is gone. A file named that no longer exists: gone.
-            guard isDirectory.boolValue || !exists else { continue }
-            try store.sweepUnmarked(under: path)
-        }
+        // Everything the scope holds was found under its operands (or in its list): what this
+        // scan did not see is gone, a file named that no longer exists included.
+        try store.sweepUnmarked(scope: scope)
         return sawError
     }
 
     /// Paths are remembered absolute, so that `changes ~/Maildir` and `cd ~; changes Maildir` agree.
     static func absolute(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+}
+
+/// The set of paths a run scans, as the result cache keys Email/changes state:
+/// a digest of the canonical operand list (absolute, standardised, sorted, each
+/// once; `-` left out, as standard input has no path), or a fixed key for a list of
+/// paths read from standard input.
+enum ScanScope {
+    static func key(operands: [String]) -> String {
+        let paths = Set(operands.filter { $0 != "-" }.map(Changes.absolute)).sorted()
+        let canonical = paths.isEmpty ? "\u{1}paths from standard input" : paths.joined(separator: "\0")
+        return String(Digest.sha256Hex(Array(canonical.utf8)).prefix(16))
     }
 }

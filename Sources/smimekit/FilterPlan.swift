@@ -148,14 +148,39 @@ final class FileSubject: FilterSubject {
     /// file's, and `structure` answers the structural status from the streaming reader.
     private let structure: (() -> (status: String?, refusal: String?))?
 
-    init(bytes: [UInt8], item: InputItem, limits: MIMELimits, receivedAt: Date?,
+    /// Keys to open encrypted content with, for the text conditions (--decrypt-key).
+    private let identities: [DecryptionIdentity]
+
+    init(bytes: [UInt8], item: InputItem, limits: MIMELimits, receivedAt: Date?, identities: [DecryptionIdentity] = [],
          size: Int? = nil, structure: (() -> (status: String?, refusal: String?))? = nil) {
         self.bytes = bytes
         self.item = item
         self.limits = limits
         self.size = size ?? bytes.count
         receivedAtOption = receivedAt
+        self.identities = identities
         self.structure = structure
+    }
+
+    /// The S/MIME layers opened without checking (see `ContentLayers`); for a message
+    /// seen through its header block only, nothing is opened.
+    private lazy var layers: OpenedLayers = {
+        guard structure == nil, let parsed else { return OpenedLayers() }
+        return ContentLayers.open(parsed, identities: identities, limits: limits)
+    }()
+
+    /// Why a text, body or attachment condition could not look at all of the
+    /// message, once one needed to.
+    private(set) var blindSearch: SearchBlind?
+
+    var innerMessages: [Message] {
+        if structure != nil {
+            blindSearch = .tooLarge
+            return []
+        }
+        let l = layers
+        if let b = l.blind { blindSearch = SearchBlind(b) }
+        return l.inner
     }
 
     private var parse: Message??
@@ -173,7 +198,12 @@ final class FileSubject: FilterSubject {
     var parsedSoFar: Message? { parse ?? nil }
     /// A message the reader refuses matches no header or text condition.
     var message: Message { parsed ?? Self.empty }
-    private lazy var received: Date? = receivedAtOption ?? ReceivedTime.of(parsed, item: item)
+    private lazy var received: Date? = {
+        if let receivedAtOption { return receivedAtOption }
+        // As verify reckons it: without a Received header, the signingTime counts.
+        let evidence = ReceivedTime.evidence(parsed, item: item, option: nil)
+        return ReceivedTime.resolve(evidence, signingTimes: evidence.needsSigningTime ? layers.signingTimes : [])?.date
+    }()
     var receivedAt: Date? { received }
     private lazy var structural: String? = {
         if let structure {
@@ -193,6 +223,36 @@ final class FileSubject: FilterSubject {
         guard let m = try? Message(bytes: [0x0D, 0x0A]) else { fatalError("the MIME reader refuses an empty message") }
         return m
     }()
+}
+
+/// Why query could not search all of a message's text.
+enum SearchBlind: Int, CaseIterable, Sendable {
+    case encryptedWithoutKey, encryptedForSomeoneElse, unreadable, tooLarge
+
+    init(_ b: OpenedLayers.Blind) {
+        switch b {
+        case .encryptedWithoutKey: self = .encryptedWithoutKey
+        case .encryptedForSomeoneElse: self = .encryptedForSomeoneElse
+        case .unreadable: self = .unreadable
+        }
+    }
+
+    func phrase(_ n: Int) -> String {
+        switch self {
+        case .encryptedWithoutKey: return "\(n) encrypted (give --decrypt-key to search inside)"
+        case .encryptedForSomeoneElse: return "\(n) encrypted for a key not given with --decrypt-key"
+        case .unreadable: return "\(n) with S/MIME content that could not be read"
+        case .tooLarge: return "\(n) larger than --max-in-memory-size (only its header was searched)"
+        }
+    }
+
+    /// One warning for a whole run: how many messages, and why.
+    static func warning(_ counts: [SearchBlind: Int]) -> String? {
+        let total = counts.values.reduce(0, +)
+        guard total > 0 else { return nil }
+        let why = allCases.compactMap { c in counts[c].map { c.phrase($0) } }.joined(separator: ", ")
+        return "\(total == 1 ? "1 message" : "\(total) messages") could not be searched in full for --text, --body or --has-attachment: \(why)"
+    }
 }
 
 /// Maildir file names carry flags after ":2,". They map to the RFC 8621 keywords

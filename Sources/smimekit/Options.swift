@@ -116,7 +116,7 @@ struct TrustOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Most certificates one signature may carry.", valueName: "n"))
     var maxCertificates: Int = VerificationOptions().maxCertificates
 
-    @Option(help: ArgumentHelp("Verification time (RFC 3339, e.g. 2026-03-01T12:00:00Z; default: now).", valueName: "time"))
+    @Option(help: ArgumentHelp("Verification time: RFC 3339 with a zone (2026-03-01T12:00:00Z, 2026-03-01T13:00:00+01:00) or a date (2026-03-01, meaning 00:00Z); default: now.", valueName: "time"))
     var at: String?
 
     @Option(help: ArgumentHelp("Delivery time for smimeStatusAtDelivery (default: the topmost Received header, else Date, else the file's modification time).", valueName: "time"))
@@ -133,10 +133,10 @@ struct TrustOptions: ParsableArguments {
 
     func parsedTime(_ s: String?, option: String) throws -> Date? {
         guard let s else { return nil }
-        guard let d = JMAPDate.parse(s) else {
-            throw ValidationError("\(option) takes an RFC 3339 time such as 2026-03-01T12:00:00Z, not '\(s)'")
+        switch RFC3339.commandLineTime(s) {
+        case .success(let d): return d
+        case .failure: throw ValidationError(RFC3339.commandLineMessage(option: option, value: s))
         }
-        return d
     }
 
     func validate() throws {

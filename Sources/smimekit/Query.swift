@@ -94,6 +94,9 @@ struct Query: ParsableCommand {
         var sink = QuerySink(format: format, properties: properties, nullSeparated: nullSeparated,
                              comparators: comparators, position: position, limit: limit)
         var sawError = false
+        var blindCounts: [SearchBlind: Int] = [:]
+        // Keys for encrypted content, which the text conditions and receivedAt look into.
+        let identities = try service?.verifier.identities ?? trust.identities()
         let jobs = input.jobCount
         let limits = input.limits
         let maxBytes = input.maxMessageSize
@@ -112,7 +115,8 @@ struct Query: ParsableCommand {
             } else {
                 screened = Parallel.map(batch, jobs: jobs) { item in
                     Screening.run(item, plan: plan, comparators: comparators, limits: limits, maxBytes: maxBytes,
-                                  inMemory: inMemory, receivedAt: receivedAtOption, digest: needsDigest, keepMessage: needsVerifier)
+                                  inMemory: inMemory, receivedAt: receivedAtOption, identities: identities, digest: needsDigest,
+                                  keepMessage: needsVerifier)
                 }
             }
             // Verify what the first pass left open, and what is printed with its properties.
@@ -129,6 +133,7 @@ struct Query: ParsableCommand {
                     Diagnostics.error("\(item.displayPath): \(f.reason)")
                 case .success(let s):
                     if let refusal = s.refusal { Diagnostics.warning("\(item.displayPath): \(refusal)") }
+                    if let blind = s.blind { blindCounts[blind, default: 0] += 1 }
                     var verdict: Verdict?
                     if s.answer == nil || (s.answer == true && needsProperties) {
                         defer { next += 1 }
@@ -150,7 +155,8 @@ struct Query: ParsableCommand {
             return !sink.isSatisfied && !(quiet && sink.total > 0)
         }
         service?.finish()
-        let state = (try? store?.state) ?? nil
+        if let warning = SearchBlind.warning(blindCounts) { Diagnostics.warning(warning) }
+        let state = (try? store?.state(scope: ScanScope.key(operands: input.paths))) ?? nil
         sink.finish(queryState: state ?? "0")
         if quiet && sink.total > 0 { throw ExitCode(ExitStatus.success) }
         throw ExitCode(sawError ? ExitStatus.trouble : (sink.total > 0 ? ExitStatus.success : ExitStatus.noMatch))
@@ -160,11 +166,7 @@ struct Query: ParsableCommand {
     static func report(_ error: FilterError, format: OutputFormat) {
         Diagnostics.error("\(error.type): \(error.description)")
         if format == .json {
-            let response = JSON.array([.array([
-                .string("error"),
-                .object([("type", .string(error.type)), ("description", .string(error.description))]),
-                .string("0"),
-            ])])
+            let response = JMAPResponse.error(type: error.type, description: error.description)
             StandardOutput.shared.write(response.serialized() + "\n")
             StandardOutput.shared.flush()
         }
@@ -180,9 +182,12 @@ struct Screening: Sendable {
     var keys: [SortValue]
     /// The limit the MIME reader hit, if a condition needed the parse.
     var refusal: String?
+    /// Why a text condition could not look at all of it, if one needed to.
+    var blind: SearchBlind? = nil
 
     static func run(_ item: InputItem, plan: FilterPlan, comparators: [JMAP.Comparator], limits: MIMELimits, maxBytes: Int,
-                    inMemory: Int, receivedAt: Date?, digest: Bool, keepMessage: Bool) -> Result<Screening, InputFailure> {
+                    inMemory: Int, receivedAt: Date?, identities: [DecryptionIdentity], digest: Bool,
+                    keepMessage: Bool) -> Result<Screening, InputFailure> {
         let read: Result<[UInt8], InputFailure>
         switch LargeFile.open(item, above: inMemory, maxBytes: maxBytes) {
         case .success(.large(let source))?:
@@ -193,7 +198,7 @@ struct Screening: Sendable {
         case nil: read = FileBytes.read(item, maxBytes: maxBytes)
         }
         return read.map { bytes in
-            let subject = FileSubject(bytes: bytes, item: item, limits: limits, receivedAt: receivedAt)
+            let subject = FileSubject(bytes: bytes, item: item, limits: limits, receivedAt: receivedAt, identities: identities)
             let (answer, memo) = plan.firstPass(subject)
             let keys = answer == false ? [] : comparators.map { SortValue.of($0.property, subject: subject) }
             var read = ReadMessage(item: item, digest: digest ? Digest.sha256Hex(bytes) : "", size: bytes.count, bytes: nil)
@@ -202,7 +207,7 @@ struct Screening: Sendable {
                 // Hand over the parse if the first pass made one; the verifier would make the same.
                 if let parsed = subject.parsedSoFar { read.message = parsed } else { read.bytes = bytes }
             }
-            return Screening(read: read, answer: answer, memo: memo, keys: keys, refusal: subject.refusal)
+            return Screening(read: read, answer: answer, memo: memo, keys: keys, refusal: subject.refusal, blind: subject.blindSearch)
         }
     }
 }
@@ -248,10 +253,9 @@ extension Screening {
             }
         }
         let read = ReadMessage(item: item, digest: hex, size: source.count, bytes: nil, source: source)
-        if plan.readsBody {
-            subject.refusal = subject.refusal ?? "\(source.count) bytes, more than --max-in-memory-size: only its header was searched (text, body and attachment conditions do not see its body)"
-        }
-        return .success(Screening(read: read, answer: answer, memo: memo, keys: keys, refusal: subject.refusal))
+        // Its body is never searched: counted, and said once at the end of the run.
+        return .success(Screening(read: read, answer: answer, memo: memo, keys: keys, refusal: subject.refusal,
+                                  blind: subject.blindSearch))
     }
 }
 
@@ -267,6 +271,8 @@ struct QuerySink {
     private(set) var total = 0
     private var printed = 0
     private var ids: [String] = []
+    /// --format json: the files of each id (the same bytes at several paths are one Email).
+    private var pathsByID: [String: [String]] = [:]
     private var kept: [(keys: [SortValue], path: String, id: String, values: SMIMEProperties?)] = []
 
     init(format: OutputFormat, properties: [SMIMEProperty], nullSeparated: Bool, comparators: [JMAP.Comparator], position: Int, limit: Int?) {
@@ -288,6 +294,13 @@ struct QuerySink {
     }
 
     mutating func add(path: String, id: String, keys: [SortValue], values: SMIMEProperties?) {
+        if format == .json {
+            if pathsByID[id] != nil {
+                pathsByID[id]!.append(path)
+                return
+            }
+            pathsByID[id] = [path]
+        }
         total += 1
         if streams {
             guard total > position, limit.map({ printed < $0 }) ?? true else { return }
@@ -318,7 +331,8 @@ struct QuerySink {
             kept = []
         }
         if format == .json {
-            let response = EmailQueryResponse(queryState: queryState, position: min(start, total), ids: ids, total: total)
+            let response = EmailQueryResponse(queryState: queryState, position: min(start, total), ids: ids, total: total,
+                                              paths: ids.map { ($0, pathsByID[$0] ?? []) })
             StandardOutput.shared.write(response.json().serialized() + "\n")
         }
         StandardOutput.shared.flush()

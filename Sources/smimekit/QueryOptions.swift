@@ -35,9 +35,9 @@ struct FilterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The message has this header field, whose value contains VALUE when given (repeatable).", valueName: "name[:value]"))
     var header: [String] = []
 
-    @Option(help: ArgumentHelp("receivedAt is before this time (RFC 3339, a date, or @seconds).", valueName: "time"))
+    @Option(help: ArgumentHelp("receivedAt is before this time (RFC 3339 with a zone, e.g. 2026-01-31T12:00:00Z, or a date, meaning 00:00Z).", valueName: "time"))
     var before: String?
-    @Option(help: ArgumentHelp("receivedAt is at or after this time.", valueName: "time"))
+    @Option(help: ArgumentHelp("receivedAt is at or after this time (RFC 3339 with a zone, or a date).", valueName: "time"))
     var after: String?
 
     @Option(help: ArgumentHelp("The message is at least this many octets.", valueName: "octets"))
@@ -119,10 +119,10 @@ struct FilterOptions: ParsableArguments {
     }
 
     static func date(_ s: String, _ option: String) throws(FilterError) -> Date {
-        guard let d = JMAPDate.parse(s) else {
-            throw .invalidArguments("\(option) takes an RFC 3339 time such as 2026-01-31T00:00:00Z, not '\(s)'")
+        switch RFC3339.commandLineTime(s) {
+        case .success(let d): return d
+        case .failure: throw .invalidArguments(RFC3339.commandLineMessage(option: option, value: s))
         }
-        return d
     }
 }
 

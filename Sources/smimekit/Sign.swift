@@ -146,7 +146,7 @@ struct ComposeIO: ParsableArguments {
     @Option(help: ArgumentHelp("With --jmap: directory where attachment blobIds are found as file names.", valueName: "dir"), completion: .directory)
     var blobDir: String?
 
-    @Option(help: ArgumentHelp("Judge certificate validity at this time (RFC 3339; default: now).", valueName: "time"))
+    @Option(help: ArgumentHelp("Judge certificate validity at this time (RFC 3339 with a zone, or a date meaning 00:00Z; default: now).", valueName: "time"))
     var at: String?
 
     @Option(help: ArgumentHelp("RFC 9788 header protection: baseline (the default: From, To, Subject and the rest are copied inside and protected; encrypted mail shows Subject [...] outside), no-confidentiality (copied, nothing hidden outside) or none (for old readers that show the copy oddly). With --jmap, an Email's smimeHeaderProtection overrides it.", valueName: "policy"))
@@ -158,7 +158,7 @@ struct ComposeIO: ParsableArguments {
         if jmap != nil && input != nil { throw ValidationError("give either a message or --jmap, not both") }
         if jmap != nil && outputDir == nil { throw ValidationError("--jmap writes each message into --output-dir DIR; give one") }
         if jmap == nil && (outputDir != nil || blobDir != nil) { throw ValidationError("--output-dir and --blob-dir go with --jmap") }
-        if let at, JMAPDate.parse(at) == nil { throw ValidationError("--at takes an RFC 3339 time such as 2026-03-01T12:00:00Z, not '\(at)'") }
+        if let at, JMAPDate.parse(at) == nil { throw ValidationError(RFC3339.commandLineMessage(option: "--at", value: at)) }
         if HeaderProtectionPolicy(rawValue: headerProtection.lowercased()) == nil {
             throw ValidationError("--header-protection takes \(HeaderProtectionPolicy.allCases.map(\.rawValue).joined(separator: ", ")), not '\(headerProtection)'")
         }
@@ -349,7 +349,7 @@ struct ComposeRun {
             responses.append(.array([.string("Email/set"), response.json, .string(call.callId)]))
         }
         let answer: JSON = input.isFullRequest
-            ? .object([("methodResponses", .array(responses)), ("sessionState", .string("0"))])
+            ? JMAPResponse.envelope(responses)
             : (responses.first?.arrayValue?[1] ?? .null)
         do { try io.emit(Array((answer.serialized() + "\n").utf8)) } catch {
             Diagnostics.error("\(error)")
@@ -378,7 +378,10 @@ struct ComposeRun {
                 }
             }
             let digest = Digest.sha256Hex(bytes)
-            let entry = EmailSetResponse.createdEntry(digestHex: digest, size: bytes.count)
+            // The outer header carries Message-ID and References whether signed or encrypted.
+            let threadId = (try? Message(bytes: bytes)).map { ThreadID.make($0, digestHex: digest, hash: Digest.sha256Hex) }
+                ?? "T" + digest.prefix(24)
+            let entry = EmailSetResponse.createdEntry(digestHex: digest, size: bytes.count, threadId: threadId)
             let id = EmailID.make(digestHex: digest)
             do {
                 try AtomicFile.write(bytes, to: outputDir + "/" + id + ".eml")

@@ -11,12 +11,12 @@ struct Status: ParsableCommand {
             No cryptography is done: `signed` means a signature is there, not that it holds (use verify for that).
             `unknown` is S/MIME that is not a signature we can check: encrypted, certs-only, or a multipart/signed with another protocol such as OpenPGP. `null` is no S/MIME at all.
 
-            When the result cache holds a fresh verdict from an earlier verify with the same trust options, that verdict (signed/verified, signed/failed, ...) is printed instead of the structural answer; --no-cache never looks.
+            The answer depends on the message alone, never on what ran before. With --cached, a fresh verdict that an earlier verify with the same trust options left in the result cache (signed/verified, signed/failed, ...) is printed instead of the structural answer where there is one.
 
             Examples:
               smimekit status message.eml
               smimekit status --format ndjson ~/Maildir > statuses.ndjson
-              smimekit status --no-system-trust --trust ca.pem ~/Maildir
+              smimekit status --cached --no-system-trust --trust ca.pem ~/Maildir
               cat message.eml | smimekit status -
               smimekit status -l ~/Maildir > smime-paths.txt
 
@@ -31,13 +31,17 @@ struct Status: ParsableCommand {
 
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
-    @OptionGroup(title: "Trust (selects which cached verdicts apply)") var trust: TrustOptions
+    @OptionGroup(title: "Trust (selects which cached verdicts apply, with --cached)") var trust: TrustOptions
     @OptionGroup(title: "Result cache") var cache: StoreOptions
     @OptionGroup(title: "Paths only") var list: PathListOptions
     @OptionGroup var config: ConfigOptions
 
+    @Flag(help: "Print the fresh verdict an earlier verify left in the result cache (same trust options), where there is one, instead of the structural answer.")
+    var cached = false
+
     func validate() throws {
         try list.check(format: output.format)
+        if cached && cache.noCache { throw ValidationError("--cached reads the result cache; it does not go with --no-cache") }
     }
 
     func run() throws {
@@ -49,7 +53,8 @@ struct Status: ParsableCommand {
         let inMemory = input.maxInMemorySize
         let jobs = input.jobCount
         var service: VerdictService?
-        if let store = try cache.open() {
+        // Only with --cached: a plain status must not answer differently after a verify.
+        if cached, let store = try cache.open() {
             service = VerdictService(
                 verifier: try trust.verifier(limits: limits, inMemoryLimit: input.maxInMemorySize), store: store, maxAge: TimeInterval(cache.maxAge),
                 at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil, maxBytes: maxSize, jobs: jobs)

@@ -100,7 +100,8 @@ struct Verify: ParsableCommand {
                         if v.isVerified { list.emit(item.displayPath) }
                     } else if details, let fresh = v.fresh {
                         let c = Checked(id: message.id, result: fresh, delivery: v.freshDelivery,
-                                        verifiedAt: v.verifiedAt ?? Date(), receivedAt: v.receivedAt)
+                                        verifiedAt: v.verifiedAt ?? Date(), receivedAt: v.receivedAt,
+                                        receivedAtSource: v.receivedAtSource)
                         if format == .text {
                             printer.record(path: item.displayPath, id: message.id, values: values, textLines: DetailsReport.text(c, values: values))
                         } else {
@@ -114,7 +115,8 @@ struct Verify: ParsableCommand {
             return true
         }
         service.finish()
-        if let store = service.store, let state = try? store.state { printer.state = state }
+        // The state of this set of paths, as changes over the same operands answers from.
+        if let store = service.store, let state = try? store.state(scope: ScanScope.key(operands: input.paths)) { printer.state = state }
         printer.finish()
         if outcome.count == 0 && !outcome.sawError {
             Diagnostics.error("no message to verify: the operands and the list of paths on standard input held none")
@@ -190,6 +192,7 @@ struct Checked: Sendable {
     let delivery: VerificationResult?
     let verifiedAt: Date
     let receivedAt: Date?
+    var receivedAtSource: ReceivedTime.Source? = nil
 }
 
 /// The --details view: what a person debugging a signature needs.
@@ -235,6 +238,7 @@ enum DetailsReport {
             ("problems", problems(c.result.problems)),
             ("notes", problems(c.result.notes)),
             ("receivedAt", .optional(c.receivedAt.map(JMAPDate.format))),
+            ("receivedAtSource", .optional(c.receivedAtSource?.rawValue)),
             ("deliveryProblems", problems(c.delivery?.problems ?? [])),
         ])
     }
@@ -243,8 +247,20 @@ enum DetailsReport {
         var lines: [String] = []
         func add(_ label: String, _ value: String) { lines.append("  " + TextColumns.pad(label + ":", 14) + value) }
         add("layers", c.result.layers.isEmpty ? "none (no S/MIME)" : c.result.layers.joined(separator: " > "))
+        if let r = c.receivedAt {
+            add("received", JMAPDate.format(r) + (c.receivedAtSource.map { " (\($0.text))" } ?? ""))
+        }
         if let d = values.statusAtDelivery {
-            add("at delivery", d + (c.receivedAt.map { " (received \(JMAPDate.format($0)))" } ?? ""))
+            let atDelivery = c.delivery?.problems ?? []
+            let now = Set(c.result.problems.map { "\($0.code.rawValue) \($0.message)" })
+            let differs = atDelivery.contains { !now.contains("\($0.code.rawValue) \($0.message)") }
+                || atDelivery.count != c.result.problems.count
+            if atDelivery.isEmpty || !differs {
+                add("at delivery", d + (atDelivery.isEmpty ? "" : " (the same problems as now)"))
+            } else {
+                add("at delivery", d)
+                for p in atDelivery { lines.append("    ✗ [\(p.code.rawValue)] \(p.message)") }
+            }
         }
         if let v = values.verifiedAt { add("verified at", JMAPDate.format(v)) }
         if let hp = c.result.headerProtection {

@@ -168,7 +168,7 @@ final class QueryCommandTests: XCTestCase {
             XCTAssertEqual(run.stdout, "")
             let json = try c.runner.run(["query", "--format", "json", "--filter", filter, c.directory])
             XCTAssertEqual(json.status, 2)
-            let response = try XCTUnwrap(try json.json() as? [[Any]])
+            let response = try XCTUnwrap((try json.json() as? [String: Any])?["methodResponses"] as? [[Any]])
             XCTAssertEqual(response.first?.first as? String, "error")
             XCTAssertEqual((response.first?[1] as? [String: Any])?["type"] as? String, "unsupportedFilter")
         }
@@ -201,7 +201,7 @@ final class QueryCommandTests: XCTestCase {
         let c = try corpus()
         let run = try c.runner.run(["query", "--format", "json", "--sort", "sentAt", "--position", "1", "--limit", "2", c.directory])
         XCTAssertEqual(run.status, 0, run.stderr)
-        let response = try XCTUnwrap(try run.json() as? [[Any]])
+        let response = try XCTUnwrap((try run.json() as? [String: Any])?["methodResponses"] as? [[Any]])
         XCTAssertEqual(response[0][0] as? String, "Email/query")
         let body = try XCTUnwrap(response[0][1] as? [String: Any])
         XCTAssertEqual(body["position"] as? Int, 1)

@@ -14,7 +14,7 @@ $ smimekit status --format ndjson examples/signed.eml examples/unsigned.eml
 
 $ smimekit status --format json examples/signed.eml missing.eml
 smimekit: missing.eml: No such file or directory
-[["Email/get",{"accountId":"local","state":"0","list":[{"id":"Mdab131050711a188298cbefa","path":"examples/signed.eml","smimeStatus":"signed"}],"notFound":["missing.eml"]},"0"]]
+{"methodResponses":[["Email/get",{"accountId":"local","state":"0","list":[{"id":"Mdab131050711a188298cbefa","path":"examples/signed.eml","paths":["examples/signed.eml"],"smimeStatus":"signed"}],"notFound":[],"notFoundPaths":["missing.eml"]},"0"]],"sessionState":"0"}
 [exit 2]
 
 $ cat examples/opaque-signed.eml | smimekit status --format ndjson -

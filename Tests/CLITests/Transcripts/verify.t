@@ -21,7 +21,8 @@ $ smimekit verify --no-cache --no-system-trust --trust examples/ca/ca.pem --at 2
 $ smimekit verify --no-cache --no-system-trust --trust examples/ca/ca.pem --at 2027-01-01T00:00:00Z --format text --details examples/tampered.eml
 signed/failed             examples/tampered.eml
   layers:       signed (multipart/signed)
-  at delivery:  signed/failed (received 2026-11-23T23:16:43Z)
+  received:     2026-11-23T23:16:43Z (Date header)
+  at delivery:  signed/failed (the same problems as now)
   verified at:  2027-01-01T00:00:00Z
   signer:
     subject:    emailAddress=alice@example.org,CN=Alice Example
@@ -45,7 +46,8 @@ unknown                   examples/encrypted.eml
 $ smimekit verify --no-cache --no-system-trust --at 2027-01-01T00:00:00Z --format text --details examples/signed.eml
 signed/failed             examples/signed.eml
   layers:       signed (multipart/signed)
-  at delivery:  signed/failed (received 2026-11-23T23:16:43Z)
+  received:     2026-11-23T23:16:43Z (Date header)
+  at delivery:  signed/failed (the same problems as now)
   verified at:  2027-01-01T00:00:00Z
   signer:
     subject:    emailAddress=alice@example.org,CN=Alice Example
