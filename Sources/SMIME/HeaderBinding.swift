@@ -44,7 +44,7 @@ struct PendingBinding {
     /// Where in the problems the binding's problems go: right after the layer's own.
     let insertAt: Int
     let signers: [SignerDetails]
-    let signerAddresses: [[String]]
+    let signerAddresses: [SignerAddresses]
 }
 
 extension LayerWalk {
