@@ -106,6 +106,9 @@ struct TrustOptions: ParsableArguments {
     @Flag(help: "Accept MD5 digests and MD5 signed certificates.")
     var allowMd5 = false
 
+    @Option(help: ArgumentHelp("Smallest RSA key accepted for the signer and the CAs of its path (default 2048, RFC 8551; 1024 at the least, for old archives).", valueName: "bits"))
+    var minRsaBits: Int = VerificationOptions.defaultMinRSABits
+
     @Flag(help: "Do not require the From address to appear in the signer certificate.")
     var noSenderCheck = false
 
@@ -144,6 +147,9 @@ struct TrustOptions: ParsableArguments {
         if maxLayers < 1 || maxCertificates < 1 {
             throw ValidationError("limits (--max-layers, --max-certificates) must be positive")
         }
+        if minRsaBits < VerificationOptions.lowestMinRSABits {
+            throw ValidationError("--min-rsa-bits takes \(VerificationOptions.lowestMinRSABits) or more: RSA keys under 1024 bits can be factored and are never accepted")
+        }
         if decryptCert.count > decryptKey.count {
             throw ValidationError("each --decrypt-cert goes with a --decrypt-key")
         }
@@ -154,6 +160,7 @@ struct TrustOptions: ParsableArguments {
         o.revocation = revocation
         o.allowSHA1 = allowSha1
         o.allowMD5 = allowMd5
+        o.minRSABits = minRsaBits
         o.senderCheck = !noSenderCheck
         o.maxLayers = maxLayers
         o.maxCertificates = maxCertificates
