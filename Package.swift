@@ -31,10 +31,13 @@ let package = Package(
         // Wrappers for OpenSSL macros (stacks, BIO controls) that Swift cannot import.
         .target(name: "COpenSSLShim", dependencies: ["COpenSSL"]),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // The roots NSS's built-in module trusts for e-mail, read through PKCS#11
+        // (headers from libp11-kit-dev; the module, libnssckbi.so, from libnss3).
+        .target(name: "CNSSTrust", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
 
         .target(name: "MIME"),
         .target(name: "JMAP", dependencies: ["MIME"]),
-        .target(name: "SMIME", dependencies: ["MIME", "JMAP", "COpenSSLShim"]),
+        .target(name: "SMIME", dependencies: ["MIME", "JMAP", "COpenSSLShim", "CNSSTrust"]),
         .target(name: "ResultStore", dependencies: ["CSQLite", "MIME"]),
         .executableTarget(
             name: "smimekit",

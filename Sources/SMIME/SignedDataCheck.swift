@@ -324,8 +324,10 @@ struct SignedDataCheck {
             depths.withUnsafeMutableBufferPointer { d in
                 var report = smk_path_report(count: 0, capacity: Int32(capacity), errors: e.baseAddress, depths: d.baseAddress,
                                              ignore_crl_unavailable: options.revocation == .soft ? 1 : 0)
+                // The S/MIME signing purpose makes OpenSSL refuse a CA whose extendedKeyUsage
+                // is present without emailProtection (or anyExtendedKeyUsage), as NSS does.
                 _ = smk_verify_path(trust.store, leaf.x509, untrusted.stack, crls, UInt(flags),
-                                    time_t(time.timeIntervalSince1970), 0, &report, &chainStack)
+                                    time_t(time.timeIntervalSince1970), X509_PURPOSE_SMIME_SIGN, &report, &chainStack)
                 return Int(min(report.count, Int32(capacity)))
             }
         }
@@ -340,6 +342,12 @@ struct SignedDataCheck {
         for i in 0..<recorded {
             let depth = Int(depths[i])
             let cert = depth < out.chain.count ? out.chain[depth] : leaf
+            if errors[i] == X509_V_ERR_INVALID_PURPOSE {
+                // The signer's own key usages are checkPurpose's, with a sentence that says which one
+                // is missing; a CA that is no CA at all is reported as such (invalid CA) already.
+                if depth == 0 { continue }
+                guard let eku = cert.extendedKeyUsage, eku & UInt32(XKU_SMIME | XKU_ANYEKU) == 0 else { continue }
+            }
             let p = describe(error: errors[i], cert: cert, depth: depth, chain: out.chain, label: label, layer: layer)
             // OpenSSL may report one fault twice (issuer missing, then leaf unverifiable): one sentence per kind and certificate.
             if seen.insert("\(p.code)@\(depth)").inserted { out.problems.append(p) }
@@ -465,6 +473,9 @@ struct SignedDataCheck {
         case X509_V_ERR_CA_MD_TOO_WEAK:
             return Problem(.weakCertificateSignature, "\(whose) is signed with a digest that is too weak", layer: layer)
         case X509_V_ERR_INVALID_PURPOSE:
+            if depth > 0 {
+                return Problem(.extendedKeyUsage, "Certificate authority \(name) may not issue e-mail certificates: its extended key usage lacks emailProtection (and anyExtendedKeyUsage), so it does not vouch for \(label.lowercased())", layer: layer)
+            }
             return Problem(.extendedKeyUsage, "\(whose) is not valid for e-mail protection", layer: layer)
         default:
             return Problem(.certificatePathInvalid, "\(whose) failed path validation: \(Self.verifyErrorString(error))", layer: layer)

@@ -88,8 +88,11 @@ struct TrustOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Trust the certificates in this PEM/DER file or directory as anchors (repeatable).", valueName: "file|dir"), completion: .file())
     var trust: [String] = []
 
-    @Flag(help: "Trust only the anchors given with --trust, not the system store.")
+    @Flag(help: "Trust only the anchors given with --trust, not the system store (the same as --trust-source none).")
     var noSystemTrust = false
+
+    @Option(help: ArgumentHelp("Default anchors: nss-email (the roots NSS's built-in store trusts for e-mail, as Thunderbird; the default), bundle (the system CA bundle, TLS roots) or none. See `smimekit trust list`.", valueName: "source"))
+    var trustSource: TrustSource?
 
     @Option(help: ArgumentHelp("Extra certificates (intermediates, signers) to build paths with; not trusted (repeatable).", valueName: "file|dir"), completion: .file())
     var certs: [String] = []
@@ -142,6 +145,7 @@ struct TrustOptions: ParsableArguments {
     }
 
     func validate() throws {
+        try AnchorChoice.validate(noSystemTrust: noSystemTrust, trustSource: trustSource)
         _ = try parsedTime(at, option: "--at")
         _ = try parsedTime(receivedAt, option: "--received-at")
         if maxLayers < 1 || maxCertificates < 1 {
@@ -168,12 +172,10 @@ struct TrustOptions: ParsableArguments {
     }
 
     func trustStore() throws -> TrustStore {
-        var config = TrustConfiguration()
-        config.anchors = trust.map { URL(fileURLWithPath: $0) }
-        config.useSystemTrust = !noSystemTrust
+        var config = AnchorChoice.configuration(trust: trust, noSystemTrust: noSystemTrust, trustSource: trustSource)
         config.extraCertificates = certs.map { URL(fileURLWithPath: $0) }
         config.crls = crl.map { URL(fileURLWithPath: $0) }
-        return try TrustStore(config)
+        return try AnchorChoice.load(config)
     }
 
     func identities() throws -> [DecryptionIdentity] {
@@ -188,5 +190,31 @@ struct TrustOptions: ParsableArguments {
     func verifier(limits: MIMELimits, inMemoryLimit: Int) throws -> MessageVerifier {
         MessageVerifier(trust: try trustStore(), options: options, identities: try identities(), limits: limits,
                         inMemoryLimit: inMemoryLimit)
+    }
+}
+
+extension TrustSource: ExpressibleByArgument {}
+
+/// --trust, --no-system-trust and --trust-source, shared by the reading commands and `trust list`.
+enum AnchorChoice {
+    static func validate(noSystemTrust: Bool, trustSource: TrustSource?) throws {
+        if noSystemTrust, let trustSource, trustSource != .none {
+            throw ValidationError("--no-system-trust and --trust-source \(trustSource.rawValue) contradict each other; give one of them")
+        }
+    }
+
+    static func configuration(trust: [String], noSystemTrust: Bool, trustSource: TrustSource?) -> TrustConfiguration {
+        var config = TrustConfiguration()
+        config.anchors = trust.map { URL(fileURLWithPath: $0) }
+        config.source = noSystemTrust ? .none : (trustSource ?? .nssEmail)
+        config.useSystemTrust = config.source != .none
+        return config
+    }
+
+    /// The store, its warnings (a fallback taken) printed once.
+    static func load(_ config: TrustConfiguration) throws -> TrustStore {
+        let store = try TrustStore(config)
+        for warning in store.warnings { Diagnostics.warning(warning) }
+        return store
     }
 }

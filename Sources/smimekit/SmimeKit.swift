@@ -17,7 +17,7 @@ struct SmimeKit: ParsableCommand {
             Exit status: 0 success (all verified / something matched), 1 not so, 2 trouble (bad option, unreadable file).
             """,
         version: "0.1.0",
-        subcommands: [Status.self, Verify.self, Query.self, Changes.self, Sign.self, Encrypt.self, Decrypt.self]
+        subcommands: [Status.self, Verify.self, Query.self, Changes.self, Sign.self, Encrypt.self, Decrypt.self, Trust.self]
     )
 }
 
