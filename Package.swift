@@ -37,10 +37,13 @@ let package = Package(
         .systemLibrary(name: "CIDN2", pkgConfig: "libidn2", providers: [.apt(["libidn2-dev"])]),
         .systemLibrary(name: "CICU", pkgConfig: "icu-i18n", providers: [.apt(["libicu-dev"])]),
         .target(name: "CICUShim", dependencies: ["CICU"]),
+        // The roots NSS's built-in module trusts for e-mail, read through PKCS#11
+        // (headers from libp11-kit-dev; the module, libnssckbi.so, from libnss3).
+        .target(name: "CNSSTrust", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
 
         .target(name: "MIME"),
         .target(name: "JMAP", dependencies: ["MIME"]),
-        .target(name: "SMIME", dependencies: ["MIME", "JMAP", "COpenSSLShim", "CIDN2", "CICUShim"]),
+        .target(name: "SMIME", dependencies: ["MIME", "JMAP", "COpenSSLShim", "CIDN2", "CICUShim", "CNSSTrust"]),
         .target(name: "ResultStore", dependencies: ["CSQLite", "MIME"]),
         .executableTarget(
             name: "smimekit",

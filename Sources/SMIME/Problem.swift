@@ -20,6 +20,14 @@ public enum ProblemCode: String, Sendable, Codable, CaseIterable {
     case signerCertificateMissing
     case weakDigest
     case signingTimeInFuture
+    /// The signed content-type attribute names another type than eContentType (RFC 5652 11.1).
+    case contentTypeMismatch
+    /// eContentType is not id-data although the signed content is a MIME entity.
+    case unexpectedContentType
+    /// Signed attributes without content-type or message-digest (RFC 5652 5.3).
+    case signedAttributeMissing
+    /// An RSA, DSA or EC key smaller than RFC 8551 4.1 allows, on the signer or a CA of its path.
+    case weakKey
     // Certificate path
     case certificateExpired
     case certificateNotYetValid

@@ -65,6 +65,8 @@ public struct VerificationOptions: Sendable, Hashable, Codable {
     /// building, so a hostile message with thousands of them costs time on
     /// every signer; real mail carries a handful.
     public var maxCertificates = 100
+    /// RSA keys (signer and CAs of its path) below this many bits fail; at least 1024 (RFC 8551 4.1).
+    public var minRSABits = VerificationOptions.defaultMinRSABits
 
     public init() {}
 }
@@ -205,6 +207,13 @@ struct SignedDataCheck {
         let crls = CMS_get1_crls(cms.cms)
         defer { if let crls { smk_crl_stack_free_all(crls) } }
 
+        // Both forms of S/MIME signature cover a MIME entity, whose type is id-data
+        // (RFC 8551 2.4.1); another type is content a mail reader would not show as the message.
+        let eContentType = CMS_get0_eContentType(cms.cms)
+        if OBJ_obj2nid(eContentType) != NID_pkcs7_data {
+            fail(.unexpectedContentType, "The signature covers content of type \(Self.objectName(eContentType)), not the MIME data (id-data) an S/MIME message signs; it cannot vouch for this message")
+        }
+
         for index in 0..<count {
             guard let si = smk_signerinfo_value(infos, Int32(index)) else { continue }
             let before = out.problems.count
@@ -249,6 +258,9 @@ struct SignedDataCheck {
 
             // Signature over the signed attributes, then the content digest.
             let hasSignedAttributes = CMS_signed_get_attr_count(si) >= 0
+            if hasSignedAttributes {
+                checkSignedAttributes(si, eContentType: eContentType, label: label, fail: fail)
+            }
             if hasSignedAttributes && CMS_SignerInfo_verify(si) <= 0 {
                 ERR_clear_error()
                 fail(.signatureInvalid, "\(label)'s signature (\(signer.displayName)) does not verify: the signature block was altered or made with another key")
@@ -273,6 +285,7 @@ struct SignedDataCheck {
             if let from = path.validFrom { out.validFrom = max(out.validFrom ?? from, from) }
             out.usedCRLs = out.usedCRLs || path.usedCRLs
             checkPurpose(signer, label: label, layer: layer, into: &out.problems)
+            checkKeyStrength(signer, path: path.chain, label: label, layer: layer, into: &out.problems)
 
             details.verified = out.problems.count == before
             out.signers.append(details)
@@ -317,8 +330,10 @@ struct SignedDataCheck {
             depths.withUnsafeMutableBufferPointer { d in
                 var report = smk_path_report(count: 0, capacity: Int32(capacity), errors: e.baseAddress, depths: d.baseAddress,
                                              ignore_crl_unavailable: options.revocation == .soft ? 1 : 0)
+                // The S/MIME signing purpose makes OpenSSL refuse a CA whose extendedKeyUsage
+                // is present without emailProtection (or anyExtendedKeyUsage), as NSS does.
                 _ = smk_verify_path(trust.store, leaf.x509, untrusted.stack, crls, UInt(flags),
-                                    time_t(time.timeIntervalSince1970), 0, &report, &chainStack)
+                                    time_t(time.timeIntervalSince1970), X509_PURPOSE_SMIME_SIGN, &report, &chainStack)
                 return Int(min(report.count, Int32(capacity)))
             }
         }
@@ -333,6 +348,12 @@ struct SignedDataCheck {
         for i in 0..<recorded {
             let depth = Int(depths[i])
             let cert = depth < out.chain.count ? out.chain[depth] : leaf
+            if errors[i] == X509_V_ERR_INVALID_PURPOSE {
+                // The signer's own key usages are checkPurpose's, with a sentence that says which one
+                // is missing; a CA that is no CA at all is reported as such (invalid CA) already.
+                if depth == 0 { continue }
+                guard let eku = cert.extendedKeyUsage, eku & UInt32(XKU_SMIME | XKU_ANYEKU) == 0 else { continue }
+            }
             let p = describe(error: errors[i], cert: cert, depth: depth, chain: out.chain, label: label, layer: layer)
             // OpenSSL may report one fault twice (issuer missing, then leaf unverifiable): one sentence per kind and certificate.
             if seen.insert("\(p.code)@\(depth)").inserted { out.problems.append(p) }
@@ -360,6 +381,59 @@ struct SignedDataCheck {
         if let eku = signer.extendedKeyUsage, eku & UInt32(XKU_SMIME | XKU_ANYEKU) == 0 {
             problems.append(Problem(.extendedKeyUsage, "\(label)'s certificate (\(signer.displayName)) is not for e-mail: its extended key usage lacks emailProtection", layer: layer))
         }
+    }
+
+    /// RFC 5652 5.3: signed attributes must hold content-type and message-digest, and
+    /// 11.1: the content-type attribute must equal eContentType (which the signature
+    /// does not cover otherwise: it could be changed afterwards).
+    func checkSignedAttributes(_ si: OpaquePointer, eContentType: OpaquePointer?, label: String,
+                               fail: (ProblemCode, String) -> Void) {
+        func occurrences(_ nid: Int32) -> Int {
+            var n = 0
+            var last: Int32 = -1
+            while true {
+                last = CMS_signed_get_attr_by_NID(si, nid, last)
+                if last < 0 { return n }
+                n += 1
+            }
+        }
+        let contentTypes = occurrences(NID_pkcs9_contentType)
+        if contentTypes == 0 {
+            fail(.signedAttributeMissing, "\(label)'s signed attributes lack the content-type attribute that RFC 5652 requires, so the type of the signed content is not protected; the signature cannot be trusted")
+        } else if let raw = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_contentType), -3, V_ASN1_OBJECT) {
+            let signedType = OpaquePointer(raw)
+            if OBJ_cmp(signedType, eContentType) != 0 {
+                fail(.contentTypeMismatch, "\(label) signed content of type \(Self.objectName(signedType)), but the message says \(Self.objectName(eContentType)): the content type was changed after signing")
+            }
+        } else {
+            fail(.contentTypeMismatch, "\(label)'s content-type attribute is malformed (it must appear once, with one object identifier); the signature cannot be trusted")
+        }
+        if occurrences(NID_pkcs9_messageDigest) == 0 {
+            fail(.signedAttributeMissing, "\(label)'s signed attributes lack the message-digest attribute that RFC 5652 requires, so the signature does not cover the content")
+        }
+    }
+
+    /// RFC 8551 4.1 key sizes, for the signer and every CA key of its path (a weak CA key
+    /// lets anyone forge the certificates below it, the signer's included).
+    func checkKeyStrength(_ signer: Certificate, path: [Certificate], label: String, layer: Int, into problems: inout [Problem]) {
+        var keys = [(signer, true)]
+        for cert in path.dropFirst() { keys.append((cert, false)) }
+        for (cert, isSigner) in keys {
+            guard let key = cert.publicKeyStrength, let weak = options.weakness(of: key) else { continue }
+            let whose = isSigner ? "\(label)'s key (\(cert.displayName))" : "The key of certificate authority '\(cert.displayName)' in the path"
+            var message = "\(whose) is \(key.description), under the \(weak.needed) bits RFC 8551 requires"
+            if let remedy = weak.remedy { message += "; \(remedy)" }
+            problems.append(Problem(.weakKey, message, layer: layer))
+        }
+    }
+
+    static func objectName(_ obj: OpaquePointer?) -> String {
+        guard let obj else { return "(none)" }
+        var buf = [CChar](repeating: 0, count: 128)
+        let nid = OBJ_obj2nid(obj)
+        let dotted = OBJ_obj2txt(&buf, Int32(buf.count), obj, 1) > 0 ? String(cString: buf) : "?"
+        if nid != NID_undef, let ln = OBJ_nid2ln(nid) { return "\(String(cString: ln)) (\(dotted))" }
+        return dotted
     }
 
     func describe(error: Int32, cert: Certificate, depth: Int, chain: [Certificate], label: String, layer: Int) -> Problem {
@@ -405,6 +479,9 @@ struct SignedDataCheck {
         case X509_V_ERR_CA_MD_TOO_WEAK:
             return Problem(.weakCertificateSignature, "\(whose) is signed with a digest that is too weak", layer: layer)
         case X509_V_ERR_INVALID_PURPOSE:
+            if depth > 0 {
+                return Problem(.extendedKeyUsage, "Certificate authority \(name) may not issue e-mail certificates: its extended key usage lacks emailProtection (and anyExtendedKeyUsage), so it does not vouch for \(label.lowercased())", layer: layer)
+            }
             return Problem(.extendedKeyUsage, "\(whose) is not valid for e-mail protection", layer: layer)
         default:
             return Problem(.certificatePathInvalid, "\(whose) failed path validation: \(Self.verifyErrorString(error))", layer: layer)

@@ -17,8 +17,12 @@ public enum RevocationMode: String, Sendable, CaseIterable, Codable {
 public struct TrustConfiguration: Sendable, Hashable {
     /// Files or directories of PEM/DER certificates to trust as anchors.
     public var anchors: [URL] = []
-    /// Include the system's CA bundle.
+    /// Include the default anchors (see `source`); false is the same as `source = .none`.
     public var useSystemTrust = true
+    /// Where the default anchors come from.
+    public var source: TrustSource = .nssEmail
+    /// The NSS trust module to read (default: libnssckbi.so where the system keeps it).
+    public var nssModule: String? = nil
     /// Files or directories of extra (intermediate or signer) certificates, not trusted.
     public var extraCertificates: [URL] = []
     /// Files or directories of PEM/DER CRLs.
@@ -34,38 +38,76 @@ public struct TrustConfiguration: Sendable, Hashable {
     }
 }
 
-public final class TrustStore: @unchecked Sendable {
-    let store: OpaquePointer
+public final class TrustStore: @unchecked Sendable {  // `pending` and `loaded` are under `lock`
+    private let rawStore: OpaquePointer
+    /// The OpenSSL store with every anchor in it. The default anchors are parsed on
+    /// first use: a run served from the result cache never pays for it.
+    var store: OpaquePointer {
+        _ = anchorList
+        return rawStore
+    }
     /// Certificates that may help build a path but are not trusted.
     let extraCertificates: [Certificate]
     let crlCount: Int
     /// SHA-256 of each CRL's DER: part of what a cached verdict is filed under.
     let crlFingerprints: [String]
     /// SHA-256 fingerprints of every anchor: identifies the anchor set for smimeStatusAtDelivery.
+    /// Known without parsing a certificate (it is the hash of the DER).
     public let anchorFingerprints: Set<String>
-    /// Anchors by subject, for explaining which root was missing.
-    let anchors: [Certificate]
+    /// The default anchor set actually used (nss-email falls back to bundle when NSS is missing).
+    public let source: TrustSource
+    /// Things a person should know about the anchors (a fallback taken): one sentence each.
+    public let warnings: [String]
+
+    private let lock = NSLock()
+    private var pending: [(entry: SystemAnchors.Entry, index: Int)]
+    private var userAnchors: [(anchor: TrustAnchor, index: Int)]
+    private var loaded: [TrustAnchor]?
 
     public init(_ config: TrustConfiguration) throws {
         guard let store = X509_STORE_new() else { throw EngineError.invalidOption("cannot create a certificate store") }
-        self.store = store
-        var anchors: [Certificate] = []
-        if config.useSystemTrust {
-            let bundle = config.systemBundle?.path ?? TrustStore.systemBundlePath()
-            if let bundle, let data = FileManager.default.contents(atPath: bundle) {
-                anchors += Certificate.parseAll([UInt8](data))
+        self.rawStore = store
+        var defaults: [SystemAnchors.Entry] = []
+        var warnings: [String] = []
+        var source = config.useSystemTrust ? config.source : .none
+        if source == .nssEmail, let module = SystemAnchors.modulePath(config.nssModule) {
+            switch SystemAnchors.nssRoots(module: module, purpose: .email) {
+            case .success(let roots) where !roots.isEmpty:
+                defaults = roots
+            case .success:
+                warnings.append("The NSS root store (\(module)) marks no root as trusted for e-mail; using the system CA bundle instead (choose with --trust-source)")
+                source = .bundle
+            case .failure(let error):
+                warnings.append("The NSS root store is not available (\(error.message)); using the system CA bundle instead: install libnss3, or choose with --trust-source")
+                source = .bundle
             }
         }
+        if source == .bundle {
+            let bundle = config.systemBundle?.path ?? TrustStore.systemBundlePath()
+            if let bundle, let data = FileManager.default.contents(atPath: bundle) {
+                defaults = SystemAnchors.pemCertificates([UInt8](data), source: TrustSource.bundle.rawValue)
+            }
+        }
+        var user: [TrustAnchor] = []
         for url in config.anchors {
             var found: [Certificate] = []
             for file in try InputFiles.expand(url) {
                 found += Certificate.parseAll(try InputFiles.read(file))
             }
             if found.isEmpty { throw EngineError.noCertificates(url.relativePath) }
-            anchors += found
+            user += found.map { TrustAnchor(certificate: $0, source: url.relativePath) }
         }
-        for a in anchors { X509_STORE_add_cert(store, a.x509) }
-        ERR_clear_error() // duplicates are fine
+        // Each anchor once, defaults first; the index keeps the loading order for anchorList.
+        var seen = Set<String>()
+        var order = 0
+        pending = []
+        for entry in defaults where seen.insert(entry.fingerprint).inserted {
+            pending.append((entry, order)); order += 1
+        }
+        userAnchors = []
+        for anchor in user where seen.insert(anchor.certificate.fingerprint).inserted {
+            userAnchors.append((anchor, order)); order += 1
+        }
         var extra: [Certificate] = []
         for url in config.extraCertificates {
             var found: [Certificate] = []
@@ -87,11 +129,40 @@ public final class TrustStore: @unchecked Sendable {
         self.extraCertificates = extra
         self.crlCount = crlCount
         self.crlFingerprints = crlFingerprints
-        self.anchors = anchors
-        self.anchorFingerprints = Set(anchors.map(\.fingerprint))
+        self.anchorFingerprints = seen
+        self.source = source
+        self.warnings = warnings
     }
 
-    deinit { X509_STORE_free(store) }
+    /// Every anchor once, with where it came from, in loading order (parses the defaults on first use).
+    public var anchorList: [TrustAnchor] {
+        lock.withLock {
+            if let loaded { return loaded }
+            var all: [(TrustAnchor, Int)] = userAnchors.map { ($0.anchor, $0.index) }
+            for (entry, index) in pending {
+                // OpenSSL 3.0 takes about half a millisecond per certificate here (the key is decoded).
+                var p: UnsafePointer<UInt8>?
+                let x509: OpaquePointer? = entry.der.withUnsafeBufferPointer { buffer in
+                    p = buffer.baseAddress
+                    return d2i_X509(nil, &p, buffer.count)
+                }
+                guard let x509 else { ERR_clear_error(); continue }
+                all.append((TrustAnchor(certificate: Certificate(owning: x509, der: entry.der), source: entry.source), index))
+            }
+            let list = all.sorted { $0.1 < $1.1 }.map(\.0)
+            for anchor in list { X509_STORE_add_cert(rawStore, anchor.certificate.x509) }
+            ERR_clear_error() // duplicates are fine
+            loaded = list
+            pending = []
+            userAnchors = []
+            return list
+        }
+    }
+
+    /// Anchors, for explaining which root was missing.
+    var anchors: [Certificate] { anchorList.map(\.certificate) }
+
+    deinit { X509_STORE_free(rawStore) }
 
     static func systemBundlePath() -> String? {
         var candidates: [String] = []

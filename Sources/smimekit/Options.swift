@@ -89,8 +89,11 @@ struct TrustOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Trust the certificates in this PEM/DER file or directory as anchors (repeatable).", valueName: "file|dir"), completion: .file())
     var trust: [String] = []
 
-    @Flag(help: "Trust only the anchors given with --trust, not the system store.")
+    @Flag(help: "Trust only the anchors given with --trust, not the system store (the same as --trust-source none).")
     var noSystemTrust = false
+
+    @Option(help: ArgumentHelp("Default anchors: nss-email (the roots NSS's built-in store trusts for e-mail, as Thunderbird; the default), bundle (the system CA bundle, TLS roots) or none. See `smimekit trust list`.", valueName: "source"))
+    var trustSource: TrustSource?
 
     @Option(help: ArgumentHelp("Extra certificates (intermediates, signers) to build paths with; not trusted (repeatable).", valueName: "file|dir"), completion: .file())
     var certs: [String] = []
@@ -106,6 +109,9 @@ struct TrustOptions: ParsableArguments {
 
     @Flag(help: "Accept MD5 digests and MD5 signed certificates.")
     var allowMd5 = false
+
+    @Option(help: ArgumentHelp("Smallest RSA key accepted for the signer and the CAs of its path (default 2048, RFC 8551; 1024 at the least, for old archives).", valueName: "bits"))
+    var minRsaBits: Int = VerificationOptions.defaultMinRSABits
 
     @Flag(help: "Do not require the From address to appear in the signer certificate.")
     var noSenderCheck = false
@@ -140,10 +146,14 @@ struct TrustOptions: ParsableArguments {
     }
 
     func validate() throws {
+        try AnchorChoice.validate(noSystemTrust: noSystemTrust, trustSource: trustSource)
         _ = try parsedTime(at, option: "--at")
         _ = try parsedTime(receivedAt, option: "--received-at")
         if maxLayers < 1 || maxCertificates < 1 {
             throw ValidationError("limits (--max-layers, --max-certificates) must be positive")
+        }
+        if minRsaBits < VerificationOptions.lowestMinRSABits {
+            throw ValidationError("--min-rsa-bits takes \(VerificationOptions.lowestMinRSABits) or more: RSA keys under 1024 bits can be factored and are never accepted")
         }
         if decryptCert.count > decryptKey.count {
             throw ValidationError("each --decrypt-cert goes with a --decrypt-key")
@@ -155,6 +165,7 @@ struct TrustOptions: ParsableArguments {
         o.revocation = revocation
         o.allowSHA1 = allowSha1
         o.allowMD5 = allowMd5
+        o.minRSABits = minRsaBits
         o.senderCheck = !noSenderCheck
         o.maxLayers = maxLayers
         o.maxCertificates = maxCertificates
@@ -162,12 +173,10 @@ struct TrustOptions: ParsableArguments {
     }
 
     func trustStore() throws -> TrustStore {
-        var config = TrustConfiguration()
-        config.anchors = trust.map { URL(fileURLWithPath: $0) }
-        config.useSystemTrust = !noSystemTrust
+        var config = AnchorChoice.configuration(trust: trust, noSystemTrust: noSystemTrust, trustSource: trustSource)
         config.extraCertificates = certs.map { URL(fileURLWithPath: $0) }
         config.crls = crl.map { URL(fileURLWithPath: $0) }
-        return try TrustStore(config)
+        return try AnchorChoice.load(config)
     }
 
     func identities() throws -> [DecryptionIdentity] {
@@ -180,5 +189,31 @@ struct TrustOptions: ParsableArguments {
     func verifier(limits: MIMELimits, inMemoryLimit: Int) throws -> MessageVerifier {
         MessageVerifier(trust: try trustStore(), options: options, identities: try identities(), limits: limits,
                         inMemoryLimit: inMemoryLimit)
+    }
+}
+
+extension TrustSource: ExpressibleByArgument {}
+
+/// --trust, --no-system-trust and --trust-source, shared by the reading commands and `trust list`.
+enum AnchorChoice {
+    static func validate(noSystemTrust: Bool, trustSource: TrustSource?) throws {
+        if noSystemTrust, let trustSource, trustSource != .none {
+            throw ValidationError("--no-system-trust and --trust-source \(trustSource.rawValue) contradict each other; give one of them")
+        }
+    }
+
+    static func configuration(trust: [String], noSystemTrust: Bool, trustSource: TrustSource?) -> TrustConfiguration {
+        var config = TrustConfiguration()
+        config.anchors = trust.map { URL(fileURLWithPath: $0) }
+        config.source = noSystemTrust ? .none : (trustSource ?? .nssEmail)
+        config.useSystemTrust = config.source != .none
+        return config
+    }
+
+    /// The store, its warnings (a fallback taken) printed once.
+    static func load(_ config: TrustConfiguration) throws -> TrustStore {
+        let store = try TrustStore(config)
+        for warning in store.warnings { Diagnostics.warning(warning) }
+        return store
     }
 }

@@ -8,6 +8,8 @@ public enum KeyKind: String, Sendable, CaseIterable {
     case ecP256, ecP384
     /// Certificates only: OpenSSL 3.0's CMS code cannot sign with Ed25519.
     case ed25519
+    /// Keys too small for RFC 8551 4.1, for the weak-key tests.
+    case rsa512, rsa768, rsa1024, rsa1536, rsa2047, ecP192, ecP224
 
     var genpkeyArguments: [String] {
         switch self {
@@ -17,6 +19,13 @@ public enum KeyKind: String, Sendable, CaseIterable {
         case .ecP256: return ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]
         case .ecP384: return ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"]
         case .ed25519: return ["-algorithm", "ED25519"]
+        case .rsa512: return ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:512"]
+        case .rsa768: return ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:768"]
+        case .rsa1024: return ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"]
+        case .rsa1536: return ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1536"]
+        case .rsa2047: return ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2047"]
+        case .ecP192: return ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-192"]
+        case .ecP224: return ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:secp224r1"]
         }
     }
 
