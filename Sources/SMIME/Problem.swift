@@ -52,6 +52,8 @@ public enum ProblemCode: String, Sendable, Codable, CaseIterable {
     case nonCanonicalContent
     /// Part of a message too large to hold in memory could not be checked.
     case messageTooLarge
+    /// The file is a CMS object (.p7m), read as the S/MIME entity of a message with no From.
+    case bareCMSObject
 }
 
 /// One problem found while checking a message.

@@ -30,11 +30,41 @@ struct StoreOptions: ParsableArguments {
     /// is moved aside and replaced by the store itself, which warns too.)
     func open() -> ResultStore? {
         if noCache { return nil }
+        if store == nil, let missing = Self.missingCacheRoot() {
+            // Making /nonexistent/x/.cache/smimekit would litter a path the user never chose.
+            Self.warnOnce("\(missing) does not exist; running without the result cache (give --store PATH to keep one)")
+            return nil
+        }
         do {
             return try ResultStore(url: storeURL, warn: { Diagnostics.warning($0) })
         } catch {
             Diagnostics.warning("\(error); going on without the result cache")
             return nil
         }
+    }
+
+    /// The directory the default location hangs from, when it does not exist: HOME
+    /// (for ~/.cache/smimekit), or the parent of $XDG_CACHE_HOME. Only what is
+    /// below them is created.
+    static func missingCacheRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        let root: String
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            root = URL(fileURLWithPath: xdg).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue { return nil }
+            return "the parent of XDG_CACHE_HOME (\(root))"
+        }
+        root = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue { return nil }
+        return "HOME (\(root))"
+    }
+
+    nonisolated(unsafe) private static var warned = false
+
+    private static func warnOnce(_ message: String) {
+        guard !warned else { return }
+        warned = true
+        Diagnostics.warning(message)
     }
 }

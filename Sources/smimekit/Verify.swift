@@ -51,6 +51,8 @@ struct Verify: ParsableCommand {
             at: try trust.parsedTime(trust.at, option: "--at"),
             receivedAt: try trust.parsedTime(trust.receivedAt, option: "--received-at"),
             maxBytes: maxSize, jobs: jobs)
+        // A verdict is a security decision: it is served only for bytes hashed now.
+        service.hashesEveryFile = true
 
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: properties)
