@@ -5,7 +5,7 @@ import Foundation
 import ResultStore
 
 struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The result cache (default: $XDG_CACHE_HOME/smimekit/results.sqlite, else ~/.cache/smimekit/results.sqlite).", valueName: "path"),
+    @Option(help: ArgumentHelp("The result cache (default: $XDG_CACHE_HOME/smimekit/results.sqlite, else ~/.cache/smimekit/results.sqlite; none when HOME, or the parent of XDG_CACHE_HOME, does not exist). query, changes and status name a file whose stat(2) stamp (device, inode, size, mtime, ctime) is unchanged by the digest recorded for it; verify always reads and hashes the file before serving a stored verdict.", valueName: "path"),
             completion: .file())
     var store: String?
 
