@@ -72,9 +72,10 @@ public final class FileSource: ByteSource, @unchecked Sendable {
     public let fingerprint: FileStamp
     private let fd: Int32
 
-    /// Opens a regular file; nil (with the reason) for anything else.
+    /// Opens a regular file; throws (with the reason) for anything else. The open
+    /// does not block: a FIFO swapped in for the file is refused, not waited on.
     public convenience init(path: String) throws(SourceError) {
-        try self.init(descriptor: open(path, O_RDONLY | O_CLOEXEC), name: path)
+        try self.init(descriptor: open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), name: path)
     }
 
     /// A regular file already open (a spooled, unlinked temporary file, say); the
@@ -91,6 +92,9 @@ public final class FileSource: ByteSource, @unchecked Sendable {
             close(fd)
             throw SourceError("not a regular file")
         }
+        // Regular files ignore O_NONBLOCK; cleared so that reads are plain reads.
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
         self.path = name
         self.fd = fd
         self.count = Int(st.st_size)

@@ -80,6 +80,8 @@ public enum ProblemCode: String, Sendable, Codable, CaseIterable {
     case messageTooLarge
     /// A protected header field (RFC 9788) differs from the unprotected one outside.
     case protectedHeaderDiffers
+    /// The file is a CMS object (.p7m), read as the S/MIME entity of a message with no From.
+    case bareCMSObject
 }
 
 /// One problem found while checking a message.

@@ -96,6 +96,11 @@ struct VerdictService {
     let receivedAtOption: Date?
     let maxBytes: Int
     let jobs: Int
+    /// The stamp rule (see `read`) is not enough for a security decision: on tmpfs a
+    /// write through a shared mmap leaves size, mtime, ctime and inode as they were.
+    /// When set, every file is read and hashed before a stored verdict is served for
+    /// it (verify); query, changes and status keep naming unchanged files by stamp.
+    var hashesEveryFile = false
 
     init(verifier: MessageVerifier, store: ResultStore?, maxAge: TimeInterval, at: Date?,
          receivedAt: Date?, maxBytes: Int, jobs: Int) {
@@ -167,14 +172,16 @@ struct VerdictService {
         }
         var lookups: [(path: String, stamp: FileStamp)] = []
         var lookupIndex: [Int] = []
-        for (i, (item, stamp)) in zip(batch, stamps).enumerated() {
+        for (i, (item, stamp)) in zip(batch, stamps).enumerated() where !hashesEveryFile {
             guard case .file(let path, _) = item, let stamp, stamp.size <= Int64(maxBytes) else { continue }
             lookups.append((path, stamp))
             lookupIndex.append(i)
         }
         var known = [String?](repeating: nil, count: batch.count)
         do {
-            for (i, digest) in zip(lookupIndex, try store.knownDigests(lookups)) { known[i] = digest }
+            if !lookups.isEmpty {
+                for (i, digest) in zip(lookupIndex, try store.knownDigests(lookups)) { known[i] = digest }
+            }
         } catch {
             storeFailed(error)
         }
@@ -434,9 +441,17 @@ private struct InMemorySubject: VerdictSubject {
     mutating func verify(at time: Date) -> Result<VerificationResult, InputFailure> {
         switch loaded.message() {
         case .failure(let f): return .failure(f)
-        case .success(.some(let message)): return .success(verifier.verify(message, at: time))
+        case .success(.some(let message)): return .success(Self.noted(verifier.verify(message, at: time), message))
         case .success(.none): return .success(verifier.verify(bytes: loaded.bytes ?? [], at: time))
         }
+    }
+
+    /// A bare CMS object's verdict says what it was read as.
+    private static func noted(_ result: VerificationResult, _ message: Message) -> VerificationResult {
+        guard BareCMS.isWrapped(message) else { return result }
+        var result = result
+        result.notes.append(BareCMS.note)
+        return result
     }
 
     mutating func verify(at time: Date, reusing earlier: VerificationResult?, checkedAt: Date?) -> Result<VerificationResult?, InputFailure> {
@@ -498,8 +513,9 @@ enum LargeFile {
     }
 
     static func spoolStandardInput(above limit: Int, maxBytes: Int) -> Result<Input, InputFailure> {
-        let tooLarge = InputFailure("larger than --max-message-size \(maxBytes) bytes")
-        var kept = [UInt8]()
+        let tooLarge = InputFailure(.tooLarge(size: nil, limit: maxBytes))
+        // What was read to tell a message from a list of paths comes first.
+        var kept = StandardInputPushback.take()
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         func next() -> Int {
             while true {
@@ -510,14 +526,14 @@ enum LargeFile {
         }
         while kept.count <= limit {
             let n = next()
-            if n < 0 { return .failure(InputFailure(String(cString: strerror(errno)))) }
+            if n < 0 { return .failure(InputFailure(.unreadable(errno: errno))) }
             if n == 0 { return kept.count > maxBytes ? .failure(tooLarge) : .success(.bytes(kept)) }
             kept += chunk[0..<n]
         }
         // Too large for memory: everything goes to a file that only this process can reach.
         var template = Array((NSTemporaryDirectory() + "/smimekit-stdin-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { return .failure(InputFailure("cannot spool standard input: \(String(cString: strerror(errno)))")) }
+        guard fd >= 0 else { return .failure(InputFailure(.cannotSpool(errno: errno))) }
         // Unlinked at once: the open file stays readable, and goes with the process.
         unlink(template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         defer { close(fd) }
@@ -533,15 +549,15 @@ enum LargeFile {
         }
         var total = kept.count
         guard total <= maxBytes else { return .failure(tooLarge) }
-        guard write(kept[...]) else { return .failure(InputFailure("cannot spool standard input: \(String(cString: strerror(errno)))")) }
+        guard write(kept[...]) else { return .failure(InputFailure(.cannotSpool(errno: errno))) }
         kept = []
         while true {
             let n = next()
-            if n < 0 { return .failure(InputFailure(String(cString: strerror(errno)))) }
+            if n < 0 { return .failure(InputFailure(.unreadable(errno: errno))) }
             if n == 0 { break }
             total += n
             if total > maxBytes { return .failure(tooLarge) }
-            guard write(chunk[0..<n]) else { return .failure(InputFailure("cannot spool standard input: \(String(cString: strerror(errno)))")) }
+            guard write(chunk[0..<n]) else { return .failure(InputFailure(.cannotSpool(errno: errno))) }
         }
         do throws(SourceError) {
             return .success(.large(try FileSource(duplicating: fd, name: "-")))
@@ -561,7 +577,7 @@ enum LargeFile {
         // Shrank since the stat: read whole, as any small file.
         guard source.count > limit else { return nil }
         if source.count > maxBytes {
-            return .failure(InputFailure("\(source.count) bytes, larger than --max-message-size \(maxBytes)"))
+            return .failure(InputFailure(.tooLarge(size: source.count, limit: maxBytes)))
         }
         return .success(source)
     }
@@ -614,7 +630,7 @@ private struct Loaded {
                     bytes = b
                 }
             }
-            result = .success(try? Message(bytes: bytes ?? [], limits: verifier.limits))
+            result = .success(try? BareCMS.parse(bytes ?? [], limits: verifier.limits))
         }
         cached = result
         return result
@@ -851,12 +867,14 @@ enum ReadAhead {
 enum FileBytes {
     static func read(_ item: InputItem, maxBytes: Int) -> Result<[UInt8], InputFailure> {
         guard case .file(let path, _) = item else { return InputReader.read(item, maxBytes: maxBytes) }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return InputReader.read(item, maxBytes: maxBytes) }
+        let (fd, st): (Int32, stat)
+        switch InputFile.openRegular(path) {
+        case .failure(let e): return .failure(InputFailure(e))
+        case .success(let opened): (fd, st) = opened
+        }
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, Int(st.st_size) <= maxBytes else {
-            return InputReader.read(item, maxBytes: maxBytes)
+        guard Int(st.st_size) <= maxBytes else {
+            return .failure(InputFailure(.tooLarge(size: Int(st.st_size), limit: maxBytes)))
         }
         let size = Int(st.st_size)
         var complete = false

@@ -190,7 +190,7 @@ final class FileSubject: FilterSubject {
     var parsed: Message? {
         if let parse { return parse }
         var m: Message?
-        do { m = try Message(bytes: bytes, limits: limits) } catch { refusal = "\(error)" }
+        do { m = try BareCMS.parse(bytes, limits: limits) } catch { refusal = "\(error)" }
         parse = .some(m)
         return m
     }

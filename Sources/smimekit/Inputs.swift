@@ -8,8 +8,8 @@ enum InputItem {
     /// A path, with what stat(2) said of it when the walk met it (nil: not known).
     case file(String, stamp: FileStamp? = nil)
     case stdin
-    /// An operand that could not be used (missing file, unreadable directory).
-    case bad(String, String)
+    /// An operand that could not be used (missing file, unreadable directory, a FIFO).
+    case bad(String, InputError)
 
     var isStandardInput: Bool {
         if case .stdin = self { return true }
@@ -31,12 +31,21 @@ struct InputWalk: Sequence, IteratorProtocol {
     private var pending: [InputItem] = []
     /// Directories being walked; `fd` (or -1) lets each entry be stat'ed relative to
     /// its directory, without the kernel walking the whole path again.
-    private var stack: [(dir: String, fd: Int32, names: [String], next: Int)] = []
+    /// `maildir`: a maildir's own directory, whose files are its control files, not mail.
+    private var stack: [(dir: String, fd: Int32, names: [String], next: Int, maildir: Bool)] = []
     private var pathList: PathListReader?
 
+    /// With no operand, standard input (not a terminal) is one message when it
+    /// starts like one (see `PathListReader.startsLikeMessage`), else a list of paths.
     init(operands: [String], stdinIsTerminal: Bool) {
         if operands.isEmpty && !stdinIsTerminal {
-            pathList = PathListReader(handle: FileHandle.standardInput)
+            var reader = PathListReader(fd: STDIN_FILENO)
+            if reader.startsLikeMessage() {
+                StandardInputPushback.put(reader.buffer)
+                pending = [.stdin]
+            } else {
+                pathList = reader
+            }
         }
         self.operands = operands.reversed()
     }
@@ -50,7 +59,10 @@ struct InputWalk: Sequence, IteratorProtocol {
                     top.next += 1
                     stack.append(top)
                     let path = top.dir.hasSuffix("/") ? top.dir + name : top.dir + "/" + name
-                    if let item = classify(path, fromWalk: true, in: top.fd, name: name) { return item }
+                    if let item = classify(path, fromWalk: true, in: top.fd, name: name) {
+                        if top.maildir, case .file = item { continue }
+                        return item
+                    }
                 } else if top.fd >= 0 {
                     close(top.fd)
                 }
@@ -78,7 +90,7 @@ struct InputWalk: Sequence, IteratorProtocol {
             ? (directory >= 0 ? fstatat(directory, name, &st, AT_SYMLINK_NOFOLLOW) : lstat(path, &st))
             : stat(path, &st)
         if rc != 0 {
-            return .bad(path, String(cString: strerror(errno)))
+            return .bad(path, .unreadable(errno: errno))
         }
         let type = st.st_mode & S_IFMT
         if type == S_IFLNK {
@@ -88,24 +100,51 @@ struct InputWalk: Sequence, IteratorProtocol {
         }
         if type == S_IFDIR {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
-                return .bad(path, "cannot list the directory")
+                return .bad(path, .cannotList)
             }
-            stack.append((path, open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), names.filter { !$0.hasPrefix(".") }.sorted(), 0))
+            let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            let maildir = Self.isMaildir(fd)
+            stack.append((path, fd, Self.walked(names, maildir: maildir, fd: fd).sorted(), 0, maildir))
             return nil
         }
         if type == S_IFREG { return .file(path, stamp: FileStamp(st)) }
-        return fromWalk ? nil : .file(path) // named pipes and devices are read if named explicitly
+        // A FIFO would block the run until some writer comes, a device never ends:
+        // a walk passes them by, a path named or listed gets an error line.
+        return fromWalk ? nil : .bad(path, .notRegular(FileKind(mode: st.st_mode)))
+    }
+}
+
+extension InputWalk {
+    /// A maildir, as mblaze's mdirs tells one: a directory with a `cur` directory.
+    static func isMaildir(_ fd: Int32) -> Bool {
+        var st = stat()
+        return fd >= 0 && fstatat(fd, "cur", &st, 0) == 0 && st.st_mode & S_IFMT == S_IFDIR
+    }
+
+    /// The entries of a directory that a walk goes into. Dot entries are skipped.
+    /// In a maildir, as mdirs and mlist read one, only the mail is: `cur`, `new`,
+    /// and the folders that are maildirs themselves (Maildir++ `.Folder`s among
+    /// them); `tmp` holds half-delivered mail, the files beside them are the
+    /// maildir's own (dovecot-uidlist, maildirfolder, ...).
+    static func walked(_ names: [String], maildir: Bool, fd: Int32) -> [String] {
+        guard maildir else { return names.filter { !$0.hasPrefix(".") } }
+        return names.filter { name in
+            if name == "cur" || name == "new" { return true }
+            guard name != "tmp", name != ".", name != "..", fd >= 0 else { return false }
+            var st = stat()
+            return fstatat(fd, name + "/cur", &st, 0) == 0 && st.st_mode & S_IFMT == S_IFDIR
+        }
     }
 }
 
 /// Paths from standard input, one a line, or NUL-separated when a NUL is seen.
 struct PathListReader {
-    let handle: FileHandle
+    let fd: Int32
     var buffer: [UInt8] = []
     var eof = false
     var nulSeparated = false
 
-    init(handle: FileHandle) { self.handle = handle }
+    init(fd: Int32) { self.fd = fd }
 
     mutating func next() -> String? {
         while true {
@@ -121,44 +160,80 @@ struct PathListReader {
                 defer { buffer = [] }
                 return String(decoding: buffer, as: UTF8.self)
             }
-            let chunk = handle.availableData
-            if chunk.isEmpty { eof = true } else { buffer += chunk }
+            fill()
         }
+    }
+
+    /// One read(2) more into the buffer; sets `eof` at the end (or on an error).
+    private mutating func fill() {
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { eof = true } else { buffer += chunk[0..<n] }
+            return
+        }
+    }
+
+    /// Whether the input is a message rather than a list of paths (the habit of
+    /// `openssl cms -verify < msg` and `gpgsm --verify < msg`): its first line is an
+    /// RFC 5322 header field (a field name of printable ASCII but the colon, then a
+    /// colon) and not the path of an existing file. A NUL-separated list never is;
+    /// so `C:` or `dir:x/a.eml` in a list still name files when they exist.
+    mutating func startsLikeMessage() -> Bool {
+        while !eof && !buffer.contains(0x0A) && !buffer.contains(0) && buffer.count < 1000 { fill() }
+        let end = buffer.firstIndex { $0 == 0x0A || $0 == 0 } ?? buffer.endIndex
+        if end < buffer.endIndex && buffer[end] == 0 { return false }
+        var line = Array(buffer[..<end])
+        if line.last == 0x0D { line.removeLast() }
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0,
+              line[..<colon].allSatisfy({ (0x21...0x7E).contains($0) }) else { return false }
+        var st = stat()
+        let exists = (line + [0]).withUnsafeBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { lstat($0, &st) == 0 }
+        }
+        return !exists
     }
 }
 
 enum InputReader {
-    /// Reads a whole message, refusing files above `maxBytes`.
+    /// Reads a whole message, refusing files above `maxBytes`; anything but a
+    /// regular file (or standard input) is refused without being read.
     static func read(_ item: InputItem, maxBytes: Int) -> Result<[UInt8], InputFailure> {
         switch item {
         case .bad(_, let why): return .failure(InputFailure(why))
         case .stdin:
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            if data.count > maxBytes { return .failure(InputFailure("larger than --max-message-size \(maxBytes) bytes")) }
-            return .success([UInt8](data))
+            return readToEnd(STDIN_FILENO, prefix: StandardInputPushback.take(), sizeHint: 0, maxBytes: maxBytes)
         case .file(let path, _):
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { return .failure(InputFailure(String(cString: strerror(errno)))) }
-            defer { close(fd) }
-            var st = stat()
-            if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return .failure(InputFailure("is a directory")) }
-            let size = fstat(fd, &st) == 0 && st.st_mode & S_IFMT == S_IFREG ? Int(st.st_size) : 0
-            if size > maxBytes { return .failure(InputFailure("\(size) bytes, larger than --max-message-size \(maxBytes)")) }
-            var out = [UInt8]()
-            out.reserveCapacity(size)
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return .failure(InputFailure(String(cString: strerror(errno))))
-                }
-                if n == 0 { break }
-                out += chunk[0..<n]
-                if out.count > maxBytes { return .failure(InputFailure("larger than --max-message-size \(maxBytes) bytes")) }
+            switch InputFile.openRegular(path) {
+            case .failure(let e): return .failure(InputFailure(e))
+            case .success(let (fd, st)):
+                defer { close(fd) }
+                let size = Int(st.st_size)
+                if size > maxBytes { return .failure(InputFailure(.tooLarge(size: size, limit: maxBytes))) }
+                return readToEnd(fd, prefix: [], sizeHint: size, maxBytes: maxBytes)
             }
-            return .success(out)
         }
+    }
+
+    /// Everything `fd` still holds, after `prefix`, in chunks, stopping as soon as
+    /// it passes `maxBytes`: memory stays bounded by the limit whatever the source.
+    static func readToEnd(_ fd: Int32, prefix: [UInt8], sizeHint: Int, maxBytes: Int) -> Result<[UInt8], InputFailure> {
+        var out = prefix
+        if out.count > maxBytes { return .failure(InputFailure(.tooLarge(size: nil, limit: maxBytes))) }
+        out.reserveCapacity(min(max(sizeHint, out.count), maxBytes))
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(InputFailure(.unreadable(errno: errno)))
+            }
+            if n == 0 { break }
+            if out.count + n > maxBytes { return .failure(InputFailure(.tooLarge(size: nil, limit: maxBytes))) }
+            out += chunk[0..<n]
+        }
+        return .success(out)
     }
 
     static func modificationDate(_ item: InputItem) -> Date? {
@@ -171,5 +246,120 @@ enum InputReader {
 
 struct InputFailure: Error {
     let reason: String
-    init(_ reason: String) { self.reason = reason }
+    /// What went wrong, when it was about the input itself (not the engine).
+    let error: InputError?
+    init(_ reason: String) {
+        self.reason = reason
+        error = nil
+    }
+    init(_ error: InputError) {
+        reason = error.description
+        self.error = error
+    }
+}
+
+/// Why an input could not be read as a message.
+enum InputError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A FIFO, a device, a socket, a directory where a file was wanted.
+    case notRegular(FileKind)
+    case unreadable(errno: Int32)
+    /// Past --max-message-size (`size` when known before reading).
+    case tooLarge(size: Int?, limit: Int)
+    case cannotList
+    case cannotSpool(errno: Int32)
+
+    var description: String {
+        switch self {
+        case .notRegular(.directory): return "is a directory"
+        case .notRegular(let kind):
+            return "not a regular file (\(kind.phrase)); only regular files are read, give - to read standard input"
+        case .unreadable(let e): return String(cString: strerror(e))
+        case .tooLarge(let size?, let limit): return "\(size) bytes, larger than --max-message-size \(limit)"
+        case .tooLarge(nil, let limit): return "larger than --max-message-size \(limit) bytes"
+        case .cannotList: return "cannot list the directory"
+        case .cannotSpool(let e): return "cannot spool standard input: \(String(cString: strerror(e)))"
+        }
+    }
+}
+
+/// The type of a file that is not a regular file, as stat(2) tells it.
+enum FileKind: Sendable, Equatable {
+    case fifo, characterDevice, blockDevice, socket, directory, symbolicLink, other
+
+    init(mode: mode_t) {
+        switch mode & S_IFMT {
+        case S_IFIFO: self = .fifo
+        case S_IFCHR: self = .characterDevice
+        case S_IFBLK: self = .blockDevice
+        case S_IFSOCK: self = .socket
+        case S_IFDIR: self = .directory
+        case S_IFLNK: self = .symbolicLink
+        default: self = .other
+        }
+    }
+
+    var phrase: String {
+        switch self {
+        case .fifo: return "a FIFO"
+        case .characterDevice: return "a character device"
+        case .blockDevice: return "a block device"
+        case .socket: return "a socket"
+        case .directory: return "a directory"
+        case .symbolicLink: return "a symbolic link"
+        case .other: return "not a file"
+        }
+    }
+}
+
+/// Opening inputs named by path.
+enum InputFile {
+    /// A regular file opened for reading, with its fstat. Opened with O_NONBLOCK,
+    /// so that a FIFO without a writer or a device never blocks the open, and
+    /// judged by fstat of the descriptor itself, so that a path swapped for a FIFO
+    /// after an earlier stat is refused too.
+    static func openRegular(_ path: String) -> Result<(fd: Int32, stat: stat), InputError> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        if fd < 0 {
+            let e = errno
+            // A socket cannot be opened at all: say what it is rather than ENXIO.
+            var st = stat()
+            if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG { return .failure(.notRegular(FileKind(mode: st.st_mode))) }
+            return .failure(.unreadable(errno: e))
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let e = errno
+            close(fd)
+            return .failure(.unreadable(errno: e))
+        }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            return .failure(.notRegular(FileKind(mode: st.st_mode)))
+        }
+        // Reads of a regular file never block anyway; cleared so they are plain reads.
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
+        return .success((fd, st))
+    }
+}
+
+/// Bytes already taken from standard input (to tell a message from a list of
+/// paths) that belong in front of the rest when it is read as a message.
+enum StandardInputPushback {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var bytes: [UInt8] = []
+
+    static func put(_ b: [UInt8]) {
+        lock.lock()
+        bytes = b
+        lock.unlock()
+    }
+
+    static func take() -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        let b = bytes
+        bytes = []
+        return b
+    }
 }

@@ -8,8 +8,8 @@ import SMIME
 
 struct InputOptions: ParsableArguments {
     @Argument(help: ArgumentHelp(
-        "Messages: files, directories (walked recursively, sorted), or - for standard input.",
-        discussion: "With no operand and standard input not a terminal, paths are read from it, one a line or NUL-separated (as find -print0 writes them).",
+        "Messages: regular files, directories (walked recursively, sorted; maildirs as mdirs reads them), or - for standard input.",
+        discussion: "With no operand and standard input not a terminal, standard input is one message when its first line is a header field that names no existing file (smimekit verify < m.eml), else a list of paths, one a line or NUL-separated (as find -print0 writes them). FIFOs, devices and sockets are refused with an error line; a bare CMS file (.p7m, DER or PEM) is read as an S/MIME entity without From.",
         valueName: "path"),
         completion: .file())
     var paths: [String] = []

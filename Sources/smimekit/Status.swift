@@ -73,7 +73,7 @@ struct Status: ParsableCommand {
                 return read.map { bytes in
                     let digest = Digest.sha256Hex(bytes)
                     do {
-                        let message = try Message(bytes: bytes, limits: limits)
+                        let message = try BareCMS.parse(bytes, limits: limits)
                         return (digest, StructureDetector.status(of: message)?.rawValue, nil)
                     } catch {
                         // Past a limit nothing can be told for sure; say which limit, answer unknown.

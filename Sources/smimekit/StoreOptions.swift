@@ -5,7 +5,7 @@ import Foundation
 import ResultStore
 
 struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The result cache (default: $XDG_CACHE_HOME/smimekit/results.sqlite, else ~/.cache/smimekit/results.sqlite).", valueName: "path"),
+    @Option(help: ArgumentHelp("The result cache (default: $XDG_CACHE_HOME/smimekit/results.sqlite, else ~/.cache/smimekit/results.sqlite; none when HOME, or the parent of XDG_CACHE_HOME, does not exist). query, changes and status name a file whose stat(2) stamp (device, inode, size, mtime, ctime) is unchanged by the digest recorded for it; verify always reads and hashes the file before serving a stored verdict.", valueName: "path"),
             completion: .file())
     var store: String?
 
@@ -32,6 +32,11 @@ struct StoreOptions: ParsableArguments {
     /// which warns too.)
     func open() throws -> ResultStore? {
         if noCache { return nil }
+        if store == nil, let missing = Self.missingCacheRoot() {
+            // Making /nonexistent/x/.cache/smimekit would litter a path the user never chose.
+            Self.warnOnce("\(missing) does not exist; running without the result cache (give --store PATH to keep one)")
+            return nil
+        }
         do {
             return try ResultStore(url: storeURL, warn: { Diagnostics.warning($0) })
         } catch {
@@ -42,5 +47,30 @@ struct StoreOptions: ParsableArguments {
             Diagnostics.warning("\(storeURL.path): \(error); going on without the result cache")
             return nil
         }
+    }
+
+    /// The directory the default location hangs from, when it does not exist: HOME
+    /// (for ~/.cache/smimekit), or the parent of $XDG_CACHE_HOME. Only what is
+    /// below them is created.
+    static func missingCacheRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        let root: String
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            root = URL(fileURLWithPath: xdg).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue { return nil }
+            return "the parent of XDG_CACHE_HOME (\(root))"
+        }
+        root = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue { return nil }
+        return "HOME (\(root))"
+    }
+
+    nonisolated(unsafe) private static var warned = false
+
+    private static func warnOnce(_ message: String) {
+        guard !warned else { return }
+        warned = true
+        Diagnostics.warning(message)
     }
 }

@@ -10,7 +10,7 @@ struct Verify: ParsableCommand {
         discussion: """
             Every problem is listed, not just the first: the signature, the certificate path to a trust anchor (validity, key usage, name constraints, policies, revocation), the algorithms, and whether the signer is the sender in From.
 
-            Verdicts are remembered in the result cache (see --store): smimeStatus and smimeErrors for at most --max-age seconds (24 hours) and never past a certificate's notAfter; smimeStatusAtDelivery until a trust anchor is added. With --at, the cached current verdicts are neither used nor stored (a verdict at another time is not the verdict now); --details always verifies afresh.
+            Verdicts are remembered in the result cache (see --store): smimeStatus and smimeErrors for at most --max-age seconds (24 hours) and never past a certificate's notAfter; smimeStatusAtDelivery until a trust anchor is added. With --at, the cached current verdicts are neither used nor stored (a verdict at another time is not the verdict now); --details always verifies afresh. Every file is read and hashed before a stored verdict is served for it, whatever its stat(2) stamp says (query and status may name an unchanged file by its recorded digest).
 
             Examples:
               smimekit verify --trust ca.pem message.eml
@@ -69,6 +69,8 @@ struct Verify: ParsableCommand {
             at: try trust.parsedTime(trust.at, option: "--at"),
             receivedAt: try trust.parsedTime(trust.receivedAt, option: "--received-at"),
             maxBytes: maxSize, jobs: jobs)
+        // A verdict is a security decision: it is served only for bytes hashed now.
+        service.hashesEveryFile = true
 
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: properties)
