@@ -181,4 +181,48 @@ final class RevocationSelectionTests: VerifierTestCase {
         let r = try verify(try signed(), certs: [signer.certPEM], crls: [crl.pem], options: hard)
         XCTAssertEqual(r.status, .signedFailed, "\(r.problems)")
     }
+
+    // MARK: Indirect CRLs (a separate CRL issuer named in the certificate's distribution point)
+
+    func indirectSetup() throws -> (crlIssuer: CertificateFixture, leaf: CertificateFixture) {
+        let crlIssuer = try pki.makeCA(name: "Fixture CRL Issuer", parent: root, keyUsage: ["cRLSign"])
+        let dp = ["crlDistributionPoints = crldp_section", "[crldp_section]", "fullname = URI:http://crl.example/indirect.crl",
+                  "CRLissuer = dirName:crlissuer_dn", "[crlissuer_dn]", "O = smimekit fixtures", "CN = Fixture CRL Issuer"]
+        let leaf = try pki.makeLeaf(email: "alice@example.org", commonName: "Alice Indirect", issuer: intermediate, extraExtensions: dp)
+        return (crlIssuer, leaf)
+    }
+
+    func testIndirectCRLRevokes() throws {
+        let (crlIssuer, leaf) = try indirectSetup()
+        let crl = try RevocationHelper.indirectCRL(in: pki, signer: crlIssuer, number: 1, entries: [(leaf, intermediate)])
+        for options in [soft, hard] {
+            assertFailed(try verify(try signed(by: leaf), certs: [crlIssuer.certPEM], crls: [crl, try rootCRL().pem], options: options),
+                         with: .certificateRevoked)
+        }
+    }
+
+    func testIndirectCRLEstablishesGoodStatusWhenHard() throws {
+        let (crlIssuer, leaf) = try indirectSetup()
+        let crl = try RevocationHelper.indirectCRL(in: pki, signer: crlIssuer, number: 1, entries: [])
+        assertVerified(try verify(try signed(by: leaf), certs: [crlIssuer.certPEM], crls: [crl, try rootCRL().pem], options: hard))
+        // The CRL issuer revoked by the root: its CRL cannot be used.
+        let r = try verify(try signed(by: leaf), certs: [crlIssuer.certPEM], crls: [crl, try rootCRL(revoked: [crlIssuer]).pem], options: hard)
+        assertFailed(r, with: .crlInvalid)
+    }
+
+    func testOlderIndirectCRLInMessageDoesNotHideNewerOne() throws {
+        let (crlIssuer, leaf) = try indirectSetup()
+        let older = try RevocationHelper.indirectCRL(in: pki, signer: crlIssuer, number: 1, entries: [])
+        let newer = try RevocationHelper.indirectCRL(in: pki, signer: crlIssuer, number: 2, entries: [(leaf, intermediate)])
+        let olderFixture = CRLFixtureFile(url: older)
+        let message = try pki.addingCRLs(der: [try olderFixture.der()], to: try signed(by: leaf))
+        assertFailed(try verify(message, certs: [crlIssuer.certPEM], crls: [newer, try rootCRL().pem], options: hard),
+                     with: .certificateRevoked)
+    }
+}
+
+/// A DER CRL file made outside PKIFactory.
+struct CRLFixtureFile {
+    let url: URL
+    func der() throws -> [UInt8] { [UInt8](try Data(contentsOf: url)) }
 }
