@@ -62,7 +62,7 @@ let package = Package(
 
         // Fixture factory for tests: CAs, certificates, CRLs and messages made
         // with the openssl command line in a temporary directory.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["revocation_helper.py"]),
         .testTarget(name: "MIMETests", dependencies: ["MIME", "TestSupport"]),
         .testTarget(name: "SMIMETests", dependencies: ["SMIME", "MIME", "TestSupport"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "MIME", "TestSupport"]),

@@ -69,26 +69,124 @@ unsigned long smk_name_print_flags(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLG
 
 long smk_bio_get_mem_data(BIO *b, char **pp) { return BIO_get_mem_data(b, pp); }
 
+static int smk_crl_unavailable(int err) {
+    return err == X509_V_ERR_UNABLE_TO_GET_CRL ||
+           err == X509_V_ERR_CRL_HAS_EXPIRED ||
+           err == X509_V_ERR_CRL_NOT_YET_VALID ||
+           err == X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER ||
+           err == X509_V_ERR_DIFFERENT_CRL_SCOPE;
+}
+
 static int smk_path_callback(int ok, X509_STORE_CTX *ctx) {
     if (ok) return 1;
-    smk_path_report *r = X509_STORE_CTX_get_app_data(ctx);
+    // OpenSSL checks the path of a CRL issuer that is not on the certificate's own
+    // path (a separate CRL-signing key, an indirect CRL) in a context of its own,
+    // with this callback. Its report is the parent's.
+    X509_STORE_CTX *parent = X509_STORE_CTX_get0_parent_ctx(ctx);
+    smk_path_report *r = X509_STORE_CTX_get_app_data(parent ? parent : ctx);
     int err = X509_STORE_CTX_get_error(ctx);
-    if (r) {
-        int unavailable = err == X509_V_ERR_UNABLE_TO_GET_CRL ||
-                          err == X509_V_ERR_CRL_HAS_EXPIRED ||
-                          err == X509_V_ERR_CRL_NOT_YET_VALID ||
-                          err == X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER ||
-                          err == X509_V_ERR_DIFFERENT_CRL_SCOPE;
-        if (!(r->ignore_crl_unavailable && unavailable)) {
-            if (r->count < r->capacity) {
-                r->errors[r->count] = err;
-                r->depths[r->count] = X509_STORE_CTX_get_error_depth(ctx);
-            }
-            r->count++;
+    if (r && r->ignore_crl_unavailable && smk_crl_unavailable(err)) return 1;
+    if (parent) {
+        // Any other problem on the CRL issuer's path (revoked, expired, untrusted)
+        // makes its CRLs unusable: stop here, and the parent context reports
+        // X509_V_ERR_CRL_PATH_VALIDATION_ERROR, which is recorded as a problem.
+        if (r && r->crl_path_error == 0) {
+            r->crl_path_error = err;
+            X509 *cert = X509_STORE_CTX_get_current_cert(ctx);
+            if (cert && X509_up_ref(cert)) r->crl_path_cert = cert;
         }
+        return 0;
+    }
+    if (r) {
+        if (r->count < r->capacity) {
+            r->errors[r->count] = err;
+            r->depths[r->count] = X509_STORE_CTX_get_error_depth(ctx);
+        }
+        r->count++;
     }
     // Keep going: every problem of the path is worth reporting.
     return 1;
+}
+
+// What the newest-CRL selection needs to know of each candidate.
+typedef struct {
+    X509_CRL *crl;
+    int index;                       // position in the input, for a stable order
+    int delta;                       // has a deltaCRLIndicator
+    int valid;                       // inside thisUpdate..nextUpdate at the verification time
+    AUTHORITY_KEYID *akid;           // decoded authorityKeyIdentifier, or NULL
+    const ASN1_OCTET_STRING *keyid;  // its keyIdentifier, or NULL
+    const ASN1_OCTET_STRING *idp;    // issuingDistributionPoint extension value (DER), or NULL
+    ASN1_INTEGER *number;            // cRLNumber, or NULL
+} smk_crl_candidate;
+
+static int smk_octets_cmp(const ASN1_OCTET_STRING *a, const ASN1_OCTET_STRING *b) {
+    if (!a || !b) return (a != NULL) - (b != NULL);
+    return ASN1_OCTET_STRING_cmp(a, b);
+}
+
+// Same scope: one issuer (name and key), one distribution point, base or delta.
+static int smk_crl_scope_cmp(const smk_crl_candidate *a, const smk_crl_candidate *b) {
+    int c = X509_NAME_cmp(X509_CRL_get_issuer(a->crl), X509_CRL_get_issuer(b->crl));
+    if (c) return c;
+    if ((c = smk_octets_cmp(a->keyid, b->keyid))) return c;
+    if ((c = smk_octets_cmp(a->idp, b->idp))) return c;
+    return a->delta - b->delta;
+}
+
+// Within a scope, best first: valid ones, then the highest cRLNumber, then the latest thisUpdate.
+static int smk_crl_rank_cmp(const smk_crl_candidate *a, const smk_crl_candidate *b) {
+    if (a->valid != b->valid) return b->valid - a->valid;
+    if (a->number || b->number) {
+        if (!a->number) return 1;
+        if (!b->number) return -1;
+        int c = ASN1_INTEGER_cmp(b->number, a->number);
+        if (c) return c;
+    }
+    int c = ASN1_TIME_compare(X509_CRL_get0_lastUpdate(b->crl), X509_CRL_get0_lastUpdate(a->crl));
+    if (c == 1 || c == -1) return c;
+    return a->index - b->index;
+}
+
+static int smk_crl_candidate_cmp(const void *pa, const void *pb) {
+    const smk_crl_candidate *a = pa, *b = pb;
+    int c = smk_crl_scope_cmp(a, b);
+    return c ? c : smk_crl_rank_cmp(a, b);
+}
+
+STACK_OF(X509_CRL) *smk_crl_select(STACK_OF(X509_CRL) *crls, time_t at) {
+    STACK_OF(X509_CRL) *out = sk_X509_CRL_new_null();
+    int n = crls ? sk_X509_CRL_num(crls) : 0;
+    if (!out || n == 0) return out;
+    smk_crl_candidate *c = OPENSSL_zalloc(sizeof(*c) * (size_t)n);
+    if (!c) { sk_X509_CRL_free(out); return NULL; }
+    for (int i = 0; i < n; i++) {
+        X509_CRL *crl = sk_X509_CRL_value(crls, i);
+        c[i].crl = crl;
+        c[i].index = i;
+        ASN1_INTEGER *base = X509_CRL_get_ext_d2i(crl, NID_delta_crl, NULL, NULL);
+        c[i].delta = base != NULL;
+        ASN1_INTEGER_free(base);
+        const ASN1_TIME *last = X509_CRL_get0_lastUpdate(crl), *next = X509_CRL_get0_nextUpdate(crl);
+        time_t t = at;
+        c[i].valid = last && X509_cmp_time(last, &t) <= 0 && (!next || X509_cmp_time(next, &t) >= 0);
+        c[i].akid = X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, NULL, NULL);
+        c[i].keyid = c[i].akid ? c[i].akid->keyid : NULL;
+        int idx = X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1);
+        c[i].idp = idx >= 0 ? X509_EXTENSION_get_data(X509_CRL_get_ext(crl, idx)) : NULL;
+        c[i].number = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+    }
+    ERR_clear_error();
+    qsort(c, (size_t)n, sizeof(*c), smk_crl_candidate_cmp);
+    // The best complete CRL of each scope, and every delta in rank order (OpenSSL
+    // takes the first delta that fits the base it chose).
+    for (int i = 0; i < n; i++) {
+        if (!c[i].delta && i > 0 && smk_crl_scope_cmp(&c[i - 1], &c[i]) == 0) continue;
+        if (X509_CRL_up_ref(c[i].crl) && !sk_X509_CRL_push(out, c[i].crl)) X509_CRL_free(c[i].crl);
+    }
+    for (int i = 0; i < n; i++) { ASN1_INTEGER_free(c[i].number); AUTHORITY_KEYID_free(c[i].akid); }
+    OPENSSL_free(c);
+    return out;
 }
 
 int smk_verify_path(X509_STORE *store, X509 *leaf, STACK_OF(X509) *untrusted,

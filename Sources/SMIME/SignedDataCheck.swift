@@ -204,7 +204,9 @@ struct SignedDataCheck {
             out.content = content
         }
 
-        let crls = CMS_get1_crls(cms.cms)
+        let messageCRLs = CMS_get1_crls(cms.cms)
+        defer { if let messageCRLs { smk_crl_stack_free_all(messageCRLs) } }
+        let crls = selectCRLs(messageCRLs, at: time)
         defer { if let crls { smk_crl_stack_free_all(crls) } }
 
         // Both forms of S/MIME signature cover a MIME entity, whose type is id-data
@@ -302,10 +304,25 @@ struct SignedDataCheck {
         var usedCRLs = false
     }
 
+    /// Every CRL on offer (the message's and the user's), narrowed to the newest
+    /// valid one of each scope: OpenSSL itself would stop at the first valid CRL
+    /// it meets, so a stale CRL carried in the message could hide a newer one.
+    /// nil when there are none (or revocation is off).
+    func selectCRLs(_ messageCRLs: OpaquePointer?, at time: Date) -> OpaquePointer? {
+        guard options.revocation != .off, smk_crl_stack_num(messageCRLs) > 0 || !trust.crls.isEmpty,
+              let all = smk_crl_stack_new() else { return nil }
+        defer { smk_crl_stack_free_all(all) }
+        for i in 0..<smk_crl_stack_num(messageCRLs) {
+            if let c = smk_crl_stack_value(messageCRLs, i) { _ = smk_crl_stack_push_up_ref(all, c) }
+        }
+        for c in trust.crls { _ = smk_crl_stack_push_up_ref(all, c.crl) }
+        return smk_crl_select(all, time_t(time.timeIntervalSince1970))
+    }
+
     func checkPath(_ leaf: Certificate, untrusted: CertificateStack, crls: OpaquePointer?, at time: Date, label: String, layer: Int) -> PathOutcome {
         var out = PathOutcome()
         var flags = UInt(X509_V_FLAG_POLICY_CHECK)
-        let haveCRLs = trust.crlCount > 0 || smk_crl_stack_num(crls) > 0
+        let haveCRLs = smk_crl_stack_num(crls) > 0
         if options.revocation == .hard || (options.revocation == .soft && haveCRLs) {
             flags |= UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_EXTENDED_CRL_SUPPORT | X509_V_FLAG_USE_DELTAS)
         }
@@ -326,14 +343,19 @@ struct SignedDataCheck {
         var errors = [Int32](repeating: 0, count: capacity)
         var depths = [Int32](repeating: 0, count: capacity)
         var chainStack: OpaquePointer?
+        var crlPathError: Int32 = 0
+        var crlPathCert: Certificate?
         let recorded: Int = errors.withUnsafeMutableBufferPointer { e in
             depths.withUnsafeMutableBufferPointer { d in
                 var report = smk_path_report(count: 0, capacity: Int32(capacity), errors: e.baseAddress, depths: d.baseAddress,
-                                             ignore_crl_unavailable: options.revocation == .soft ? 1 : 0)
+                                             ignore_crl_unavailable: options.revocation == .soft ? 1 : 0,
+                                             crl_path_error: 0, crl_path_cert: nil)
                 // The S/MIME signing purpose makes OpenSSL refuse a CA whose extendedKeyUsage
                 // is present without emailProtection (or anyExtendedKeyUsage), as NSS does.
                 _ = smk_verify_path(trust.store, leaf.x509, untrusted.stack, crls, UInt(flags),
                                     time_t(time.timeIntervalSince1970), X509_PURPOSE_SMIME_SIGN, &report, &chainStack)
+                crlPathError = report.crl_path_error
+                if let cert = report.crl_path_cert { crlPathCert = Certificate(owning: cert) }
                 return Int(min(report.count, Int32(capacity)))
             }
         }
@@ -354,7 +376,9 @@ struct SignedDataCheck {
                 if depth == 0 { continue }
                 guard let eku = cert.extendedKeyUsage, eku & UInt32(XKU_SMIME | XKU_ANYEKU) == 0 else { continue }
             }
-            let p = describe(error: errors[i], cert: cert, depth: depth, chain: out.chain, label: label, layer: layer)
+            let p = errors[i] == X509_V_ERR_CRL_PATH_VALIDATION_ERROR
+                ? describeCRLPath(error: crlPathError, signer: crlPathCert, cert: cert, layer: layer)
+                : describe(error: errors[i], cert: cert, depth: depth, chain: out.chain, label: label, layer: layer)
             // OpenSSL may report one fault twice (issuer missing, then leaf unverifiable): one sentence per kind and certificate.
             if seen.insert("\(p.code)@\(depth)").inserted { out.problems.append(p) }
         }
@@ -434,6 +458,21 @@ struct SignedDataCheck {
         let dotted = OBJ_obj2txt(&buf, Int32(buf.count), obj, 1) > 0 ? String(cString: buf) : "?"
         if nid != NID_undef, let ln = OBJ_nid2ln(nid) { return "\(String(cString: ln)) (\(dotted))" }
         return dotted
+    }
+
+    /// The CRL covering `cert` is signed by a certificate off the path (a separate
+    /// CRL-signing key, an indirect CRL issuer) whose own path failed with `error`.
+    func describeCRLPath(error: Int32, signer: Certificate?, cert: Certificate, layer: Int) -> Problem {
+        let who = signer.map { "'\($0.displayName)'" } ?? "a certificate off the path"
+        let why: String
+        switch error {
+        case X509_V_ERR_CERT_REVOKED: why = "that certificate has been revoked"
+        case X509_V_ERR_CERT_HAS_EXPIRED: why = "that certificate has expired"
+        case X509_V_ERR_UNABLE_TO_GET_CRL: why = "that certificate's own revocation status is unknown (pass its issuer's CRL with --crl)"
+        case 0: why = "its certificate path did not validate"
+        default: why = "its certificate path did not validate (\(Self.verifyErrorString(error)))"
+        }
+        return Problem(.crlInvalid, "The CRL for '\(cert.displayName)' cannot be used: it was signed by \(who), and \(why)", layer: layer)
     }
 
     func describe(error: Int32, cert: Certificate, depth: Int, chain: [Certificate], label: String, layer: Int) -> Problem {

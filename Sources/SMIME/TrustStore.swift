@@ -48,7 +48,11 @@ public final class TrustStore: @unchecked Sendable {  // `pending` and `loaded` 
     }
     /// Certificates that may help build a path but are not trusted.
     let extraCertificates: [Certificate]
-    let crlCount: Int
+    /// The user's CRLs. They are not put into the OpenSSL store: OpenSSL takes
+    /// the first valid CRL it finds (the message's before the store's), while
+    /// every path check here offers all of them and lets the newest decide.
+    let crls: [RevocationList]
+    var crlCount: Int { crls.count }
     /// SHA-256 of each CRL's DER: part of what a cached verdict is filed under.
     let crlFingerprints: [String]
     /// SHA-256 fingerprints of every anchor: identifies the anchor set for smimeStatusAtDelivery.
@@ -115,19 +119,18 @@ public final class TrustStore: @unchecked Sendable {  // `pending` and `loaded` 
             if found.isEmpty { throw EngineError.noCertificates(url.relativePath) }
             extra += found
         }
-        var crlCount = 0
+        var crls: [RevocationList] = []
         var crlFingerprints: [String] = []
         for url in config.crls {
             var found: [RevocationList] = []
             for file in try InputFiles.expand(url) { found += RevocationList.parseAll(try InputFiles.read(file)) }
             if found.isEmpty { throw EngineError.noCRLs(url.relativePath) }
-            for c in found { X509_STORE_add_crl(store, c.crl) }
+            crls += found
             crlFingerprints += found.map(\.fingerprint)
-            crlCount += found.count
         }
         ERR_clear_error()
         self.extraCertificates = extra
-        self.crlCount = crlCount
+        self.crls = crls
         self.crlFingerprints = crlFingerprints
         self.anchorFingerprints = seen
         self.source = source

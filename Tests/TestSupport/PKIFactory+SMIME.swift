@@ -133,9 +133,14 @@ extension PKIFactory {
     /// `message` with `crls` added to its SignedData's `crls` field. The
     /// signatures stay valid: they do not cover that field.
     public func addingCRLs(_ crls: [CRLFixture], to message: [UInt8]) throws -> [UInt8] {
+        try addingCRLs(der: try crls.map { try $0.derBytes() }, to: message)
+    }
+
+    /// The same with CRLs given as DER.
+    public func addingCRLs(der crls: [[UInt8]], to message: [UInt8]) throws -> [UInt8] {
         let range = try SMIMEMessage.cmsBase64Range(in: message)
         let der = try SMIMEMessage.decodeBase64(message[range])
-        let updated = try DER.insertingCRLs(try crls.map { try $0.derBytes() }, into: der)
+        let updated = try DER.insertingCRLs(crls, into: der)
         return Array(message[..<range.lowerBound]) + SMIMEMessage.base64Lines(updated) + Array(message[range.upperBound...])
     }
 }

@@ -64,7 +64,15 @@ typedef struct {
     int *errors;        // X509_V_ERR_* codes
     int *depths;        // chain depth of each problem
     int ignore_crl_unavailable; // soft revocation: missing or stale CRLs are not problems
+    int crl_path_error;  // the first problem on a CRL issuer's own path (0: none)
+    X509 *crl_path_cert; // the certificate it concerns (a reference the caller frees), or NULL
 } smk_path_report;
+
+// Of all CRLs offered (the message's, the user's, fetched ones), the newest
+// valid complete CRL of each scope (issuer name and key, distribution point):
+// valid at `at` first, then the highest cRLNumber, then the latest thisUpdate.
+// Delta CRLs are all kept, best first. A new stack holding new references.
+STACK_OF(X509_CRL) *smk_crl_select(STACK_OF(X509_CRL) *crls, time_t at);
 
 // Runs X509_verify_cert with a callback that records each error and continues.
 // On return *chain_out holds the chain built (caller frees with smk_x509_stack_free_all), or NULL.
