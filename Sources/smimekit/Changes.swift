@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JMAP
+import MIME
 import ResultStore
 import SMIME
 
@@ -100,7 +101,8 @@ struct Changes: ParsableCommand {
             var seen: [ResultStore.SeenMessage] = []
             var present: [String] = []
             for (item, read) in zip(batch, reads) {
-                if case .file(let path, _) = item, FileManager.default.fileExists(atPath: path) { present.append(Self.absolute(path)) }
+                var st = stat()
+                if case .file(let path, _) = item, PathCalls.stat(path, &st) == 0 { present.append(Self.absolute(path)) }
                 switch read.flatMap({ m in verdicts.next()!.map { (m, $0) } }) {
                 case .failure(let f):
                     sawError = true
@@ -123,12 +125,12 @@ struct Changes: ParsableCommand {
         }
         service.finish()
         guard storeUsable else { throw ExitCode(ExitStatus.trouble) }
-        for operand in input.paths where operand != "-" {
+        for operand in input.operands where operand != "-" {
             let path = Self.absolute(operand)
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            var st = stat()
+            let exists = PathCalls.stat(path, &st) == 0
             // A directory: whatever was under it and is not now is gone. A file named that no longer exists: gone.
-            guard isDirectory.boolValue || !exists else { continue }
+            guard (exists && st.st_mode & S_IFMT == S_IFDIR) || !exists else { continue }
             try store.sweepUnmarked(under: path)
         }
         return sawError
