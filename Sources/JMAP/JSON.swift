@@ -1,6 +1,7 @@
 // A JSON value with ordered object keys: JMAP responses read better, and
 // transcripts diff cleanly, when keys come out in the order we put them in.
 import Foundation
+import MIME
 
 public enum JSON: Sendable, Equatable {
     case null
@@ -77,7 +78,8 @@ public enum JSON: Sendable, Equatable {
     static func writeString(_ s: String, to out: inout String) {
         out += "\""
         // Most strings need no escape: copy them whole. 0xE2 leads U+2028 and U+2029.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
+        // 0xF4 leads the scalars that stand for a path's raw bytes (PathBytes).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 || $0 == 0xF4 }) {
             out += s
             out += "\""
             return
@@ -91,6 +93,10 @@ public enum JSON: Sendable, Equatable {
             case "\t": out += "\\t"
             case _ where u.value < 0x20 || u.value == 0x2028 || u.value == 0x2029:
                 out += String(format: "\\u%04x", u.value)
+            case _ where PathBytes.escapes.contains(u.value):
+                // A byte of a file name that is not UTF-8: written as a lone low surrogate,
+                // U+DC80 + (byte - 0x80), the escape Python's surrogateescape reads back.
+                out += String(format: "\\udc%02x", u.value - 0x10FF00)
             default: out.unicodeScalars.append(u)
             }
         }

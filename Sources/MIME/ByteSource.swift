@@ -75,7 +75,7 @@ public final class FileSource: ByteSource, @unchecked Sendable {
     /// Opens a regular file; throws (with the reason) for anything else. The open
     /// does not block: a FIFO swapped in for the file is refused, not waited on.
     public convenience init(path: String) throws(SourceError) {
-        try self.init(descriptor: open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), name: path)
+        try self.init(descriptor: PathCalls.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), name: path)
     }
 
     /// A regular file already open (a spooled, unlinked temporary file, say); the

@@ -30,7 +30,7 @@ public struct FileStamp: Hashable, Sendable {
     /// The stamp of the regular file at `path` (links followed); nil for anything else.
     public init?(path: String) {
         var st = stat()
-        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard PathCalls.stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
         self.init(st)
     }
 

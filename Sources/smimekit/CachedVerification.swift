@@ -571,7 +571,7 @@ enum LargeFile {
     static func source(_ item: InputItem, above limit: Int, maxBytes: Int) -> Result<FileSource, InputFailure>? {
         guard case .file(let path, _) = item else { return nil }
         var st = stat()
-        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, Int(st.st_size) > limit else { return nil }
+        guard PathCalls.stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, Int(st.st_size) > limit else { return nil }
         let source: FileSource
         do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(error.description)) }
         // Shrank since the stat: read whole, as any small file.
@@ -852,7 +852,7 @@ enum ReadAhead {
         #if os(Linux)
         for i in indices {
             guard case .file(let path, let stamp?) = batch[i], stamp.size > 0, stamp.size <= Int64(limit) else { continue }
-            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            let fd = PathCalls.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard fd >= 0 else { continue }
             _ = posix_fadvise(fd, 0, off_t(stamp.size), POSIX_FADV_WILLNEED)
             close(fd)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JMAP
+import MIME
 import ResultStore
 import SMIME
 
@@ -98,7 +99,8 @@ struct Changes: ParsableCommand {
             var seen: [ResultStore.SeenMessage] = []
             var present: [String] = []
             for (item, read) in zip(batch, reads) {
-                if case .file(let path, _) = item, FileManager.default.fileExists(atPath: path) { present.append(Self.absolute(path)) }
+                var st = stat()
+                if case .file(let path, _) = item, PathCalls.stat(path, &st) == 0 { present.append(Self.absolute(path)) }
                 switch read.flatMap({ m in verdicts.next()!.map { (m, $0) } }) {
                 case .failure(let f):
                     sawError = true

@@ -87,22 +87,24 @@ struct InputWalk: Sequence, IteratorProtocol {
         var st = stat()
         // Inside a walk, do not follow links to directories (loops); operands are followed.
         let rc = fromWalk
-            ? (directory >= 0 ? fstatat(directory, name, &st, AT_SYMLINK_NOFOLLOW) : lstat(path, &st))
-            : stat(path, &st)
+            ? (directory >= 0 ? PathCalls.fstatat(directory, name, &st, AT_SYMLINK_NOFOLLOW) : PathCalls.lstat(path, &st))
+            : PathCalls.stat(path, &st)
         if rc != 0 {
             return .bad(path, .unreadable(errno: errno))
         }
         let type = st.st_mode & S_IFMT
         if type == S_IFLNK {
             var target = stat()
-            if stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFREG { return .file(path, stamp: FileStamp(target)) }
+            if PathCalls.stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFREG { return .file(path, stamp: FileStamp(target)) }
             return nil
         }
         if type == S_IFDIR {
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+            // Listed with readdir(3): names are bytes, UTF-8 or not (see PathBytes).
+            let fd = PathCalls.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0, let names = PathCalls.names(in: fd) else {
+                if fd >= 0 { close(fd) }
                 return .bad(path, .cannotList)
             }
-            let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             let maildir = Self.isMaildir(fd)
             stack.append((path, fd, Self.walked(names, maildir: maildir, fd: fd).sorted(), 0, maildir))
             return nil
@@ -132,7 +134,7 @@ extension InputWalk {
             if name == "cur" || name == "new" { return true }
             guard name != "tmp", name != ".", name != "..", fd >= 0 else { return false }
             var st = stat()
-            return fstatat(fd, name + "/cur", &st, 0) == 0 && st.st_mode & S_IFMT == S_IFDIR
+            return PathCalls.fstatat(fd, name + "/cur", &st, 0) == 0 && st.st_mode & S_IFMT == S_IFDIR
         }
     }
 }
@@ -153,12 +155,12 @@ struct PathListReader {
                 var line = Array(buffer[..<i])
                 buffer.removeFirst(i + 1)
                 if !nulSeparated, line.last == 0x0D { line.removeLast() }
-                return String(decoding: line, as: UTF8.self)
+                return PathBytes.string(line)
             }
             if eof {
                 if buffer.isEmpty { return nil }
                 defer { buffer = [] }
-                return String(decoding: buffer, as: UTF8.self)
+                return PathBytes.string(buffer)
             }
             fill()
         }
@@ -239,7 +241,7 @@ enum InputReader {
     static func modificationDate(_ item: InputItem) -> Date? {
         guard case .file(let path, _) = item else { return nil }
         var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
+        guard PathCalls.stat(path, &st) == 0 else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(st.st_mtim.tv_sec))
     }
 }
@@ -318,12 +320,12 @@ enum InputFile {
     /// judged by fstat of the descriptor itself, so that a path swapped for a FIFO
     /// after an earlier stat is refused too.
     static func openRegular(_ path: String) -> Result<(fd: Int32, stat: stat), InputError> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        let fd = PathCalls.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         if fd < 0 {
             let e = errno
             // A socket cannot be opened at all: say what it is rather than ENXIO.
             var st = stat()
-            if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG { return .failure(.notRegular(FileKind(mode: st.st_mode))) }
+            if PathCalls.stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG { return .failure(.notRegular(FileKind(mode: st.st_mode))) }
             return .failure(.unreadable(errno: e))
         }
         var st = stat()
@@ -362,4 +364,28 @@ enum StandardInputPushback {
         bytes = []
         return b
     }
+}
+
+/// Operands as the kernel gave them. CommandLine.arguments, and so ArgumentParser,
+/// decode argv as UTF-8 and put U+FFFD for bytes that are not; an operand holding
+/// U+FFFD is matched back to the argv entry it came from, whose bytes it then
+/// carries (as PathBytes), so `smimekit verify $'caf\xe9.eml'` opens that file.
+enum RawArguments {
+    static func recover(_ operands: [String]) -> [String] {
+        guard operands.contains(where: { $0.unicodeScalars.contains("\u{FFFD}") }) else { return operands }
+        let raw: [[UInt8]] = (1..<Int(CommandLine.argc)).compactMap { i in
+            CommandLine.unsafeArgv[i].map { Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: strlen($0))) }
+        }
+        var used = Set<Int>()
+        return operands.map { op in
+            guard op.unicodeScalars.contains("\u{FFFD}") else { return op }
+            for (i, r) in raw.enumerated() where !used.contains(i) && String(decoding: r, as: UTF8.self) == op {
+                used.insert(i)
+                return PathBytes.string(r)
+            }
+            return op
+        }
+    }
+
+    static func recover(_ operand: String) -> String { recover([operand])[0] }
 }

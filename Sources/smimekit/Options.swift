@@ -52,11 +52,14 @@ struct InputOptions: ParsableArguments {
         }
     }
 
+    /// The operands with the bytes they had in argv (file names need not be UTF-8).
+    var operands: [String] { RawArguments.recover(paths) }
+
     func walk() -> InputWalk {
-        InputWalk(operands: paths, stdinIsTerminal: isatty(STDIN_FILENO) == 1)
+        InputWalk(operands: operands, stdinIsTerminal: isatty(STDIN_FILENO) == 1)
     }
 
-    func progress() -> Progress? { Progress.ifTerminal(enabled: !noProgress, operands: paths) }
+    func progress() -> Progress? { Progress.ifTerminal(enabled: !noProgress, operands: operands) }
 
     /// Guards against waiting forever on a terminal.
     func requireInput() throws {

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import JMAP
+import MIME
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, ndjson, json
@@ -21,9 +22,10 @@ final class StandardOutput {
     /// verify --out -: the records go to standard error, the content to standard output.
     var descriptor: Int32 = STDOUT_FILENO
 
+    /// Text; a path's raw bytes (see PathBytes) go out as the bytes they are.
     func write(_ s: String) {
         if discarding { return }
-        buffer += s.utf8
+        if s.utf8.contains(0xF4) { buffer += PathBytes.bytes(s) } else { buffer += s.utf8 }
         if buffer.count >= 1 << 16 { flush() }
     }
 
@@ -52,12 +54,12 @@ enum Diagnostics {
     /// "smimekit: PATH: reason" on standard error.
     static func error(_ message: String) {
         StandardOutput.shared.flush()
-        FileHandle.standardError.write(Data("smimekit: \(message)\n".utf8))
+        FileHandle.standardError.write(Data(PathBytes.bytes("smimekit: \(message)\n")))
     }
 
     static func warning(_ message: String) {
         StandardOutput.shared.flush()
-        FileHandle.standardError.write(Data("smimekit: warning: \(message)\n".utf8))
+        FileHandle.standardError.write(Data(PathBytes.bytes("smimekit: warning: \(message)\n")))
     }
 }
 

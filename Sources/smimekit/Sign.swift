@@ -173,7 +173,7 @@ struct ComposeIO: ParsableArguments {
 /// Reading a message or request, and writing the result to a file or standard output.
 enum MessageFiles {
     static func read(_ path: String?) throws -> [UInt8] {
-        let item: InputItem = path.map { $0 == "-" ? .stdin : .file($0) } ?? .stdin
+        let item: InputItem = path.map { $0 == "-" ? .stdin : .file(RawArguments.recover($0)) } ?? .stdin
         switch InputReader.read(item, maxBytes: 256 << 20) {
         case .success(let b): return b
         case .failure(let f): throw EngineError.unreadable(path ?? "-", f.reason)

@@ -24,9 +24,10 @@ final class InputHandlingTests: XCTestCase {
     }
 
     private func cli(_ args: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:],
-                     in directory: URL? = nil) throws -> CLI.Run {
+                     in directory: URL? = nil, shell: Bool = false) throws -> CLI.Run {
         try CLI.run(args, stdin: stdin, in: directory,
-                    environment: ["XDG_CACHE_HOME": runner.home.appendingPathComponent("xdg").path].merging(environment) { $1 })
+                    environment: ["XDG_CACHE_HOME": runner.home.appendingPathComponent("xdg").path].merging(environment) { $1 },
+                    shell: shell)
     }
 
     private func records(_ run: CLI.Run) -> [[String: Any]] {
@@ -117,6 +118,70 @@ final class InputHandlingTests: XCTestCase {
         // A maildir's tmp named explicitly is read: the user asked for it.
         let named = try cli(["status", "--format", "ndjson", "--no-cache", md.appendingPathComponent("tmp").path])
         XCTAssertEqual(records(named).count, 1)
+    }
+
+    // MARK: 8. File names that are not UTF-8
+
+    func testFileNamesThatAreNotUTF8AreOpenedAndPrintedAsTheirBytes() throws {
+        let pki = try pki()
+        let dir = runner.home.appendingPathComponent("latin1")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let signed = try pki.signed(MessageSpec())
+        // caf\xe9.eml (Latin-1), a lone continuation byte, an overlong NUL, and a name whose
+        // valid UTF-8 encodes a scalar of the escape block (it must round-trip too).
+        let names: [[UInt8]] = [Array("caf".utf8) + [0xE9] + Array(".eml".utf8),
+                                [0x80] + Array("x.eml".utf8),
+                                Array("o".utf8) + [0xC0, 0x80] + Array(".eml".utf8),
+                                Array("pua".utf8) + [0xF4, 0x8F, 0xBE, 0xA9] + Array(".eml".utf8),
+                                Array("fine-\u{e9}.eml".utf8)]
+        for name in names {
+            let path = Array(dir.path.utf8) + [0x2F] + name
+            let fd = (path + [0]).withUnsafeBufferPointer { p in
+                p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { open($0, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
+            }
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            _ = signed.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        let expected = names.map { Array("./".utf8) + $0 }
+        // A directory walk, -0 output: the raw bytes, NUL-separated.
+        let walk = try cli(["query", "-0", "--no-cache", "."], in: dir)
+        XCTAssertEqual(walk.status, 0, walk.stderr)
+        XCTAssertEqual(Set(walk.stdout.split(separator: 0).map(Array.init)), Set(expected))
+        // Text output: the raw bytes too.
+        let text = try cli(["verify", "--format", "text", "--no-cache"] + pki.trust + ["."], in: dir)
+        XCTAssertEqual(text.status, 0, text.stderr + text.text)
+        let textPaths = text.stdout.split(separator: 0x0A).map { line -> [UInt8] in
+            let l = Array(line)
+            let start = l.firstIndex(of: UInt8(ascii: ".")).map { $0 } ?? 0
+            return Array(l[start...])
+        }
+        XCTAssertEqual(Set(textPaths), Set(expected))
+        // NDJSON: every byte that is not UTF-8 as a lone surrogate escape \udcXX (PEP 383);
+        // all of them verified, so every file was opened.
+        let ndjson = try cli(["verify", "--format", "ndjson", "--no-cache"] + pki.trust + ["."], in: dir)
+        XCTAssertEqual(ndjson.status, 0, ndjson.stderr)
+        XCTAssertTrue(ndjson.text.contains("\"./caf\\udce9.eml\""), ndjson.text)
+        XCTAssertTrue(ndjson.text.contains("\"./\\udc80x.eml\""), ndjson.text)
+        XCTAssertTrue(ndjson.text.contains("\"./o\\udcc0\\udc80.eml\""), ndjson.text)
+        XCTAssertTrue(ndjson.text.contains("\"./pua\\udcf4\\udc8f\\udcbe\\udca9.eml\""), ndjson.text)
+        XCTAssertTrue(ndjson.text.contains("\"./fine-\u{e9}.eml\""), ndjson.text)
+        XCTAssertEqual(ndjson.lines.count, names.count)
+        XCTAssertFalse(ndjson.text.unicodeScalars.contains("\u{FFFD}"))
+        // Operands (through bash, which passes the bytes) and a path list on stdin.
+        let operand = try cli(["smimekit verify --no-cache --format ndjson \(pki.trust.joined(separator: " ")) $'caf\\xe9.eml' $'\\x80x.eml'"],
+                              in: dir, shell: true)
+        XCTAssertEqual(operand.status, 0, operand.stderr)
+        XCTAssertEqual(operand.lines.count, 2, operand.text)
+        XCTAssertTrue(operand.text.contains("\"caf\\udce9.eml\""), operand.text)
+        let list = expected.reduce([UInt8]()) { $0 + $1 + [0x0A] }
+        let listed = try cli(["status", "--no-cache", "--format", "ndjson"], stdin: list, in: dir)
+        XCTAssertEqual(listed.lines.count, names.count, listed.stderr)
+        XCTAssertTrue(listed.lines.allSatisfy { $0.contains("\"signed\"") }, listed.text)
+        // A missing file of such a name: its error line carries the raw bytes.
+        let missing = try cli(["smimekit status --no-cache $'gon\\xe9.eml' 2>&1; echo \"exit $?\""], in: dir, shell: true)
+        XCTAssertTrue(missing.stdout.starts(with: Array("smimekit: gon".utf8) + [0xE9] + Array(".eml: ".utf8)), missing.text)
+        XCTAssertTrue(missing.text.hasSuffix("exit 2\n"), missing.text)
     }
 
     // MARK: 9. Bare CMS files
