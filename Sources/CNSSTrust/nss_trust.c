@@ -89,6 +89,16 @@ static long collect(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, CK_ATTRIBUTE_TY
             root->der = der;
             root->der_len = der_len;
             if (sha1 && sha1_len == 20) { memcpy(root->sha1, sha1, 20); root->has_sha1 = 1; }
+            unsigned char *distrust = NULL;
+            CK_ULONG distrust_len = 0;
+            // CK_FALSE (one zero byte) when there is no such date.
+            if (get_attribute(f, s, certs[j], CKA_NSS_EMAIL_DISTRUST_AFTER, &distrust, &distrust_len) &&
+                distrust_len > 1 && distrust_len < sizeof root->email_distrust_after) {
+                memcpy(root->email_distrust_after, distrust, distrust_len);
+                root->email_distrust_after[distrust_len] = 0;
+                root->has_email_distrust_after = 1;
+            }
+            free(distrust);
         }
         free(issuer); free(serial); free(sha1);
     }

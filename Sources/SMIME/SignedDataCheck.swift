@@ -288,6 +288,7 @@ struct SignedDataCheck {
             out.usedCRLs = out.usedCRLs || path.usedCRLs
             checkPurpose(signer, label: label, layer: layer, into: &out.problems)
             checkKeyStrength(signer, path: path.chain, label: label, layer: layer, into: &out.problems)
+            checkDistrustAfter(signer, path: path.chain, label: label, layer: layer, into: &out.problems)
 
             details.verified = out.problems.count == before
             out.signers.append(details)
@@ -449,6 +450,14 @@ struct SignedDataCheck {
             if let remedy = weak.remedy { message += "; \(remedy)" }
             problems.append(Problem(.weakKey, message, layer: layer))
         }
+    }
+
+    /// Mozilla stops trusting some roots for e-mail certificates issued after a date
+    /// (NSS's CKA_NSS_EMAIL_DISTRUST_AFTER), judged by the signer certificate's notBefore.
+    func checkDistrustAfter(_ signer: Certificate, path: [Certificate], label: String, layer: Int, into problems: inout [Problem]) {
+        guard !trust.emailDistrustAfter.isEmpty, path.count > 1, let anchor = path.last,
+              let date = trust.emailDistrustAfter[anchor.fingerprint], let issued = signer.notBefore, issued > date else { return }
+        problems.append(Problem(.untrustedRoot, "The root '\(anchor.displayName)' is trusted for e-mail only for certificates issued until \(JMAPDate.format(date)), and \(label.lowercased())'s certificate was issued \(JMAPDate.format(issued)); add the root with --trust if you still trust it", layer: layer))
     }
 
     static func objectName(_ obj: OpaquePointer?) -> String {

@@ -21,6 +21,9 @@ public struct TrustAnchor: Sendable {
     public let certificate: Certificate
     /// `nss-email`, `bundle`, or the --trust file it was read from.
     public let source: String
+    /// NSS's CKA_NSS_EMAIL_DISTRUST_AFTER: e-mail certificates issued (notBefore) after
+    /// this are not vouched for by this root any more.
+    public var emailDistrustAfter: Date? = nil
 }
 
 enum SystemAnchors {
@@ -54,6 +57,7 @@ enum SystemAnchors {
         let der: [UInt8]
         let source: String
         let fingerprint: String
+        var emailDistrustAfter: Date? = nil
     }
 
     /// The roots the module trusts for `purpose` (CKT_NSS_TRUSTED_DELEGATOR), or why there are none.
@@ -75,7 +79,15 @@ enum SystemAnchors {
                 if sha1 != expected { continue }
             }
             let bytes = Array(UnsafeBufferPointer(start: der, count: root.der_len))
-            out.append(Entry(der: bytes, source: TrustSource.nssEmail.rawValue, fingerprint: Digest.sha256Hex(bytes)))
+            var distrust: Date?
+            if root.has_email_distrust_after != 0 {
+                let text = withUnsafeBytes(of: root.email_distrust_after) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                distrust = utcTime(text)
+                // A date we cannot read must not widen trust: treat the root as distrusted for everything new.
+                if distrust == nil { distrust = Date(timeIntervalSince1970: 0) }
+            }
+            out.append(Entry(der: bytes, source: TrustSource.nssEmail.rawValue, fingerprint: Digest.sha256Hex(bytes),
+                             emailDistrustAfter: distrust))
         }
         return .success(out)
     }
@@ -103,4 +115,24 @@ enum SystemAnchors {
     }
 
     struct LoadError: Error { let message: String }
+
+    /// "YYMMDDHHMMSSZ" (RFC 5280 UTCTime, years 1950-2049) or "YYYYMMDDHHMMSSZ".
+    static func utcTime(_ text: String) -> Date? {
+        let digits = Array(text.utf8)
+        guard digits.last == UInt8(ascii: "Z"), digits.count == 13 || digits.count == 15,
+              digits.dropLast().allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        let n = digits.dropLast().map { Int($0 - 0x30) }
+        func two(_ i: Int) -> Int { n[i] * 10 + n[i + 1] }
+        var year: Int, i: Int
+        if digits.count == 13 {
+            year = two(0); year += year < 50 ? 2000 : 1900; i = 2
+        } else {
+            year = two(0) * 100 + two(2); i = 4
+        }
+        var t = tm()
+        t.tm_year = Int32(year - 1900); t.tm_mon = Int32(two(i) - 1); t.tm_mday = Int32(two(i + 2))
+        t.tm_hour = Int32(two(i + 4)); t.tm_min = Int32(two(i + 6)); t.tm_sec = Int32(two(i + 8))
+        guard (0...11).contains(t.tm_mon), (1...31).contains(t.tm_mday) else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&t)))
+    }
 }

@@ -60,6 +60,9 @@ public final class TrustStore: @unchecked Sendable {  // `pending` and `loaded` 
     public let anchorFingerprints: Set<String>
     /// The default anchor set actually used (nss-email falls back to bundle when NSS is missing).
     public let source: TrustSource
+    /// Anchors (by fingerprint) that NSS trusts only for e-mail certificates issued up to a date.
+    /// Set once here (a var only so that tests can give a fixture root such a date).
+    var emailDistrustAfter: [String: Date]
     /// Things a person should know about the anchors (a fallback taken): one sentence each.
     public let warnings: [String]
 
@@ -133,6 +136,13 @@ public final class TrustStore: @unchecked Sendable {  // `pending` and `loaded` 
         self.crls = crls
         self.crlFingerprints = crlFingerprints
         self.anchorFingerprints = seen
+        var distrust: [String: Date] = [:]
+        // A root the user names with --trust is trusted as the user says, without NSS's date.
+        let named = Set(user.map(\.certificate.fingerprint))
+        for (entry, _) in pending where !named.contains(entry.fingerprint) {
+            if let date = entry.emailDistrustAfter { distrust[entry.fingerprint] = date }
+        }
+        self.emailDistrustAfter = distrust
         self.source = source
         self.warnings = warnings
     }
@@ -150,7 +160,8 @@ public final class TrustStore: @unchecked Sendable {  // `pending` and `loaded` 
                     return d2i_X509(nil, &p, buffer.count)
                 }
                 guard let x509 else { ERR_clear_error(); continue }
-                all.append((TrustAnchor(certificate: Certificate(owning: x509, der: entry.der), source: entry.source), index))
+                all.append((TrustAnchor(certificate: Certificate(owning: x509, der: entry.der), source: entry.source,
+                                        emailDistrustAfter: entry.emailDistrustAfter), index))
             }
             let list = all.sorted { $0.1 < $1.1 }.map(\.0)
             for anchor in list { X509_STORE_add_cert(rawStore, anchor.certificate.x509) }

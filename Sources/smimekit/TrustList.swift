@@ -60,8 +60,10 @@ struct TrustList: ParsableCommand {
             if text {
                 out.write("\(cert.fingerprint)  \(notAfter ?? "-")  \(TextColumns.pad(anchor.source, 9))\(cert.subject)\n")
             } else {
-                let record = JSON.object([("subject", .string(cert.subject)), ("sha256", .string(cert.fingerprint)),
-                                          ("notAfter", .optional(notAfter)), ("source", .string(anchor.source))])
+                var fields: [(String, JSON)] = [("subject", .string(cert.subject)), ("sha256", .string(cert.fingerprint)),
+                                                ("notAfter", .optional(notAfter)), ("source", .string(anchor.source))]
+                if let distrust = anchor.emailDistrustAfter { fields.append(("emailDistrustAfter", .string(JMAPDate.format(distrust)))) }
+                let record = JSON.object(fields)
                 out.write(record.serialized() + "\n")
             }
         }

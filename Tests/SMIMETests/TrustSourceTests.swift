@@ -161,3 +161,47 @@ final class IntermediatePurposeTests: VerifierTestCase {
         XCTAssertEqual(r.problems.filter { $0.code == .extendedKeyUsage }.count, 1, "\(r.problems)")
     }
 }
+
+/// Mozilla stops trusting some e-mail roots for certificates issued after a
+/// date (CKA_NSS_EMAIL_DISTRUST_AFTER); NSS judges by the certificate's notBefore.
+final class EmailDistrustAfterTests: VerifierTestCase {
+    func testNSSDatesAreRead() throws {
+        try NSSRootStore.ensureInstalled()
+        let s = try TrustStore(TrustConfiguration())
+        let dated = s.anchorList.filter { $0.emailDistrustAfter != nil }
+        XCTAssertFalse(dated.isEmpty, "NSS 3.87 dates several legacy e-mail roots")
+        let verisign = dated.first { $0.certificate.subject.hasPrefix("CN=VeriSign Class 1 Public Primary Certification Authority - G3,") }
+        XCTAssertEqual(verisign?.emailDistrustAfter, JMAPDateParse("2022-08-31T00:00:00Z"))
+        XCTAssertEqual(s.emailDistrustAfter.count, dated.count)
+        XCTAssertNil(s.anchorList.first { $0.certificate.subject.hasPrefix("CN=GlobalSign Secure Mail Root R45,") }?.emailDistrustAfter)
+    }
+
+    func testUTCTimeForms() {
+        XCTAssertEqual(SystemAnchors.utcTime("220831000000Z"), JMAPDateParse("2022-08-31T00:00:00Z"))
+        XCTAssertEqual(SystemAnchors.utcTime("490101120000Z"), JMAPDateParse("2049-01-01T12:00:00Z"))
+        XCTAssertEqual(SystemAnchors.utcTime("500101000000Z"), JMAPDateParse("1950-01-01T00:00:00Z"))
+        XCTAssertEqual(SystemAnchors.utcTime("20501231235959Z"), JMAPDateParse("2050-12-31T23:59:59Z"))
+        for bad in ["", "2208310000Z", "221331000000Z", "22083100000aZ", "220831000000"] { XCTAssertNil(SystemAnchors.utcTime(bad), bad) }
+    }
+
+    func testCertificatesIssuedAfterTheDateFail() throws {
+        // Alice's notBefore is a day ago.
+        for (distrust, verified) in [(Date() - 10 * 86400, false), (Date() - 2 * 86400, false), (Date(), true), (Date() + 86400, true)] {
+            let store = try trust()
+            store.emailDistrustAfter[root.fingerprintForTests] = distrust
+            let r = MessageVerifier(trust: store, options: VerificationOptions(), identities: []).verify(bytes: try signed(), at: Date())
+            if verified {
+                assertVerified(r)
+            } else {
+                assertFailed(r, with: .untrustedRoot)
+                XCTAssertTrue(r.problems.contains { $0.message.contains("Fixture Root") && $0.message.contains("issued until") }, "\(r.problems)")
+            }
+        }
+    }
+}
+
+private func JMAPDateParse(_ s: String) -> Date? { ISO8601DateFormatter().date(from: s) }
+
+private extension CertificateFixture {
+    var fingerprintForTests: String { Certificate.parseAll((try? derBytes()) ?? []).first?.fingerprint ?? "" }
+}

@@ -12,6 +12,10 @@ typedef struct {
     size_t der_len;
     unsigned char sha1[20]; // CKA_CERT_SHA1_HASH of the trust object, when has_sha1
     int has_sha1;
+    // CKA_NSS_EMAIL_DISTRUST_AFTER of the certificate: a UTCTime ("YYMMDDHHMMSSZ")
+    // after which the root no longer vouches for newly issued e-mail certificates.
+    char email_distrust_after[24];
+    int has_email_distrust_after;
 } smk_nss_root;
 
 enum {
