@@ -173,22 +173,22 @@ _smimekit() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|verify|query|changes|sign|encrypt|decrypt|help)
+    status|verify|query|changes|sign|encrypt|decrypt|trust|help)
         # Offer subcommand argument completions
         "_smimekit_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status verify query changes sign encrypt decrypt help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status verify query changes sign encrypt decrypt trust help' -- "${cur}"))
         ;;
     esac
 }
 
 _smimekit_status() {
     repeating_flags=()
-    non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache -l --paths-only -0 --null --no-config --version -h --help)
+    non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache -l --paths-only -0 --null --no-config --cached --version -h --help)
     repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --trust-source --revocation --min-rsa-bits --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -226,6 +226,10 @@ _smimekit_status() {
         __smimekit_add_completions -f
         return
         ;;
+    '--trust-source')
+        __smimekit_add_completions -W 'nss-email'$'\n''bundle'$'\n''none'
+        return
+        ;;
     '--certs')
         __smimekit_add_completions -f
         return
@@ -236,6 +240,9 @@ _smimekit_status() {
         ;;
     '--revocation')
         __smimekit_add_completions -W 'off'$'\n''soft'$'\n''hard'
+        return
+        ;;
+    '--min-rsa-bits')
         return
         ;;
     '--max-layers')
@@ -283,7 +290,7 @@ _smimekit_verify() {
     repeating_flags=()
     non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --details -l --paths-only -0 --null --no-config --version -h --help)
     repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age --out --signer)
+    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --trust-source --revocation --min-rsa-bits --max-layers --max-certificates --at --received-at --passin --store --max-age --out --signer)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -321,6 +328,10 @@ _smimekit_verify() {
         __smimekit_add_completions -f
         return
         ;;
+    '--trust-source')
+        __smimekit_add_completions -W 'nss-email'$'\n''bundle'$'\n''none'
+        return
+        ;;
     '--certs')
         __smimekit_add_completions -f
         return
@@ -331,6 +342,9 @@ _smimekit_verify() {
         ;;
     '--revocation')
         __smimekit_add_completions -W 'off'$'\n''soft'$'\n''hard'
+        return
+        ;;
+    '--min-rsa-bits')
         return
         ;;
     '--max-layers')
@@ -386,7 +400,7 @@ _smimekit_query() {
     repeating_flags=()
     non_repeating_flags=(--no-progress --has-smime --no-has-smime --has-verified-smime --no-has-verified-smime --has-verified-smime-at-delivery --no-has-verified-smime-at-delivery --has-attachment --no-has-attachment -q --quiet -0 --null --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --no-config --version -h --help)
     repeating_options=(--header --has-keyword --not-keyword --sort --trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --from --to --cc --bcc --subject --text --body --before --after --min-size --max-size --filter --position --limit --format --properties --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --from --to --cc --bcc --subject --text --body --before --after --min-size --max-size --filter --position --limit --format --properties --trust-source --revocation --min-rsa-bits --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -479,6 +493,10 @@ _smimekit_query() {
         __smimekit_add_completions -f
         return
         ;;
+    '--trust-source')
+        __smimekit_add_completions -W 'nss-email'$'\n''bundle'$'\n''none'
+        return
+        ;;
     '--certs')
         __smimekit_add_completions -f
         return
@@ -489,6 +507,9 @@ _smimekit_query() {
         ;;
     '--revocation')
         __smimekit_add_completions -W 'off'$'\n''soft'$'\n''hard'
+        return
+        ;;
+    '--min-rsa-bits')
         return
         ;;
     '--max-layers')
@@ -536,7 +557,7 @@ _smimekit_changes() {
     repeating_flags=()
     non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --no-config --version -h --help)
     repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(--since --max-changes -j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --revocation --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    non_repeating_options=(--since --max-changes -j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --trust-source --revocation --min-rsa-bits --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -572,6 +593,10 @@ _smimekit_changes() {
         __smimekit_add_completions -f
         return
         ;;
+    '--trust-source')
+        __smimekit_add_completions -W 'nss-email'$'\n''bundle'$'\n''none'
+        return
+        ;;
     '--certs')
         __smimekit_add_completions -f
         return
@@ -582,6 +607,9 @@ _smimekit_changes() {
         ;;
     '--revocation')
         __smimekit_add_completions -W 'off'$'\n''soft'$'\n''hard'
+        return
+        ;;
+    '--min-rsa-bits')
         return
         ;;
     '--max-layers')
@@ -629,7 +657,7 @@ _smimekit_sign() {
     repeating_flags=()
     non_repeating_flags=(--pss --opaque --encrypt --oaep --no-config --version -h --help)
     repeating_options=(--chain --recipients --recipient-cert --crl)
-    non_repeating_options=(-o --output --jmap --output-dir --blob-dir --at --key --cert --identities --passin --digest --cipher)
+    non_repeating_options=(-o --output --jmap --output-dir --blob-dir --at --header-protection --key --cert --identities --passin --digest --cipher)
     __smimekit_offer_flags_options 1
 
     # Offer option value completions
@@ -651,6 +679,9 @@ _smimekit_sign() {
         return
         ;;
     '--at')
+        return
+        ;;
+    '--header-protection')
         return
         ;;
     '--key')
@@ -707,7 +738,7 @@ _smimekit_encrypt() {
     repeating_flags=()
     non_repeating_flags=(--oaep --sign --pss --opaque --no-config --version -h --help)
     repeating_options=(--recipients --recipient-cert --crl --chain)
-    non_repeating_options=(-o --output --jmap --output-dir --blob-dir --at --cipher --key --cert --identities --passin --digest)
+    non_repeating_options=(-o --output --jmap --output-dir --blob-dir --at --header-protection --cipher --key --cert --identities --passin --digest)
     __smimekit_offer_flags_options 1
 
     # Offer option value completions
@@ -729,6 +760,9 @@ _smimekit_encrypt() {
         return
         ;;
     '--at')
+        return
+        ;;
+    '--header-protection')
         return
         ;;
     '--recipients')
@@ -811,6 +845,53 @@ _smimekit_decrypt() {
     case "${positional_number}" in
     1)
         __smimekit_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_smimekit_trust() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __smimekit_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list)
+        # Offer subcommand argument completions
+        "_smimekit_trust_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list' -- "${cur}"))
+        ;;
+    esac
+}
+
+_smimekit_trust_list() {
+    repeating_flags=()
+    non_repeating_flags=(--no-system-trust --version -h --help)
+    repeating_options=(--trust)
+    non_repeating_options=(--trust-source --format)
+    __smimekit_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--trust')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--trust-source')
+        __smimekit_add_completions -W 'nss-email'$'\n''bundle'$'\n''none'
+        return
+        ;;
+    '--format')
+        __smimekit_add_completions -W 'text'$'\n''ndjson'$'\n''json'
         return
         ;;
     esac

@@ -79,7 +79,15 @@ opendir my $dh, $in_dir or die "$in_dir: $!\n";
 for my $file (sort grep { /^smimekit.*\.1$/ } readdir $dh) {
     my ($sub) = $file =~ /^smimekit\.(.+)\.1$/;
     next if defined $sub && $sub eq 'help';
-    my $command = defined $sub ? $commands{$sub} : $root;
+    # Nested subcommands (trust.list) are looked up level by level.
+    my $command = $root;
+    if (defined $sub) {
+        for my $name (split /\./, $sub) {
+            my %children = map { $_->{commandName} => $_ } @{ $command->{subcommands} || [] };
+            $command = $children{$name};
+            last unless $command;
+        }
+    }
     die "$file: no command '$sub' in the dump\n" unless $command;
 
     open my $in, '<', "$in_dir/$file" or die "$in_dir/$file: $!\n";
@@ -88,9 +96,9 @@ for my $file (sort grep { /^smimekit.*\.1$/ } readdir $dh) {
     $page .= "\n" unless $page =~ /\n\z/;
 
     # Names: smimekit.verify -> smimekit-verify, and no page for `help`.
-    $page =~ s/^(\.Dt SMIMEKIT)\.(\S+)/$1-$2/m;
+    $page =~ s/^(\.Dt )(SMIMEKIT\.\S+)/$1 . ($2 =~ tr{.}{-}r)/me;
     $page =~ s/^\.Xr smimekit\.help 1 ,?\n//m;
-    $page =~ s/^(\.Xr smimekit)\.(\S+)/$1-$2/mg;
+    $page =~ s/^(\.Xr )(smimekit\.\S+)/$1 . ($2 =~ tr{.}{-}r)/mge;
     $page =~ s/ ,\n(?=\.Sh|\z)/\n/;   # the list lost its last member
 
     # The discussion: from .Sh DESCRIPTION to the option list (or the next section).
@@ -132,7 +140,7 @@ for my $file (sort grep { /^smimekit.*\.1$/ } readdir $dh) {
         or die "$file: no EXIT STATUS section to replace\n";
 
     $page =~ s/^$/.Pp/mg;
-    my $out_name = defined $sub ? "smimekit-$sub.1" : 'smimekit.1';
+    my $out_name = defined $sub ? "smimekit-" . ($sub =~ tr{.}{-}r) . ".1" : 'smimekit.1';
     open my $out, '>', "$out_dir/$out_name" or die "$out_dir/$out_name: $!\n";
     print $out $page;
     close $out;
