@@ -7,6 +7,14 @@ import SMIME
 struct Trust: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the trust anchors signatures are checked against.",
+        discussion: """
+            smimekit trust list prints the anchors a verify with the same options trusts (see smimekit-trust-list(1)).
+
+            Exit status:
+              0  anchors listed
+              1  no anchor at all
+              2  trouble: a bad option or an unreadable file
+            """,
         subcommands: [TrustList.self]
     )
 }
@@ -23,7 +31,10 @@ struct TrustList: ParsableCommand {
               smimekit trust list --format ndjson | grep 'Secure Mail'
               smimekit trust list --trust-source bundle --trust company-root.pem
 
-            Exit status: 0 anchors listed, 1 no anchor at all, 2 trouble (bad option, unreadable file).
+            Exit status:
+              0  anchors listed
+              1  no anchor at all
+              2  trouble: a bad option or an unreadable file
             """
     )
 

@@ -74,7 +74,8 @@ final class GeneratedDocsTests: XCTestCase {
         // No page for a subcommand that is gone.
         for page in try FileManager.default.contentsOfDirectory(atPath: Self.repo("man").path) where page.hasPrefix("smimekit-") {
             let name = String(page.dropFirst("smimekit-".count).dropLast(2))
-            XCTAssertTrue(subcommands.contains(name), "man/\(page) describes no subcommand of the built smimekit: run scripts/gen-docs")
+            // A nested subcommand's page (trust-list) belongs to its parent (trust).
+            XCTAssertTrue(subcommands.contains(name) || subcommands.contains { name.hasPrefix($0 + "-") }, "man/\(page) describes no subcommand of the built smimekit: run scripts/gen-docs")
         }
     }
 

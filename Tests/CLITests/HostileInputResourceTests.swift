@@ -260,7 +260,7 @@ final class HostileInputResourceTests: XCTestCase {
 }
 
 /// The built binary run with a hang guard (killed after `guardSeconds`) and its
-/// peak resident memory, from wait4(2)'s rusage of that child alone.
+/// peak resident memory, as GNU time measures it for that child alone.
 struct BoundedRun {
     let status: Int32
     let stdout: String
@@ -272,6 +272,12 @@ struct BoundedRun {
 
     var records: [[String: Any]] {
         stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    /// The last line GNU time wrote: the peak resident set in KB.
+    static func peakKB(_ path: String) -> Int? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
     }
 
     static func run(_ arguments: [String], stdin: [UInt8]? = nil, home: URL, guardSeconds: Double,
@@ -293,12 +299,27 @@ struct BoundedRun {
         var env = ProcessInfo.processInfo.environment
         env["XDG_CACHE_HOME"] = home.appendingPathComponent("xdg-cache").path
         for (k, v) in environment { env[k] = v }
-        let argv = ([binary.path] + arguments).map { strdup($0) } + [nil]
+        // Peak memory through GNU time, which forks from its own small image: the
+        // rusage of a child that posix_spawn cloned from this test process (CLONE_VM)
+        // carries this process's high-water mark across exec, so wait4 alone would
+        // report the test runner's memory, not smimekit's.
+        let rssPath = io.appendingPathComponent("rss").path
+        let timeTool = "/usr/bin/time"
+        guard FileManager.default.isExecutableFile(atPath: timeTool) else {
+            throw FixtureError.unsupported("GNU time (/usr/bin/time) is missing: run scripts/setup --for-tests")
+        }
+        let argv = ([timeTool, "-f", "%M", "-o", rssPath, binary.path] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // A process group of its own, so that the hang guard kills smimekit and not only time.
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
         var pid: pid_t = 0
         let start = Date()
-        let rc = posix_spawn(&pid, binary.path, &actions, nil, argv, envp)
+        let rc = posix_spawn(&pid, timeTool, &actions, &attributes, argv, envp)
         guard rc == 0 else { throw FixtureError.unsupported("posix_spawn: \(rc)") }
         var status: Int32 = 0
         var usage = rusage()
@@ -308,7 +329,7 @@ struct BoundedRun {
             if r == pid { break }
             if Date().timeIntervalSince(start) > guardSeconds {
                 timedOut = true
-                kill(pid, SIGKILL)
+                kill(-pid, SIGKILL)
                 _ = wait4(pid, &status, 0, &usage)
                 break
             }
@@ -319,6 +340,6 @@ struct BoundedRun {
         return BoundedRun(status: exited ? (status >> 8) & 0xff : -1,
                           stdout: String(decoding: try Data(contentsOf: URL(fileURLWithPath: outPath)), as: UTF8.self),
                           stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self),
-                          timedOut: timedOut, seconds: seconds, maxRSSKB: Int(usage.ru_maxrss))
+                          timedOut: timedOut, seconds: seconds, maxRSSKB: Self.peakKB(rssPath) ?? Int.max)
     }
 }

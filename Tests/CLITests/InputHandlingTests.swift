@@ -244,7 +244,8 @@ final class InputHandlingTests: XCTestCase {
         for (env, created) in [(["HOME": missing, "XDG_CACHE_HOME": ""], missing),
                                (["XDG_CACHE_HOME": runner.home.appendingPathComponent("gone/cache").path],
                                 runner.home.appendingPathComponent("gone").path)] {
-            for command in [["verify"], ["status"], ["query", "--has-smime", "--format", "json"]] {
+            // Plain status never opens the cache (status --cached does).
+            for command in [["verify"], ["status", "--cached"], ["query", "--has-smime", "--format", "json"]] {
                 let run = try cli(command + [message], environment: env)
                 XCTAssertEqual(run.status, command[0] == "query" ? 1 : 1, "\(command): \(run.stderr)")
                 XCTAssertFalse(FileManager.default.fileExists(atPath: created), "\(command[0]) made \(created)")

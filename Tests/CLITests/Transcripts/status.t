@@ -25,9 +25,9 @@ signed                    examples/signed.eml
 signed                    examples/tampered.eml
 
 $ smimekit status --format text /dev/null examples/unsigned.eml
-null                      /dev/null
+smimekit: /dev/null: not a regular file (a character device); only regular files are read, give - to read standard input
 null                      examples/unsigned.eml
-[exit 1]
+[exit 2]
 
 $ smimekit status --properties smimeFoo examples/signed.eml
 smimekit: unknown property 'smimeFoo'; choose from smimeStatus, smimeStatusAtDelivery, smimeErrors, smimeVerifiedAt

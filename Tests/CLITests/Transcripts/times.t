@@ -2,19 +2,19 @@
 # anything else is refused with exit 2, naming the option and an example.
 
 $ smimekit verify --no-cache --no-system-trust --trust examples/ca/ca.pem --at 2026-11-24Tgarbage examples/signed.eml
-Error: --at takes an RFC 3339 time with a zone, such as 2026-03-01T12:00:00Z, 2026-03-01T13:00:00+01:00 or 2026-03-01 (midnight UTC), not '2026-11-24Tgarbage'
+smimekit: --at takes an RFC 3339 time with a zone, such as 2026-03-01T12:00:00Z, 2026-03-01T13:00:00+01:00 or 2026-03-01 (midnight UTC), not '2026-11-24Tgarbage'
 Usage: smimekit verify [<options>] [<path> ...]
   See 'smimekit verify --help' for more information.
 [exit 2]
 
 $ smimekit verify --no-cache --no-system-trust --trust examples/ca/ca.pem --at 2026-11-24T12:00:00 examples/signed.eml
-Error: --at takes an RFC 3339 time with a zone, such as 2026-03-01T12:00:00Z, 2026-03-01T13:00:00+01:00 or 2026-03-01 (midnight UTC); '2026-11-24T12:00:00' has no zone: add Z for UTC or an offset such as +01:00
+smimekit: --at takes an RFC 3339 time with a zone, such as 2026-03-01T12:00:00Z, 2026-03-01T13:00:00+01:00 or 2026-03-01 (midnight UTC); '2026-11-24T12:00:00' has no zone: add Z for UTC or an offset such as +01:00
 Usage: smimekit verify [<options>] [<path> ...]
   See 'smimekit verify --help' for more information.
 [exit 2]
 
 $ smimekit verify --no-cache --no-system-trust --trust examples/ca/ca.pem --received-at 2026-11-24T12:00 examples/signed.eml
-Error: --received-at takes an RFC 3339 time with a zone, such as 2026-03-01T12:00:00Z, 2026-03-01T13:00:00+01:00 or 2026-03-01 (midnight UTC), not '2026-11-24T12:00'
+smimekit: --received-at takes an RFC 3339 time with a zone, such as 2026-03-01T12:00:00Z, 2026-03-01T13:00:00+01:00 or 2026-03-01 (midnight UTC), not '2026-11-24T12:00'
 Usage: smimekit verify [<options>] [<path> ...]
   See 'smimekit verify --help' for more information.
 [exit 2]
@@ -51,7 +51,7 @@ $ smimekit query --filter '{"after":"2026-11-23T23:00:00Z"}' examples/signed.eml
 examples/signed.eml
 
 $ smimekit sign --key examples/alice.p12 --passin pass:example --at 2026-11-24Tnoon examples/unsigned.eml
-Error: --at takes an RFC 3339 time with a zone, such as 2026-03-01T12:00:00Z, 2026-03-01T13:00:00+01:00 or 2026-03-01 (midnight UTC), not '2026-11-24Tnoon'
+smimekit: --at takes an RFC 3339 time with a zone, such as 2026-03-01T12:00:00Z, 2026-03-01T13:00:00+01:00 or 2026-03-01 (midnight UTC), not '2026-11-24Tnoon'
 Usage: smimekit sign [<options>] [<message>]
   See 'smimekit sign --help' for more information.
 [exit 2]
