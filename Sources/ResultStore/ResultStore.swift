@@ -20,7 +20,8 @@ public final class ResultStore: @unchecked Sendable {
     /// RFC 9219: a verdict is served for at most 24 hours.
     public static let maximumAge: TimeInterval = 86_400
     /// 1: verdicts, delivery, messages, message_paths, changelog. 2: adds files and anchor_sets.
-    static let schemaVersion = 2
+    /// 3: adds revocation_answers (OCSP responses, CRLs and issuers fetched with --online).
+    static let schemaVersion = 3
     static let busyTimeoutMilliseconds: Int32 = 10_000
     static let mmapBytes = 16 << 20
 
@@ -269,7 +270,20 @@ public final class ResultStore: @unchecked Sendable {
         CREATE INDEX message_paths_by_id ON message_paths(id);
         -- One row per state step; kind 0 created, 1 updated, 2 destroyed.
         CREATE TABLE changelog(modseq INTEGER PRIMARY KEY, id TEXT NOT NULL, kind INTEGER NOT NULL);
-        """ + filesTable + anchorSetsTable + deliveryTable
+        """ + filesTable + anchorSetsTable + deliveryTable + revocationAnswersTable
+
+    /// What --online fetched (DER, base64), kept until it expires (an OCSP
+    /// response's or CRL's nextUpdate, at most a day without one), so a large
+    /// run asks each responder once per certificate, and the next run not at all.
+    static let revocationAnswersTable = """
+        CREATE TABLE revocation_answers(
+            key TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            der_base64 TEXT NOT NULL,
+            fetched_at INTEGER NOT NULL,   -- Unix seconds
+            valid_until INTEGER NOT NULL   -- Unix seconds
+        ) WITHOUT ROWID;
+        """
 
     /// The trust anchor sets at-delivery verdicts were computed with, each stored
     /// once: with the system store a set is ~150 fingerprints (~10 KB), which
@@ -316,7 +330,7 @@ public final class ResultStore: @unchecked Sendable {
         ) WITHOUT ROWID;
         """
 
-    private static let requiredTables: Set<String> = ["meta", "verdicts", "delivery", "messages", "message_paths", "changelog", "files", "anchor_sets"]
+    private static let requiredTables: Set<String> = ["meta", "verdicts", "delivery", "messages", "message_paths", "changelog", "files", "anchor_sets", "revocation_answers"]
 
     /// Creates the schema in an empty database, or checks that an existing one is ours.
     private static func prepareSchema(_ connection: SQLiteConnection) throws {
@@ -334,10 +348,16 @@ public final class ResultStore: @unchecked Sendable {
                     INSERT INTO meta(key, value) VALUES ('generation', '\(padded)'), ('state', 0), ('min_state', 0);
                     PRAGMA user_version = \(schemaVersion);
                     """)
-            } else if version == 1 || version == schemaVersion {
+            } else if (1...schemaVersion).contains(version) {
                 if version == 1 {
                     // Keeps the verdicts and the change history.
-                    try connection.execute(upgradeFromVersion1 + "PRAGMA user_version = \(schemaVersion);")
+                    try connection.execute(upgradeFromVersion1)
+                }
+                if version <= 2 {
+                    try connection.execute(revocationAnswersTable)
+                }
+                if version < schemaVersion {
+                    try connection.execute("PRAGMA user_version = \(schemaVersion);")
                 }
                 let tables = Set(try connection.strings("SELECT name FROM sqlite_master WHERE type = 'table'"))
                 let missing = requiredTables.subtracting(tables)
@@ -629,6 +649,9 @@ public final class ResultStore: @unchecked Sendable {
                     """)
                 try expire.bind(1, nowSeconds)
                 try expire.run()
+                let stale = try connection.statement("DELETE FROM revocation_answers WHERE valid_until <= ?1")
+                try stale.bind(1, nowSeconds)
+                try stale.run()
                 try connection.execute("DELETE FROM anchor_sets WHERE id NOT IN (SELECT anchor_set FROM delivery)")
                 let state = try Self.meta(connection, "state")
                 let cutoff = state - keep

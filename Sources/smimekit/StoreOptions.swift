@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import ResultStore
+import SMIME
 
 struct StoreOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The result cache (default: $XDG_CACHE_HOME/smimekit/results.sqlite, else ~/.cache/smimekit/results.sqlite).", valueName: "path"),
@@ -36,5 +37,19 @@ struct StoreOptions: ParsableArguments {
             Diagnostics.warning("\(error); going on without the result cache")
             return nil
         }
+    }
+}
+
+/// The result store as --online's answer cache. A store that fails is no reason
+/// to stop: the answer is fetched again.
+struct StoredRevocationAnswers: RevocationAnswerCache {
+    let store: ResultStore
+
+    func answer(for key: String, now: Date) -> [UInt8]? {
+        try? store.revocationAnswer(for: key, now: now)
+    }
+
+    func store(_ der: [UInt8], for key: String, url: String, until: Date) {
+        try? store.recordRevocationAnswer(der, for: key, url: url, until: until)
     }
 }
