@@ -85,6 +85,10 @@ static int smk_path_callback(int ok, X509_STORE_CTX *ctx) {
     X509_STORE_CTX *parent = X509_STORE_CTX_get0_parent_ctx(ctx);
     smk_path_report *r = X509_STORE_CTX_get_app_data(parent ? parent : ctx);
     int err = X509_STORE_CTX_get_error(ctx);
+    if (!parent && r && smk_crl_unavailable(err)) {
+        int depth = X509_STORE_CTX_get_error_depth(ctx);
+        if (depth >= 0 && depth < 32) r->unavailable_mask |= 1u << depth;
+    }
     if (r && r->ignore_crl_unavailable && smk_crl_unavailable(err)) return 1;
     if (parent) {
         // Any other problem on the CRL issuer's path (revoked, expired, untrusted)
@@ -251,4 +255,187 @@ void smk_last_error(char *buf, size_t len) {
     if (len) buf[0] = 0;
     if (e) ERR_error_string_n(e, buf, len);
     ERR_clear_error();
+}
+
+// MARK: Online revocation (OCSP, CRL distribution points, caIssuers)
+
+int smk_x509_urls(X509 *x, int kind, char *buf, size_t len) {
+    size_t used = 0;
+    int count = 0;
+    if (len) buf[0] = 0;
+    STACK_OF(GENERAL_NAME) *names = sk_GENERAL_NAME_new_null();
+    if (!names) return 0;
+    AUTHORITY_INFO_ACCESS *aia = NULL;
+    STACK_OF(DIST_POINT) *dps = NULL;
+    if (kind == SMK_URL_OCSP || kind == SMK_URL_CA_ISSUERS) {
+        aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+        int want = kind == SMK_URL_OCSP ? NID_ad_OCSP : NID_ad_ca_issuers;
+        for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
+            ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+            if (OBJ_obj2nid(ad->method) == want) sk_GENERAL_NAME_push(names, ad->location);
+        }
+    } else {
+        dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+        for (int i = 0; dps && i < sk_DIST_POINT_num(dps); i++) {
+            DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+            if (!dp->distpoint || dp->distpoint->type != 0) continue;
+            GENERAL_NAMES *full = dp->distpoint->name.fullname;
+            for (int j = 0; j < sk_GENERAL_NAME_num(full); j++) sk_GENERAL_NAME_push(names, sk_GENERAL_NAME_value(full, j));
+        }
+    }
+    for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+        GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+        if (g->type != GEN_URI) continue;
+        const unsigned char *d = ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
+        int l = ASN1_STRING_length(g->d.uniformResourceIdentifier);
+        int clean = l > 0;
+        for (int k = 0; k < l && clean; k++) if (d[k] <= 0x20 || d[k] >= 0x7F) clean = 0;
+        if (!clean || used + (size_t)l + 2 > len) continue;
+        memcpy(buf + used, d, (size_t)l);
+        used += (size_t)l;
+        buf[used++] = '\n';
+        buf[used] = 0;
+        count++;
+    }
+    sk_GENERAL_NAME_free(names);
+    AUTHORITY_INFO_ACCESS_free(aia);
+    sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+    return count;
+}
+
+int smk_http_fetch(const char *url, const unsigned char *body, size_t body_len, const char *content_type,
+                   int timeout, size_t max_len, unsigned char **out, size_t *out_len, char *err, size_t err_len) {
+    *out = NULL; *out_len = 0;
+    if (err_len) err[0] = 0;
+    char *host = NULL, *port = NULL, *path = NULL, *query = NULL;
+    int ssl = 0, rc = -1;
+    OSSL_HTTP_REQ_CTX *rctx = NULL;
+    BIO *req = NULL, *resp = NULL;
+    if (!OSSL_HTTP_parse_url(url, &ssl, NULL, &host, &port, NULL, &path, &query, NULL)) {
+        snprintf(err, err_len, "not a URL smimekit can fetch");
+        goto done;
+    }
+    if (ssl) { snprintf(err, err_len, "only http:// is fetched"); goto done; }
+    char target[4096];
+    if (snprintf(target, sizeof target, "%s%s%s", path, query && *query ? "?" : "", query ? query : "") >= (int)sizeof target) {
+        snprintf(err, err_len, "the URL is too long");
+        goto done;
+    }
+    // "" as the proxy: no proxy from the environment either; only the named server is asked.
+    rctx = OSSL_HTTP_open(host, port, "", NULL, 0, NULL, NULL, NULL, NULL, 0, timeout);
+    if (!rctx) { snprintf(err, err_len, "cannot connect"); goto done; }
+    if (body) {
+        req = BIO_new_mem_buf(body, (int)body_len);
+        if (!req) goto done;
+    }
+    if (!OSSL_HTTP_set1_request(rctx, target, NULL, body ? content_type : NULL, req, NULL, 1, max_len, timeout, 0)) {
+        snprintf(err, err_len, "cannot send the request");
+        goto done;
+    }
+    // No redirection URL to fill in: a redirect is an error, never followed.
+    resp = OSSL_HTTP_exchange(rctx, NULL);
+    if (!resp) {
+        unsigned long e = ERR_peek_last_error();
+        char buf[200] = "no answer";
+        if (e) ERR_error_string_n(e, buf, sizeof buf);
+        snprintf(err, err_len, "%s", buf);
+        goto done;
+    }
+    char *data = NULL;
+    long n = BIO_get_mem_data(resp, &data);
+    if (n <= 0 || (size_t)n > max_len) { snprintf(err, err_len, n <= 0 ? "an empty answer" : "the answer is too large"); goto done; }
+    *out = OPENSSL_malloc((size_t)n);
+    if (!*out) goto done;
+    memcpy(*out, data, (size_t)n);
+    *out_len = (size_t)n;
+    rc = 0;
+done:
+    if (rctx) OSSL_HTTP_close(rctx, rc == 0);
+    BIO_free(req);
+    OPENSSL_free(host); OPENSSL_free(port); OPENSSL_free(path); OPENSSL_free(query);
+    ERR_clear_error();
+    return rc;
+}
+
+int smk_ocsp_request(X509 *cert, X509 *issuer, unsigned char **der) {
+    *der = NULL;
+    OCSP_CERTID *id = OCSP_cert_to_id(NULL, cert, issuer);
+    if (!id) return -1;
+    OCSP_REQUEST *req = OCSP_REQUEST_new();
+    if (!req || !OCSP_request_add0_id(req, id)) { OCSP_CERTID_free(id); OCSP_REQUEST_free(req); return -1; }
+    int n = i2d_OCSP_REQUEST(req, der);
+    OCSP_REQUEST_free(req);
+    return n;
+}
+
+static long long smk_time_or(const ASN1_GENERALIZEDTIME *t, long long fallback) {
+    long long v;
+    return t && smk_asn1_time_to_unix(t, &v) ? v : fallback;
+}
+
+int smk_ocsp_check(const unsigned char *der, long len, X509 *cert, X509 *issuer, STACK_OF(X509) *untrusted,
+                   X509_STORE *store, long skew, smk_ocsp_result *out) {
+    memset(out, 0, sizeof *out);
+    out->status = -1;
+    const unsigned char *p = der;
+    OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, len);
+    OCSP_BASICRESP *bs = NULL;
+    OCSP_CERTID *id = NULL;
+    int rc = -1;
+    if (!resp) { snprintf(out->error, sizeof out->error, "the answer is not an OCSP response"); goto done; }
+    int status = OCSP_response_status(resp);
+    if (status != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+        snprintf(out->error, sizeof out->error, "the responder answered '%s'", OCSP_response_status_str(status));
+        goto done;
+    }
+    bs = OCSP_response_get1_basic(resp);
+    if (!bs) { snprintf(out->error, sizeof out->error, "the response holds no basic response"); goto done; }
+    // Signature, the responder's path to a trust anchor, and RFC 6960 4.2.2.2:
+    // signed by the issuing CA itself or by a responder it certified for OCSPSigning.
+    if (OCSP_basic_verify(bs, untrusted, store, 0) <= 0) {
+        snprintf(out->error, sizeof out->error, "the response is not signed by the CA or a responder it authorised");
+        goto done;
+    }
+    id = OCSP_cert_to_id(NULL, cert, issuer);
+    int reason = -1;
+    ASN1_GENERALIZEDTIME *revoked = NULL, *this_update = NULL, *next_update = NULL;
+    if (!id || !OCSP_resp_find_status(bs, id, &status, &reason, &revoked, &this_update, &next_update)) {
+        snprintf(out->error, sizeof out->error, "the response does not cover this certificate");
+        goto done;
+    }
+    if (!OCSP_check_validity(this_update, next_update, skew, -1)) {
+        snprintf(out->error, sizeof out->error, "the response is out of date (or not yet valid)");
+        goto done;
+    }
+    out->status = status == V_OCSP_CERTSTATUS_GOOD ? 0 : status == V_OCSP_CERTSTATUS_REVOKED ? 1 : 2;
+    out->reason = reason;
+    out->revoked_at = smk_time_or(revoked, 0);
+    out->this_update = smk_time_or(this_update, 0);
+    out->next_update = smk_time_or(next_update, 0);
+    out->has_next_update = next_update != NULL;
+    out->produced_at = smk_time_or(OCSP_resp_get0_produced_at(bs), 0);
+    rc = 0;
+done:
+    OCSP_CERTID_free(id);
+    OCSP_BASICRESP_free(bs);
+    OCSP_RESPONSE_free(resp);
+    ERR_clear_error();
+    return rc;
+}
+
+STACK_OF(X509) *smk_certs_from_der(const unsigned char *der, long len) {
+    STACK_OF(X509) *out = sk_X509_new_null();
+    if (!out) return NULL;
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, len);
+    if (x) { sk_X509_push(out, x); return out; }
+    p = der;
+    PKCS7 *p7 = d2i_PKCS7(NULL, &p, len);
+    if (p7 && OBJ_obj2nid(p7->type) == NID_pkcs7_signed && p7->d.sign) {
+        STACK_OF(X509) *certs = p7->d.sign->cert;
+        for (int i = 0; i < sk_X509_num(certs); i++) smk_x509_stack_push_up_ref(out, sk_X509_value(certs, i));
+    }
+    PKCS7_free(p7);
+    ERR_clear_error();
+    return out;
 }

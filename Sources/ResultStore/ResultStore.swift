@@ -22,7 +22,8 @@ public final class ResultStore: @unchecked Sendable {
     /// 1: verdicts, delivery, messages, message_paths, changelog. 2: adds files and anchor_sets.
     /// 3: the change state belongs to a scan scope (messages, message_paths and changelog
     /// carry one; scopes holds each scope's state).
-    static let schemaVersion = 3
+    /// 4: adds revocation_answers (OCSP responses, CRLs and issuers fetched with --online).
+    static let schemaVersion = 4
     static let busyTimeoutMilliseconds: Int32 = 10_000
     static let mmapBytes = 16 << 20
 
@@ -257,7 +258,7 @@ public final class ResultStore: @unchecked Sendable {
             path TEXT,
             PRIMARY KEY(message_digest, options_digest)
         ) WITHOUT ROWID;
-        """ + changeTables + filesTable + anchorSetsTable + deliveryTable
+        """ + changeTables + filesTable + anchorSetsTable + deliveryTable + revocationAnswersTable
 
     /// Email/changes state, per scan scope (see ResultStore+Changes.swift).
     private static let changeTables = """
@@ -298,6 +299,19 @@ public final class ResultStore: @unchecked Sendable {
         DROP TABLE messages_v2;
         DROP TABLE message_paths_v2;
         DROP TABLE changelog_v2;
+        """
+
+    /// What --online fetched (DER, base64), kept until it expires (an OCSP
+    /// response's or CRL's nextUpdate, at most a day without one), so a large
+    /// run asks each responder once per certificate, and the next run not at all.
+    static let revocationAnswersTable = """
+        CREATE TABLE revocation_answers(
+            key TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            der_base64 TEXT NOT NULL,
+            fetched_at INTEGER NOT NULL,   -- Unix seconds
+            valid_until INTEGER NOT NULL   -- Unix seconds
+        ) WITHOUT ROWID;
         """
 
     /// The trust anchor sets at-delivery verdicts were computed with, each stored
@@ -345,7 +359,7 @@ public final class ResultStore: @unchecked Sendable {
         ) WITHOUT ROWID;
         """
 
-    private static let requiredTables: Set<String> = ["meta", "verdicts", "delivery", "messages", "message_paths", "changelog", "files", "anchor_sets", "scopes"]
+    private static let requiredTables: Set<String> = ["meta", "verdicts", "delivery", "messages", "message_paths", "changelog", "files", "anchor_sets", "scopes", "revocation_answers"]
 
     /// Creates the schema in an empty database, or checks that an existing one is ours.
     private static func prepareSchema(_ connection: SQLiteConnection) throws {
@@ -368,6 +382,7 @@ public final class ResultStore: @unchecked Sendable {
                 // Each step keeps the verdicts and the change history.
                 if version == 1 { try connection.execute(upgradeFromVersion1) }
                 if version <= 2 { try connection.execute(upgradeFromVersion2) }
+                if version <= 3 { try connection.execute(revocationAnswersTable) }
                 if version < schemaVersion { try connection.execute("PRAGMA user_version = \(schemaVersion);") }
                 let tables = Set(try connection.strings("SELECT name FROM sqlite_master WHERE type = 'table'"))
                 let missing = requiredTables.subtracting(tables)
@@ -659,6 +674,9 @@ public final class ResultStore: @unchecked Sendable {
                     """)
                 try expire.bind(1, nowSeconds)
                 try expire.run()
+                let stale = try connection.statement("DELETE FROM revocation_answers WHERE valid_until <= ?1")
+                try stale.bind(1, nowSeconds)
+                try stale.run()
                 try connection.execute("DELETE FROM anchor_sets WHERE id NOT IN (SELECT anchor_set FROM delivery)")
                 let state = try Self.meta(connection, "state")
                 let cutoff = state - keep

@@ -63,6 +63,8 @@ public final class MessageVerifier: Sendable {
     public let options: VerificationOptions
     public let identities: [DecryptionIdentity]
     public let limits: MIMELimits
+    /// Online revocation (used when options.online is set), shared by every message of the run.
+    public let online: OnlineRevocation?
     /// Certificate paths validated for earlier messages: most mail comes from few signers.
     let pathCache = PathCache()
     /// Certificates parsed for earlier messages (see CertificateCache).
@@ -80,7 +82,9 @@ public final class MessageVerifier: Sendable {
     public init(trust: TrustStore, options: VerificationOptions = VerificationOptions(),
                 identities: [DecryptionIdentity] = [], limits: MIMELimits = .default,
                 inMemoryLimit: Int = MessageVerifier.defaultInMemoryLimit,
-                maxSignatureSize: Int = MessageVerifier.defaultMaxSignatureSize) {
+                maxSignatureSize: Int = MessageVerifier.defaultMaxSignatureSize,
+                online: OnlineRevocation? = nil) {
+        self.online = online
         self.trust = trust
         self.options = options
         self.identities = identities
@@ -180,7 +184,7 @@ struct LayerWalk {
 
     var check: SignedDataCheck {
         SignedDataCheck(trust: verifier.trust, options: verifier.options, pathCache: verifier.pathCache,
-                        certificateCache: verifier.certificateCache)
+                        certificateCache: verifier.certificateCache, online: verifier.online)
     }
 
     mutating func run() {
@@ -333,6 +337,7 @@ struct LayerWalk {
             }
         }
         result.problems += outcome.problems
+        result.notes += outcome.notes
         result.signers += outcome.signers
         if keepContent && decisive { result.signerCertificates = outcome.signerCertificates }
         if let until = outcome.validUntil { result.validUntil = min(result.validUntil ?? until, until) }

@@ -67,6 +67,9 @@ public struct VerificationOptions: Sendable, Hashable, Codable {
     public var maxCertificates = 100
     /// RSA keys (signer and CAs of its path) below this many bits fail; at least 1024 (RFC 8551 4.1).
     public var minRSABits = VerificationOptions.defaultMinRSABits
+    /// Ask OCSP responders and CRL distribution points named in the certificates,
+    /// and fetch missing issuers from caIssuers (needs an OnlineRevocation).
+    public var online = false
 
     public init() {}
 }
@@ -90,6 +93,8 @@ public struct SignerDetails: Sendable, Hashable, Codable {
     public var chainFingerprints: [String]?
     /// True when this signer had no problem of its own.
     public var verified: Bool
+    /// How each certificate's revocation status was established, signer first.
+    public var revocation: [RevocationStatus] = []
 }
 
 /// A parsed CMS ContentInfo.
@@ -132,6 +137,8 @@ struct SignedDataOutcome {
     var validFrom: Date?
     /// A CRL took part in some path check (its own validity then matters too).
     var usedCRLs = false
+    /// Worth saying, not failures (a status --online could not establish).
+    var notes: [Problem] = []
 }
 
 struct SignedDataCheck {
@@ -141,6 +148,8 @@ struct SignedDataCheck {
     var pathCache: PathCache? = nil
     /// Certificates parsed for earlier messages: the signer is looked up there.
     var certificateCache: CertificateCache? = nil
+    /// Fetches OCSP answers, CRLs and issuers when options.online is set.
+    var online: OnlineRevocation? = nil
 
     /// - Parameters:
     ///   - detachedContent: the first part of a multipart/signed; nil for opaque signed-data.
@@ -279,8 +288,11 @@ struct SignedDataCheck {
                 fail(.signingTimeInFuture, "\(label) claims to have signed at \(JMAPDate.format(st)), after the verification time \(JMAPDate.format(time))")
             }
 
-            let path = checkPath(signer, untrusted: untrusted, crls: crls, at: time, label: label, layer: layer)
+            let path = checkPath(signer, untrusted: untrusted, untrustedList: untrustedList, messageCRLs: messageCRLs,
+                                 crls: crls, at: time, label: label, layer: layer)
             out.problems += path.problems
+            out.notes += path.notes
+            details.revocation = path.statuses
             details.chain = path.chain.map(\.subject)
             details.chainFingerprints = path.chain.isEmpty ? [signer.fingerprint] : path.chain.map(\.fingerprint)
             if let until = path.validUntil { out.validUntil = min(out.validUntil ?? until, until) }
@@ -299,28 +311,133 @@ struct SignedDataCheck {
 
     struct PathOutcome {
         var problems: [Problem] = []
+        var notes: [Problem] = []
         var chain: [Certificate] = []
         var validUntil: Date?
         var validFrom: Date?
         var usedCRLs = false
+        /// What OpenSSL reported: each error with the depth of its certificate.
+        var raw: [(error: Int32, depth: Int)] = []
+        var crlPathError: Int32 = 0
+        var crlPathCert: Certificate?
+        /// Bit d: no usable CRL for the certificate at depth d.
+        var unavailableMask: UInt32 = 0
+        /// How each certificate's revocation status was established, signer first.
+        var statuses: [RevocationStatus] = []
     }
 
-    /// Every CRL on offer (the message's and the user's), narrowed to the newest
-    /// valid one of each scope: OpenSSL itself would stop at the first valid CRL
-    /// it meets, so a stale CRL carried in the message could hide a newer one.
-    /// nil when there are none (or revocation is off).
-    func selectCRLs(_ messageCRLs: OpaquePointer?, at time: Date) -> OpaquePointer? {
-        guard options.revocation != .off, smk_crl_stack_num(messageCRLs) > 0 || !trust.crls.isEmpty,
+    /// Every CRL on offer (the message's, the user's, and fetched ones), narrowed to
+    /// the newest valid one of each scope: OpenSSL itself would stop at the first
+    /// valid CRL it meets, so a stale CRL carried in the message could hide a newer
+    /// one. nil when there are none (or revocation is off).
+    func selectCRLs(_ messageCRLs: OpaquePointer?, extra: [RevocationList] = [], at time: Date) -> OpaquePointer? {
+        guard options.revocation != .off, smk_crl_stack_num(messageCRLs) > 0 || !trust.crls.isEmpty || !extra.isEmpty,
               let all = smk_crl_stack_new() else { return nil }
         defer { smk_crl_stack_free_all(all) }
         for i in 0..<smk_crl_stack_num(messageCRLs) {
             if let c = smk_crl_stack_value(messageCRLs, i) { _ = smk_crl_stack_push_up_ref(all, c) }
         }
-        for c in trust.crls { _ = smk_crl_stack_push_up_ref(all, c.crl) }
+        for c in trust.crls + extra { _ = smk_crl_stack_push_up_ref(all, c.crl) }
         return smk_crl_select(all, time_t(time.timeIntervalSince1970))
     }
 
-    func checkPath(_ leaf: Certificate, untrusted: CertificateStack, crls: OpaquePointer?, at time: Date, label: String, layer: Int) -> PathOutcome {
+    static let unavailableErrors: Set<Int32> = [X509_V_ERR_UNABLE_TO_GET_CRL, X509_V_ERR_CRL_HAS_EXPIRED, X509_V_ERR_CRL_NOT_YET_VALID,
+                                                X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER, X509_V_ERR_DIFFERENT_CRL_SCOPE]
+
+    /// The certificate path and, with --online, each certificate's status from OCSP or
+    /// the CRL distribution points (and missing issuers from caIssuers).
+    func checkPath(_ leaf: Certificate, untrusted: CertificateStack, untrustedList: [Certificate], messageCRLs: OpaquePointer?,
+                   crls: OpaquePointer?, at time: Date, label: String, layer: Int) -> PathOutcome {
+        guard options.online, let online, options.revocation != .off else {
+            var out = validatePath(leaf, untrusted: untrusted, crls: crls, at: time, label: label, layer: layer)
+            out.problems = pathProblems(out, established: [], label: label, layer: layer) + out.problems
+            out.statuses = statuses(out, ocsp: [:], crlURLs: [:], reasons: [:])
+            return out
+        }
+        let now = Date()
+        var stack = untrusted
+        var list = untrustedList
+        var out = validatePath(leaf, untrusted: stack, crls: crls, at: time, label: label, layer: layer)
+        // A missing issuer: ask the caIssuers URL of the topmost certificate found, a few levels up at most.
+        var asked = Set<String>()
+        for _ in 0..<4 {
+            let issuerMissing = out.raw.contains { [X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+                                                    X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE].contains($0.error) }
+            guard issuerMissing else { break }
+            let top = out.chain.last ?? leaf
+            guard !top.isSelfIssued, asked.insert(top.fingerprint).inserted else { break }
+            let found = online.issuers(of: top, now: now).filter { c in !list.contains { $0.fingerprint == c.fingerprint } }
+            guard !found.isEmpty else { break }
+            list += found
+            stack = CertificateStack(list)
+            out = validatePath(leaf, untrusted: stack, crls: crls, at: time, label: label, layer: layer)
+        }
+        let chain = out.chain
+        var ocsp: [Int: (answer: OnlineRevocation.OCSPAnswer, url: String, cached: Bool)] = [:]
+        var fetched: [RevocationList] = []
+        var crlURLs: [Int: String] = [:]
+        var reasons: [Int: [String]] = [:]
+        if chain.count >= 2 {
+            for d in 0..<(chain.count - 1) {
+                let cert = chain[d], issuer = chain[d + 1]
+                let (answer, ocspReasons) = online.ocsp(cert, issuer: issuer, untrusted: stack, store: trust.store, now: now)
+                if let answer { ocsp[d] = answer; continue }
+                let (crl, crlReasons) = online.crl(for: cert, now: now)
+                if let crl { fetched.append(crl.crl); crlURLs[d] = crl.url }
+                let all = ocspReasons + crlReasons
+                reasons[d] = all.isEmpty ? ["the certificate names no OCSP responder or CRL distribution point"] : all
+            }
+        }
+        if !fetched.isEmpty {
+            let pool = selectCRLs(messageCRLs, extra: fetched, at: time)
+            defer { if let pool { smk_crl_stack_free_all(pool) } }
+            out = validatePath(leaf, untrusted: stack, crls: pool, at: time, label: label, layer: layer)
+        }
+        out.problems = pathProblems(out, established: Set(ocsp.keys), label: label, layer: layer) + out.problems
+        for (d, found) in ocsp.sorted(by: { $0.key < $1.key }) where found.answer.state == .revoked && d < chain.count {
+            let whose = d == 0 ? "\(label)'s certificate '\(chain[d].displayName)'" : "Certificate '\(chain[d].displayName)'"
+            let when = found.answer.revokedAt.map { " on \(JMAPDate.format($0))" } ?? ""
+            out.problems.append(Problem(.certificateRevoked, "\(whose) has been revoked\(when) (OCSP \(found.url))", layer: layer))
+        }
+        out.statuses = statuses(out, ocsp: ocsp, crlURLs: crlURLs, reasons: reasons)
+        if options.revocation == .soft {
+            for (d, s) in out.statuses.enumerated() where s.state == .unknown && d < chain.count {
+                out.notes.append(Problem(.revocationUnknown, "The revocation status of '\(chain[d].displayName)' could not be established (\(s.reason ?? "no answer")); with --revocation hard this fails", layer: layer))
+            }
+        }
+        // Answers expire: a verdict resting on them is not reused for another time.
+        out.usedCRLs = true
+        return out
+    }
+
+    /// Each certificate's status from what the path check and the online answers found.
+    func statuses(_ out: PathOutcome, ocsp: [Int: (answer: OnlineRevocation.OCSPAnswer, url: String, cached: Bool)],
+                  crlURLs: [Int: String], reasons: [Int: [String]]) -> [RevocationStatus] {
+        let revokedDepths = Set(out.raw.filter { $0.error == X509_V_ERR_CERT_REVOKED }.map(\.depth))
+        return out.chain.enumerated().map { d, cert in
+            let subject = cert.subject
+            if d == out.chain.count - 1, trust.anchorFingerprints.contains(cert.fingerprint) || cert.isSelfIssued {
+                return RevocationStatus(subject: subject, state: .anchor)
+            }
+            if let o = ocsp[d] {
+                var s = RevocationStatus(subject: subject, state: o.answer.state, method: "OCSP", url: o.url, produced: o.answer.produced)
+                s.cached = o.cached
+                return s
+            }
+            if options.revocation == .off { return RevocationStatus(subject: subject, state: .notChecked, reason: "revocation off") }
+            if revokedDepths.contains(d) { return RevocationStatus(subject: subject, state: .revoked, method: "CRL", url: crlURLs[d]) }
+            let noCRL = !out.usedCRLs || (d < 32 && out.unavailableMask & (1 << UInt32(d)) != 0)
+            if noCRL {
+                if let why = reasons[d] { return RevocationStatus(subject: subject, state: .unknown, reason: why.joined(separator: "; ")) }
+                return RevocationStatus(subject: subject, state: .notChecked, reason: options.online ? "no CRL" : "offline")
+            }
+            return RevocationStatus(subject: subject, state: .good, method: "CRL", url: crlURLs[d])
+        }
+    }
+
+    /// Runs OpenSSL's path check; `problems` then holds only the signature-digest
+    /// problems of the chain (see `pathProblems` for the rest).
+    func validatePath(_ leaf: Certificate, untrusted: CertificateStack, crls: OpaquePointer?, at time: Date, label: String, layer: Int) -> PathOutcome {
         var out = PathOutcome()
         var flags = UInt(X509_V_FLAG_POLICY_CHECK)
         let haveCRLs = smk_crl_stack_num(crls) > 0
@@ -346,17 +463,19 @@ struct SignedDataCheck {
         var chainStack: OpaquePointer?
         var crlPathError: Int32 = 0
         var crlPathCert: Certificate?
+        var unavailable: UInt32 = 0
         let recorded: Int = errors.withUnsafeMutableBufferPointer { e in
             depths.withUnsafeMutableBufferPointer { d in
                 var report = smk_path_report(count: 0, capacity: Int32(capacity), errors: e.baseAddress, depths: d.baseAddress,
                                              ignore_crl_unavailable: options.revocation == .soft ? 1 : 0,
-                                             crl_path_error: 0, crl_path_cert: nil)
+                                             crl_path_error: 0, crl_path_cert: nil, unavailable_mask: 0)
                 // The S/MIME signing purpose makes OpenSSL refuse a CA whose extendedKeyUsage
                 // is present without emailProtection (or anyExtendedKeyUsage), as NSS does.
                 _ = smk_verify_path(trust.store, leaf.x509, untrusted.stack, crls, UInt(flags),
                                     time_t(time.timeIntervalSince1970), X509_PURPOSE_SMIME_SIGN, &report, &chainStack)
                 crlPathError = report.crl_path_error
                 if let cert = report.crl_path_cert { crlPathCert = Certificate(owning: cert) }
+                unavailable = report.unavailable_mask
                 return Int(min(report.count, Int32(capacity)))
             }
         }
@@ -366,23 +485,10 @@ struct SignedDataCheck {
         out.validUntil = out.chain.compactMap(\.notAfter).min()
         out.validFrom = out.chain.compactMap(\.notBefore).max()
         out.usedCRLs = flags & UInt(X509_V_FLAG_CRL_CHECK) != 0
-
-        var seen = Set<String>()
-        for i in 0..<recorded {
-            let depth = Int(depths[i])
-            let cert = depth < out.chain.count ? out.chain[depth] : leaf
-            if errors[i] == X509_V_ERR_INVALID_PURPOSE {
-                // The signer's own key usages are checkPurpose's, with a sentence that says which one
-                // is missing; a CA that is no CA at all is reported as such (invalid CA) already.
-                if depth == 0 { continue }
-                guard let eku = cert.extendedKeyUsage, eku & UInt32(XKU_SMIME | XKU_ANYEKU) == 0 else { continue }
-            }
-            let p = errors[i] == X509_V_ERR_CRL_PATH_VALIDATION_ERROR
-                ? describeCRLPath(error: crlPathError, signer: crlPathCert, cert: cert, layer: layer)
-                : describe(error: errors[i], cert: cert, depth: depth, chain: out.chain, label: label, layer: layer)
-            // OpenSSL may report one fault twice (issuer missing, then leaf unverifiable): one sentence per kind and certificate.
-            if seen.insert("\(p.code)@\(depth)").inserted { out.problems.append(p) }
-        }
+        out.raw = (0..<recorded).map { (errors[$0], Int(depths[$0])) }
+        out.crlPathError = crlPathError
+        out.crlPathCert = crlPathCert
+        out.unavailableMask = unavailable
 
         // Signatures on the certificates (not the anchor's own): SHA-1 and MD5 are refused unless allowed.
         for (i, cert) in out.chain.enumerated() where !(i == out.chain.count - 1 && cert.isSelfIssued) {
@@ -395,8 +501,37 @@ struct SignedDataCheck {
             }
         }
         // Only a clean result is remembered: failures are recomputed, so each keeps its exact explanation.
-        if let cacheKey, out.problems.isEmpty { pathCache?.store(cacheKey, chain: out.chain) }
+        if let cacheKey, out.problems.isEmpty, out.raw.isEmpty { pathCache?.store(cacheKey, chain: out.chain) }
         return out
+    }
+
+    /// One sentence per kind of fault and certificate; a missing CRL is no fault
+    /// for a certificate whose status OCSP established (`established` depths).
+    func pathProblems(_ out: PathOutcome, established: Set<Int>, label: String, layer: Int) -> [Problem] {
+        var problems: [Problem] = []
+        var seen = Set<String>()
+        // The trust anchor is not part of the path (RFC 5280 6.1): its own revocation status is not asked for.
+        var established = established
+        if let top = out.chain.last, top.isSelfIssued, trust.anchorFingerprints.contains(top.fingerprint) {
+            established.insert(out.chain.count - 1)
+        }
+        for (error, depth) in out.raw {
+            if established.contains(depth) && Self.unavailableErrors.contains(error) { continue }
+            let cert = depth < out.chain.count ? out.chain[depth] : out.chain.first ?? out.crlPathCert
+            guard let cert else { continue }
+            if error == X509_V_ERR_INVALID_PURPOSE {
+                // The signer's own key usages are checkPurpose's, with a sentence that says which one
+                // is missing; a CA that is no CA at all is reported as such (invalid CA) already.
+                if depth == 0 { continue }
+                guard let eku = cert.extendedKeyUsage, eku & UInt32(XKU_SMIME | XKU_ANYEKU) == 0 else { continue }
+            }
+            let p = error == X509_V_ERR_CRL_PATH_VALIDATION_ERROR
+                ? describeCRLPath(error: out.crlPathError, signer: out.crlPathCert, cert: cert, layer: layer)
+                : describe(error: error, cert: cert, depth: depth, chain: out.chain, label: label, layer: layer)
+            // OpenSSL may report one fault twice (issuer missing, then leaf unverifiable): one sentence per kind and certificate.
+            if seen.insert("\(p.code)@\(depth)").inserted { problems.append(p) }
+        }
+        return problems
     }
 
     func checkPurpose(_ signer: Certificate, label: String, layer: Int, into problems: inout [Problem]) {

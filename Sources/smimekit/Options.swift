@@ -107,6 +107,12 @@ struct TrustOptions: ParsableArguments {
     @Option(help: ArgumentHelp("off, soft (a revoked certificate fails, a missing CRL does not) or hard (a certificate without a known status fails).", valueName: "mode"))
     var revocation: RevocationMode = .soft
 
+    @Flag(help: "Ask the OCSP responders and CRL distribution points (http only) that certificates name, and fetch missing issuers from AIA caIssuers. Off by default: an OCSP query tells the CA which certificate you checked.")
+    var online = false
+
+    @Option(help: ArgumentHelp("With --online, seconds each URL may take, connecting included (1 to 60).", valueName: "seconds"))
+    var onlineTimeout: Int = 5
+
     @Flag(help: "Accept SHA-1 digests and SHA-1 signed certificates.")
     var allowSha1 = false
 
@@ -158,6 +164,9 @@ struct TrustOptions: ParsableArguments {
         if minRsaBits < VerificationOptions.lowestMinRSABits {
             throw ValidationError("--min-rsa-bits takes \(VerificationOptions.lowestMinRSABits) or more: RSA keys under 1024 bits can be factored and are never accepted")
         }
+        if !(1...60).contains(onlineTimeout) {
+            throw ValidationError("--online-timeout takes 1 to 60 seconds, not \(onlineTimeout)")
+        }
         if decryptCert.count > decryptKey.count {
             throw ValidationError("each --decrypt-cert goes with a --decrypt-key")
         }
@@ -172,6 +181,7 @@ struct TrustOptions: ParsableArguments {
         o.senderCheck = !noSenderCheck
         o.maxLayers = maxLayers
         o.maxCertificates = maxCertificates
+        o.online = online
         return o
     }
 
@@ -189,9 +199,11 @@ struct TrustOptions: ParsableArguments {
         }
     }
 
-    func verifier(limits: MIMELimits, inMemoryLimit: Int) throws -> MessageVerifier {
-        MessageVerifier(trust: try trustStore(), options: options, identities: try identities(), limits: limits,
-                        inMemoryLimit: inMemoryLimit)
+    /// - Parameter answers: where --online keeps what it fetched between runs (the result store).
+    func verifier(limits: MIMELimits, inMemoryLimit: Int, answers: RevocationAnswerCache? = nil) throws -> MessageVerifier {
+        let fetcher = online ? OnlineRevocation(timeout: onlineTimeout, cache: answers) : nil
+        return MessageVerifier(trust: try trustStore(), options: options, identities: try identities(), limits: limits,
+                               inMemoryLimit: inMemoryLimit, online: fetcher)
     }
 }
 

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import ResultStore
+import SMIME
 
 struct StoreOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The result cache (default: $XDG_CACHE_HOME/smimekit/results.sqlite, else ~/.cache/smimekit/results.sqlite; none when HOME, or the parent of XDG_CACHE_HOME, does not exist). query, changes and status name a file whose stat(2) stamp (device, inode, size, mtime, ctime) is unchanged by the digest recorded for it; verify always reads and hashes the file before serving a stored verdict.", valueName: "path"),
@@ -72,5 +73,19 @@ struct StoreOptions: ParsableArguments {
         guard !warned else { return }
         warned = true
         Diagnostics.warning(message)
+    }
+}
+
+/// The result store as --online's answer cache. A store that fails is no reason
+/// to stop: the answer is fetched again.
+struct StoredRevocationAnswers: RevocationAnswerCache {
+    let store: ResultStore
+
+    func answer(for key: String, now: Date) -> [UInt8]? {
+        try? store.revocationAnswer(for: key, now: now)
+    }
+
+    func store(_ der: [UInt8], for key: String, url: String, until: Date) {
+        try? store.recordRevocationAnswer(der, for: key, url: url, until: until)
     }
 }

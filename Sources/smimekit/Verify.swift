@@ -53,9 +53,11 @@ struct Verify: ParsableCommand {
         if extract.out == "-" { StandardOutput.shared.descriptor = STDERR_FILENO }
         let format = OutputFormat.resolve(output.format)
         let properties = try output.selectedProperties(default: SMIMEProperty.allCases)
+        let store = try cache.open()
         let verifier: MessageVerifier
         do {
-            verifier = try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize)
+            verifier = try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize,
+                                          answers: store.map(StoredRevocationAnswers.init))
         } catch let e as EngineError {
             throw e
         }
@@ -65,7 +67,7 @@ struct Verify: ParsableCommand {
         let details = self.details
         let at = try trust.parsedTime(trust.at, option: "--at")
         var service = VerdictService(
-            verifier: verifier, store: try cache.open(), maxAge: TimeInterval(cache.maxAge),
+            verifier: verifier, store: store, maxAge: TimeInterval(cache.maxAge),
             at: try trust.parsedTime(trust.at, option: "--at"),
             receivedAt: try trust.parsedTime(trust.receivedAt, option: "--received-at"),
             maxBytes: maxSize, jobs: jobs)
@@ -217,6 +219,18 @@ enum DetailsReport {
                 ("signingTime", .optional(s.signingTime.map(JMAPDate.format))),
                 ("chain", .array(s.chain.map { .string($0) })),
                 ("chainSha256", .array((s.chainFingerprints ?? []).map { .string($0) })),
+                ("revocation", .array(s.revocation.map { r in
+                    .object([
+                        ("subject", .string(r.subject)),
+                        ("state", .string(r.state.rawValue)),
+                        ("method", .optional(r.method)),
+                        ("url", .optional(r.url)),
+                        ("produced", .optional(r.produced.map(JMAPDate.format))),
+                        ("reason", .optional(r.reason)),
+                        ("cached", .bool(r.cached)),
+                        ("text", .string(r.text)),
+                    ])
+                })),
                 ("verified", .bool(s.verified)),
             ])
         }
@@ -243,6 +257,11 @@ enum DetailsReport {
             ("receivedAtSource", .optional(c.receivedAtSource?.rawValue)),
             ("deliveryProblems", problems(c.delivery?.problems ?? [])),
         ])
+    }
+
+    static func commonName(_ dn: String) -> String {
+        for rdn in dn.split(separator: ",") where rdn.hasPrefix("CN=") { return String(rdn.dropFirst(3)) }
+        return dn
     }
 
     static func text(_ c: Checked, values: SMIMEProperties) -> [String] {
@@ -281,6 +300,9 @@ enum DetailsReport {
             if let t = s.signingTime { add("  signed at", JMAPDate.format(t)) }
             if !s.chain.isEmpty { add("  path", s.chain.joined(separator: "\n                   < ")) }
             if let fps = s.chainFingerprints, !fps.isEmpty { add("  sha-256", fps.joined(separator: "\n                   < ")) }
+            for (i, r) in s.revocation.enumerated() {
+                add(i == 0 ? "  revocation" : "", "\(TextColumns.pad(Self.commonName(r.subject), 24)) \(r.text)")
+            }
         }
         for p in c.result.problems { lines.append("  ✗ [\(p.code.rawValue)] \(p.message)") }
         for n in c.result.notes { lines.append("  · [\(n.code.rawValue)] \(n.message)") }

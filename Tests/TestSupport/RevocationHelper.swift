@@ -96,7 +96,10 @@ public final class RevocationServer: @unchecked Sendable {
         let data = try JSONSerialization.data(withJSONObject: state)
         let tmp = control.appendingPathComponent("state.json.tmp")
         try data.write(to: tmp)
-        _ = try FileManager.default.replaceItemAt(control.appendingPathComponent("state.json"), withItemAt: tmp)
+        // rename(2): the server never reads half a file.
+        guard rename(tmp.path, control.appendingPathComponent("state.json").path) == 0 else {
+            throw FixtureError.malformed("cannot write the revocation server's state")
+        }
     }
 
     /// Every request so far, as "METHOD PATH".

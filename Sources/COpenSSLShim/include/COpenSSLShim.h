@@ -8,9 +8,12 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/http.h>
 #include <openssl/objects.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
@@ -66,6 +69,7 @@ typedef struct {
     int ignore_crl_unavailable; // soft revocation: missing or stale CRLs are not problems
     int crl_path_error;  // the first problem on a CRL issuer's own path (0: none)
     X509 *crl_path_cert; // the certificate it concerns (a reference the caller frees), or NULL
+    unsigned int unavailable_mask; // bit d: no usable CRL for the certificate at depth d (recorded even when ignored)
 } smk_path_report;
 
 // Of all CRLs offered (the message's, the user's, fetched ones), the newest
@@ -92,5 +96,38 @@ int smk_signer_signing_time(CMS_SignerInfo *si, long long *out);
 
 // Clears and returns the most recent OpenSSL error as text in buf (may be empty).
 void smk_last_error(char *buf, size_t len);
+
+// Online revocation. URLs of a certificate, each followed by a newline, into buf
+// (URLs with spaces or control characters are skipped). Returns how many.
+#define SMK_URL_OCSP 0
+#define SMK_URL_CA_ISSUERS 1
+#define SMK_URL_CRL_DP 2
+int smk_x509_urls(X509 *x, int kind, char *buf, size_t len);
+
+// One HTTP exchange with OpenSSL's client: GET, or POST of body. http:// only, no
+// proxy, no redirect followed, `timeout` seconds in all (connect included), at
+// most max_len bytes. 0 and *out (OPENSSL_free it) on success; -1 and err otherwise.
+int smk_http_fetch(const char *url, const unsigned char *body, size_t body_len, const char *content_type,
+                   int timeout, size_t max_len, unsigned char **out, size_t *out_len, char *err, size_t err_len);
+
+// A DER OCSPRequest for cert (SHA-1 CertID, no nonce: answers can be cached). Returns its length.
+int smk_ocsp_request(X509 *cert, X509 *issuer, unsigned char **der);
+
+typedef struct {
+    int status;               // 0 good, 1 revoked, 2 unknown; -1 when unusable (see error)
+    int reason;               // CRL reason code of a revocation, or -1
+    long long revoked_at, this_update, next_update, produced_at;  // Unix seconds
+    int has_next_update;
+    char error[256];
+} smk_ocsp_result;
+
+// Checks a DER OCSPResponse about cert: signed by its issuer or a responder the
+// issuer authorised (RFC 6960 4.2.2.2), chaining to `store`, covering this CertID,
+// and inside thisUpdate..nextUpdate (with `skew` seconds) now. 0 when usable.
+int smk_ocsp_check(const unsigned char *der, long len, X509 *cert, X509 *issuer, STACK_OF(X509) *untrusted,
+                   X509_STORE *store, long skew, smk_ocsp_result *out);
+
+// Certificates in a caIssuers answer: one DER certificate, or a PKCS#7 certs-only bundle.
+STACK_OF(X509) *smk_certs_from_der(const unsigned char *der, long len);
 
 #endif
