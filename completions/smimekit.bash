@@ -186,9 +186,9 @@ _smimekit() {
 
 _smimekit_status() {
     repeating_flags=()
-    non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache -l --paths-only -0 --null --no-config --cached --version -h --help)
+    non_repeating_flags=(--no-progress --no-system-trust --online --allow-sha1 --allow-md5 --no-sender-check --no-cache -l --paths-only -0 --null --no-config --cached --version -h --help)
     repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --trust-source --revocation --min-rsa-bits --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --trust-source --revocation --online-timeout --min-rsa-bits --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -240,6 +240,9 @@ _smimekit_status() {
         ;;
     '--revocation')
         __smimekit_add_completions -W 'off'$'\n''soft'$'\n''hard'
+        return
+        ;;
+    '--online-timeout')
         return
         ;;
     '--min-rsa-bits')
@@ -288,9 +291,9 @@ _smimekit_status() {
 
 _smimekit_verify() {
     repeating_flags=()
-    non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --details -l --paths-only -0 --null --no-config --version -h --help)
+    non_repeating_flags=(--no-progress --no-system-trust --online --allow-sha1 --allow-md5 --no-sender-check --no-cache --details -l --paths-only -0 --null --no-config --version -h --help)
     repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --trust-source --revocation --min-rsa-bits --max-layers --max-certificates --at --received-at --passin --store --max-age --out --signer)
+    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --format --properties --trust-source --revocation --online-timeout --min-rsa-bits --max-layers --max-certificates --at --received-at --passin --store --max-age --out --signer)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -342,6 +345,9 @@ _smimekit_verify() {
         ;;
     '--revocation')
         __smimekit_add_completions -W 'off'$'\n''soft'$'\n''hard'
+        return
+        ;;
+    '--online-timeout')
         return
         ;;
     '--min-rsa-bits')
@@ -398,9 +404,9 @@ _smimekit_verify() {
 
 _smimekit_query() {
     repeating_flags=()
-    non_repeating_flags=(--no-progress --has-smime --no-has-smime --has-verified-smime --no-has-verified-smime --has-verified-smime-at-delivery --no-has-verified-smime-at-delivery --has-attachment --no-has-attachment -q --quiet -0 --null --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --no-config --version -h --help)
+    non_repeating_flags=(--no-progress --has-smime --no-has-smime --has-verified-smime --no-has-verified-smime --has-verified-smime-at-delivery --no-has-verified-smime-at-delivery --has-attachment --no-has-attachment -q --quiet -0 --null --no-system-trust --online --allow-sha1 --allow-md5 --no-sender-check --no-cache --no-config --version -h --help)
     repeating_options=(--header --has-keyword --not-keyword --sort --trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --from --to --cc --bcc --subject --text --body --before --after --min-size --max-size --filter --position --limit --format --properties --trust-source --revocation --min-rsa-bits --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    non_repeating_options=(-j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --from --to --cc --bcc --subject --text --body --before --after --min-size --max-size --filter --position --limit --format --properties --trust-source --revocation --online-timeout --min-rsa-bits --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -509,6 +515,9 @@ _smimekit_query() {
         __smimekit_add_completions -W 'off'$'\n''soft'$'\n''hard'
         return
         ;;
+    '--online-timeout')
+        return
+        ;;
     '--min-rsa-bits')
         return
         ;;
@@ -555,9 +564,9 @@ _smimekit_query() {
 
 _smimekit_changes() {
     repeating_flags=()
-    non_repeating_flags=(--no-progress --no-system-trust --allow-sha1 --allow-md5 --no-sender-check --no-cache --no-config --version -h --help)
+    non_repeating_flags=(--no-progress --no-system-trust --online --allow-sha1 --allow-md5 --no-sender-check --no-cache --no-config --version -h --help)
     repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert)
-    non_repeating_options=(--since --max-changes -j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --trust-source --revocation --min-rsa-bits --max-layers --max-certificates --at --received-at --passin --store --max-age)
+    non_repeating_options=(--since --max-changes -j --jobs --max-message-size --max-in-memory-size --max-depth --max-parts --max-header-bytes --max-header-fields --trust-source --revocation --online-timeout --min-rsa-bits --max-layers --max-certificates --at --received-at --passin --store --max-age)
     __smimekit_offer_flags_options -1
 
     # Offer option value completions
@@ -607,6 +616,9 @@ _smimekit_changes() {
         ;;
     '--revocation')
         __smimekit_add_completions -W 'off'$'\n''soft'$'\n''hard'
+        return
+        ;;
+    '--online-timeout')
         return
         ;;
     '--min-rsa-bits')
