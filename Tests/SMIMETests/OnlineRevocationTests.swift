@@ -270,6 +270,42 @@ final class OnlineRevocationTests: VerifierTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(start), 12, "two hanging URLs at 2 s each, asked once")
     }
 
+    /// Issue 12: with the responder down under --revocation hard, 1,000 messages from one
+    /// signer end in seconds (each URL fails once for the run), not 1,000 timeouts.
+    func testAThousandMessagesWithTheResponderDownEndInSeconds() throws {
+        try serve(hang: ["/ocsp/int", "/crl/int.crl", "/ocsp/root", "/crl/root.crl"])
+        let online = OnlineRevocation(timeout: 2)
+        let v = MessageVerifier(trust: try trust(), options: hard, online: online)
+        let message = try signed()
+        let start = Date()
+        let failed = LockedCounter()
+        DispatchQueue.concurrentPerform(iterations: 1_000) { _ in
+            let r = v.verify(bytes: message, at: Date())
+            if r.status == .signedFailed && r.problems.contains(where: { $0.code == .revocationUnknown }) { failed.add() }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        XCTAssertEqual(failed.value, 1_000, "every message fails under hard: no revocation answer")
+        // Four hanging URLs at 2 s each, asked once; 1,000 timeouts would be 2,000 s.
+        XCTAssertLessThan(seconds, 30, "1,000 messages took \(seconds) s")
+        print("1,000 messages, responder down, hard: \(String(format: "%.2f", seconds)) s")
+    }
+
+    /// The figure issue 12 asks for (printed, not asserted: timings belong to bench/):
+    /// what --online adds per message once the answers are cached, against offline.
+    func testOnlineWarmCostPerMessageIsPrinted() throws {
+        let message = try signed()
+        let n = 300
+        func perMessage(_ v: MessageVerifier) -> Double {
+            _ = v.verify(bytes: message, at: Date())  // warms the path and answer caches
+            let start = Date()
+            for _ in 0..<n { XCTAssertEqual(v.verify(bytes: message, at: Date()).status, .signedVerified) }
+            return Date().timeIntervalSince(start) / Double(n) * 1e6
+        }
+        let offline = perMessage(MessageVerifier(trust: try trust(), options: VerificationOptions()))
+        let online = perMessage(MessageVerifier(trust: try trust(), options: soft, online: OnlineRevocation(timeout: 3)))
+        print("per message: offline \(Int(offline)) us, --online with warm answers \(Int(online)) us (+\(Int(online - offline)) us)")
+    }
+
     func testRedirectIsNotFollowed() throws {
         let leaf = try pki.makeLeaf(email: "alice@example.org", commonName: "Alice Redirected", issuer: intermediate,
                                     extraExtensions: ["crlDistributionPoints = URI:\(server.url("/crl/moved.crl"))"])
@@ -298,4 +334,12 @@ final class OnlineRevocationTests: VerifierTestCase {
         let r = try verifyOnline(try signed(by: crlOnly), options: hard, online: online)
         assertFailed(r, with: .revocationUnknown)
     }
+}
+
+/// A counter several threads add to.
+final class LockedCounter: @unchecked Sendable {  // every access holds `lock`
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }
