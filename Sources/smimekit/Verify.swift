@@ -300,9 +300,9 @@ enum DetailsReport {
             if let t = s.signingTime { add("  signed at", JMAPDate.format(t)) }
             if !s.chain.isEmpty { add("  path", s.chain.joined(separator: "\n                   < ")) }
             if let fps = s.chainFingerprints, !fps.isEmpty { add("  sha-256", fps.joined(separator: "\n                   < ")) }
-            for (i, r) in s.revocation.enumerated() {
-                add(i == 0 ? "  revocation" : "", "\(TextColumns.pad(Self.commonName(r.subject), 24)) \(r.text)")
-            }
+            // One line a certificate, the later ones under the first (as the path is shown).
+            let revocation = s.revocation.map { "\(TextColumns.pad(Self.commonName($0.subject), 24)) \($0.text)" }
+            if !revocation.isEmpty { add("  revocation", revocation.joined(separator: "\n                ")) }
         }
         for p in c.result.problems { lines.append("  ✗ [\(p.code.rawValue)] \(p.message)") }
         for n in c.result.notes { lines.append("  · [\(n.code.rawValue)] \(n.message)") }

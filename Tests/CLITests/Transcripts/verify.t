@@ -36,6 +36,8 @@ signed/failed             examples/tampered.eml
                    < CN=smimekit Example CA,O=smimekit examples
     sha-256:    a030eececa7f2745613ba2fede225e2f993f1dd0ea35708f0fea056744a319fe
                    < aec3f4a6c86f848f110052b8fe2882df4ba3c3e7d4e380f271b73feff39116a1
+    revocation: Alice Example            not checked: offline
+                smimekit Example CA      trust anchor
   ✗ [contentAltered] The signed content was altered after signing: its digest does not match the one the signer signed
 [exit 1]
 
@@ -59,6 +61,7 @@ signed/failed             examples/signed.eml
     signed at:  2026-11-23T23:16:43Z
     path:       emailAddress=alice@example.org,CN=Alice Example
     sha-256:    a030eececa7f2745613ba2fede225e2f993f1dd0ea35708f0fea056744a319fe
+    revocation: Alice Example            not checked: offline
   ✗ [issuerNotFound] The issuer 'smimekit Example CA' of the signer's certificate 'Alice Example' was not found: pass it with --certs, or trust it with --trust
 [exit 1]
 
