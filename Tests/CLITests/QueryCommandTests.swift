@@ -23,11 +23,14 @@ final class QueryCommandTests: XCTestCase {
         var paths: [String: String] = [:]
         // Dates within the verifier's clock skew of the signing time, so the
         // signatures hold at delivery too.
+        // Without a Received header receivedAt is the later of Date and signingTime, so the
+        // tampered message is signed first: its receivedAt is never after the good one's
+        // (a tie sorts by path, which puts signed-ok first either way).
+        let tampered = try Tamper.alterSignedContent(try pki.signed(MessageSpec(subject: "Tampered", date: .now - 100), by: pki.carol))
+        paths["signed-tampered.eml"] = try runner.write(tampered, "mail/signed-tampered.eml")
         let ok = try pki.signed(MessageSpec(subject: "Quarterly report", date: .now,
                                             extraHeaders: ["Cc: Dave <dave@example.org>"]))
         paths["signed-ok.eml"] = try runner.write(ok, "mail/signed-ok.eml")
-        let tampered = try Tamper.alterSignedContent(try pki.signed(MessageSpec(subject: "Tampered", date: .now - 100), by: pki.carol))
-        paths["signed-tampered.eml"] = try runner.write(tampered, "mail/signed-tampered.eml")
         let attachment = """
             From: Bob <bob@example.org>\r
             To: Alice <alice@example.org>\r
