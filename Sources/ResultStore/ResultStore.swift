@@ -24,6 +24,12 @@ public final class ResultStore: @unchecked Sendable {
     /// carry one; scopes holds each scope's state).
     /// 4: adds revocation_answers (OCSP responses, CRLs and issuers fetched with --online).
     static let schemaVersion = 4
+
+    /// True when opening failed only because other processes kept the file locked
+    /// past the busy timeout: a run may go on without the cache rather than fail.
+    public static func isContention(_ error: Error) -> Bool {
+        (error as? SQLiteFailure)?.meansContention ?? false
+    }
     static let busyTimeoutMilliseconds: Int32 = 10_000
     static let mmapBytes = 16 << 20
 

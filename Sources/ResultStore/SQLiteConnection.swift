@@ -11,6 +11,8 @@ struct SQLiteFailure: Error, CustomStringConvertible {
 
     var primaryCode: Int32 { code & 0xff }
     var meansBrokenFile: Bool { primaryCode == SQLITE_CORRUPT || primaryCode == SQLITE_NOTADB }
+    /// Another process held the file past the busy timeout: the file itself is fine.
+    var meansContention: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
     /// What a person reads: a plain sentence about the file, never the SQL that
     /// failed (`context` keeps that, for a debugger).
     var description: String {

@@ -41,7 +41,9 @@ struct StoreOptions: ParsableArguments {
         do {
             return try ResultStore(url: storeURL, warn: { Diagnostics.warning($0) })
         } catch {
-            if let store {
+            // A store that cannot be opened is trouble when the user named it; one that
+            // other runs keep busy is not broken, so every run goes on without it.
+            if let store, !ResultStore.isContention(error) {
                 Diagnostics.error("--store \(store): \(error)")
                 throw ExitCode(ExitStatus.trouble)
             }
