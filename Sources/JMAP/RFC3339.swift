@@ -3,6 +3,7 @@
 // UTCDate "before"/"after", Email/set sentAt). A time without a zone is not a
 // time (whose noon?), so it is refused rather than guessed.
 import Foundation
+import MIME
 
 public enum RFC3339 {
     /// A date-time as written: its fields, its offset, and the instant they name.
@@ -18,7 +19,7 @@ public enum RFC3339 {
 
         /// The instant. A leap second (:60) is read as :59, as POSIX time has no place for it.
         public var date: Date {
-            let days = RFC3339.daysSinceEpoch(year: year, month: month, day: day)
+            let days = CivilDate.daysFromCivil(year, month, day)
             let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetMinutes * 60
             return Date(timeIntervalSince1970: Double(seconds) + fraction)
         }
@@ -79,7 +80,7 @@ public enum RFC3339 {
     public static func commandLineTime(_ s: String) -> Result<Date, Problem> {
         let b = Array(s.utf8)
         if b.count == 10, let (y, mo, d) = fullDate(b) {
-            return .success(Date(timeIntervalSince1970: Double(daysSinceEpoch(year: y, month: mo, day: d) * 86_400)))
+            return .success(Date(timeIntervalSince1970: Double(CivilDate.daysFromCivil(y, mo, d) * 86_400)))
         }
         return dateTime(s).map(\.date)
     }
@@ -107,27 +108,8 @@ public enum RFC3339 {
     static func fullDate(_ b: [UInt8]) -> (Int, Int, Int)? {
         guard b.count >= 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
               let y = number(b, 0..<4), let mo = number(b, 5..<7), let d = number(b, 8..<10),
-              (1...12).contains(mo), d >= 1, d <= daysIn(month: mo, year: y) else { return nil }
+              (1...12).contains(mo), d >= 1, d <= CivilDate.daysIn(month: mo, year: y) else { return nil }
         return (y, mo, d)
-    }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
-    static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 
     private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }

@@ -99,8 +99,8 @@ public enum MailDate {
         }
 
         guard let d = day, let m = month, let y = year, y >= 1, y <= 9999 else { return nil }
-        guard d <= daysIn(month: m, year: y) else { return nil }
-        let days = daysFromCivil(y, m, d)
+        guard d <= CivilDate.daysIn(month: m, year: y) else { return nil }
+        let days = CivilDate.daysFromCivil(y, m, d)
         let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset
         return Date(timeIntervalSince1970: TimeInterval(secs))
     }
@@ -148,8 +148,12 @@ public enum MailDate {
         }
         return n
     }
+}
 
-    private static func daysIn(month: Int, year: Int) -> Int {
+/// Proleptic Gregorian calendar arithmetic, shared by every date reader
+/// (RFC 5322 here, RFC 3339 in JMAP).
+public enum CivilDate {
+    public static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: return 30
@@ -158,7 +162,7 @@ public enum MailDate {
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    private static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+    public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
