@@ -9,8 +9,8 @@ import XCTest
 /// an outer From that differs fails, other differing fields are notes, and a
 /// Legacy Display Element is recognised. Messages are made at test time.
 final class HeaderProtectionTests: XCTestCase {
-    private static let made = Result { try ProtectionPKI() }
-    private var pki: ProtectionPKI!
+    private static let made = Result { try SenderLayerPKI(rootName: "Protection Root") }
+    private var pki: SenderLayerPKI!
 
     override func setUpWithError() throws {
         pki = try Self.made.get()
@@ -193,54 +193,5 @@ final class HeaderProtectionTests: XCTestCase {
         XCTAssertNil(r.headerProtection)
         // The From inside is then an inner From that differs: never a replacement.
         XCTAssertTrue(r.problems.contains { $0.code == .innerFromMismatch }, "\(r.problems)")
-    }
-}
-
-/// Alice and Eve hold valid certificates under one anchor; Bob decrypts.
-private final class ProtectionPKI: @unchecked Sendable {  // immutable after init; XCTest runs one test at a time
-    let factory: PKIFactory
-    let root, alice, eve, bob: CertificateFixture
-    let trust: TrustStore
-    let bobKey: DecryptionIdentity
-
-    init() throws {
-        factory = try PKIFactory(sharingKeys: true)
-        root = try factory.makeCA(name: "Protection Root", key: .ecP256)
-        alice = try factory.makeLeaf(email: "alice@example.org", commonName: "Alice Example", issuer: root, key: .ecP256)
-        eve = try factory.makeLeaf(email: "eve@evil.example", commonName: "Eve", issuer: root, key: .ecP256)
-        bob = try factory.makeLeaf(email: "bob@example.org", commonName: "Bob Example", issuer: root, key: .ecP256)
-        var config = TrustConfiguration(anchors: [root.certPEM])
-        config.useSystemTrust = false
-        trust = try TrustStore(config)
-        let (key, cert, _) = try KeyLoader.identity(keyFile: bob.keyPEM, certificateFile: bob.certPEM, password: nil)
-        bobKey = DecryptionIdentity(key: key, certificate: cert)
-    }
-
-    func verifier(inMemoryLimit: Int = MessageVerifier.defaultInMemoryLimit) -> MessageVerifier {
-        MessageVerifier(trust: trust, identities: [bobKey], inMemoryLimit: inMemoryLimit)
-    }
-
-    func verify(_ m: [UInt8]) -> VerificationResult { verifier().verify(bytes: m, at: Date()) }
-
-    func detached(_ content: [UInt8], by signer: CertificateFixture) throws -> [UInt8] {
-        try factory.signEntity(content, signer: signer)
-    }
-
-    func bothForms(_ content: [UInt8], by signer: CertificateFixture) throws -> [(Bool, [UInt8])] {
-        [(true, try detached(content, by: signer)), (false, try factory.signEntity(content, signer: signer, detached: false))]
-    }
-
-    func encrypted(_ entity: [UInt8]) throws -> [UInt8] {
-        try factory.encryptEntity(entity, to: [bob])
-    }
-
-    func assertSameStreamed(_ m: [UInt8], file: StaticString = #filePath, line: UInt = #line) throws {
-        let now = Date()
-        let memory = verifier().verify(bytes: m, at: now)
-        let streamed = try verifier(inMemoryLimit: 16).verifyStreamed(MemorySource(m), at: now).get()
-        XCTAssertEqual(streamed.status, memory.status, "streamed: \(streamed.problems); in memory: \(memory.problems)", file: file, line: line)
-        XCTAssertEqual(streamed.problems, memory.problems, file: file, line: line)
-        XCTAssertEqual(streamed.notes, memory.notes, file: file, line: line)
-        XCTAssertEqual(streamed.headerProtection?.fields, memory.headerProtection?.fields, file: file, line: line)
     }
 }

@@ -10,8 +10,8 @@ import XCTest
 /// Every message is made with openssl at test time; the streamed path must
 /// give the in-memory answer for every one it can read.
 final class SpoofingLayerTests: XCTestCase {
-    private static let made = Result { try LayerPKI() }
-    private var pki: LayerPKI!
+    private static let made = Result { try SenderLayerPKI(rootName: "Layer Root") }
+    private var pki: SenderLayerPKI!
 
     override func setUpWithError() throws {
         pki = try Self.made.get()
@@ -295,52 +295,5 @@ final class SpoofingLayerTests: XCTestCase {
         XCTAssertEqual(streamed.status, memory.status, "\(context) streamed: \(streamed.problems) \(streamed.notes); in memory: \(memory.problems) \(memory.notes)", file: file, line: line)
         XCTAssertEqual(streamed.problems.map(\.code), memory.problems.map(\.code), context, file: file, line: line)
         XCTAssertEqual(streamed.problems, memory.problems, context, file: file, line: line)
-    }
-}
-
-/// Alice and Eve both hold valid certificates under the one anchor; Bob decrypts.
-private final class LayerPKI: @unchecked Sendable {  // immutable after init; XCTest runs one test at a time
-    let factory: PKIFactory
-    let root, alice, eve, bob: CertificateFixture
-    let trust: TrustStore
-    let bobKey: DecryptionIdentity
-
-    init() throws {
-        factory = try PKIFactory(sharingKeys: true)
-        root = try factory.makeCA(name: "Layer Root", key: .ecP256)
-        alice = try factory.makeLeaf(email: "alice@example.org", commonName: "Alice Example", issuer: root, key: .ecP256)
-        eve = try factory.makeLeaf(email: "eve@evil.example", commonName: "Eve", issuer: root, key: .ecP256)
-        bob = try factory.makeLeaf(email: "bob@example.org", commonName: "Bob Example", issuer: root, key: .ecP256)
-        var config = TrustConfiguration(anchors: [root.certPEM])
-        config.useSystemTrust = false
-        trust = try TrustStore(config)
-        let (key, cert, _) = try KeyLoader.identity(keyFile: bob.keyPEM, certificateFile: bob.certPEM, password: nil)
-        bobKey = DecryptionIdentity(key: key, certificate: cert)
-    }
-
-    func verifier(inMemoryLimit: Int = MessageVerifier.defaultInMemoryLimit) -> MessageVerifier {
-        MessageVerifier(trust: trust, identities: [bobKey], inMemoryLimit: inMemoryLimit)
-    }
-
-    func verify(_ m: [UInt8]) -> VerificationResult { verifier().verify(bytes: m, at: Date()) }
-
-    /// multipart/signed around `content` (an entity), starting at MIME-Version.
-    func detached(_ content: [UInt8], by signer: CertificateFixture) throws -> [UInt8] {
-        try factory.signEntity(content, signer: signer)
-    }
-
-    /// application/pkcs7-mime signed-data holding `content`.
-    func opaque(_ content: [UInt8], by signer: CertificateFixture) throws -> [UInt8] {
-        try factory.signEntity(content, signer: signer, detached: false)
-    }
-
-    /// (true, multipart/signed) and (false, opaque signed-data) around `content`.
-    func bothForms(_ content: [UInt8], by signer: CertificateFixture) throws -> [(Bool, [UInt8])] {
-        [(true, try detached(content, by: signer)), (false, try opaque(content, by: signer))]
-    }
-
-    /// `entity` enveloped for Bob.
-    func encrypted(_ entity: [UInt8]) throws -> [UInt8] {
-        try factory.encryptEntity(entity, to: [bob])
     }
 }
