@@ -6,6 +6,7 @@
 //   JMAP         RFC 8620/8621/9219 data model (EmailAddress, filters, responses)
 //   SMIME        the S/MIME engine; the only layer that calls OpenSSL
 //   ResultStore  the SQLite result cache
+//   JMAPServer   JMAP requests and methods over mail on disk (Backend.swift: the transport seam)
 //   smimekit     the command line, a thin table of subcommands
 import PackageDescription
 
@@ -45,6 +46,8 @@ let package = Package(
         .target(name: "JMAP", dependencies: ["MIME"]),
         .target(name: "SMIME", dependencies: ["MIME", "JMAP", "COpenSSLShim", "CIDN2", "CICUShim", "CNSSTrust"]),
         .target(name: "ResultStore", dependencies: ["CSQLite", "MIME"]),
+        // JMAP over mail on disk (RFC 8620/8621/9219), whatever carries the requests.
+        .target(name: "JMAPServer", dependencies: ["JMAP", "MIME"]),
         .executableTarget(
             name: "smimekit",
             dependencies: [
