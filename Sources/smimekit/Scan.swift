@@ -1,12 +1,13 @@
 // The progress line of long runs.
 import Dispatch
 import Foundation
+import MailScan
 
 /// "1234/10000 messages, 5678/s, 3s, ETA 2s" on stderr, redrawn at most ten
 /// times a second, only on a terminal. The input is streamed, so the total is
 /// counted by a second, cheaper walk over the same operands on a thread of its
 /// own; until it is known the line has no total and no ETA.
-final class Progress: @unchecked Sendable {
+final class Progress: ScanProgress, @unchecked Sendable {
     private var count = 0
     private let start = Date()
     private var lastDraw = Date.distantPast

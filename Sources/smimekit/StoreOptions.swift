@@ -77,17 +77,3 @@ struct StoreOptions: ParsableArguments {
         Diagnostics.warning(message)
     }
 }
-
-/// The result store as --online's answer cache. A store that fails is no reason
-/// to stop: the answer is fetched again.
-struct StoredRevocationAnswers: RevocationAnswerCache {
-    let store: ResultStore
-
-    func answer(for key: String, now: Date) -> [UInt8]? {
-        try? store.revocationAnswer(for: key, now: now)
-    }
-
-    func store(_ der: [UInt8], for key: String, url: String, until: Date) {
-        try? store.recordRevocationAnswer(der, for: key, url: url, until: until)
-    }
-}

@@ -10,26 +10,35 @@ import ResultStore
 import SMIME
 
 /// One message read from its input and named by its digest.
-struct ReadMessage: Sendable {
-    let item: InputItem
+public struct ReadMessage: Sendable {
+    public let item: InputItem
     /// Hex SHA-256 of the bytes: the cache key's first half, and the id.
-    let digest: String
-    let size: Int
+    public let digest: String
+    public let size: Int
     /// Kept only for small messages, so a batch of large ones does not pile up in
     /// memory; a dropped one is read again when it must be verified.
-    var bytes: [UInt8]?
+    public var bytes: [UInt8]?
     /// Set when the caller already parsed it (query does, for its filter).
-    var message: Message?
+    public var message: Message?
     /// Set for a message above the in-memory limit: it is streamed from this open file,
     /// never read whole, and must not change before it is verified.
-    var source: FileSource? = nil
+    public var source: FileSource? = nil
 
-    var id: String { EmailID.make(digestHex: digest) }
+    public init(item: InputItem, digest: String, size: Int, bytes: [UInt8]?, message: Message? = nil, source: FileSource? = nil) {
+        self.item = item
+        self.digest = digest
+        self.size = size
+        self.bytes = bytes
+        self.message = message
+        self.source = source
+    }
+
+    public var id: String { EmailID.make(digestHex: digest) }
 
     /// Bytes up to this size stay in memory between the phases of a batch.
-    static let keepLimit = 256 << 10
+    public static let keepLimit = 256 << 10
 
-    static func read(_ item: InputItem, maxBytes: Int, streamAbove: Int) -> Result<ReadMessage, InputFailure> {
+    public static func read(_ item: InputItem, maxBytes: Int, streamAbove: Int) -> Result<ReadMessage, InputFailure> {
         switch LargeFile.open(item, above: streamAbove, maxBytes: maxBytes) {
         case nil: break
         case .failure(let f)?: return .failure(f)
@@ -49,63 +58,81 @@ struct ReadMessage: Sendable {
 }
 
 /// What a command wants to know about one message.
-struct VerdictRequest: Sendable {
-    var message: ReadMessage
+public struct VerdictRequest: Sendable {
+    public var message: ReadMessage
     /// smimeStatusAtDelivery is wanted too (smimeStatus always is).
-    var delivery = false
+    public var delivery = false
     /// The whole VerificationResult is wanted (--details): the store cannot give it.
-    var details = false
+    public var details = false
+
+    public init(message: ReadMessage, delivery: Bool = false, details: Bool = false) {
+        self.message = message
+        self.delivery = delivery
+        self.details = details
+    }
 }
 
 /// The RFC 9219 values of one message, from the store or computed now.
-struct Verdict: Sendable {
-    var status: String?
-    var errors: [String]?
-    var errorCodes: [String]?
-    var verifiedAt: Date?
-    var validUntil: Date?
-    var statusAtDelivery: String?
-    var receivedAt: Date?
+public struct Verdict: Sendable {
+    public var status: String?
+    public var errors: [String]?
+    public var errorCodes: [String]?
+    public var verifiedAt: Date?
+    public var validUntil: Date?
+    public var statusAtDelivery: String?
+    public var receivedAt: Date?
     /// Where receivedAt came from (nil when it came from the store).
-    var receivedAtSource: ReceivedTime.Source?
+    public var receivedAtSource: ReceivedTime.Source?
     /// Set when computed in this run (nil when served from the store).
-    var fresh: VerificationResult?
-    var freshDelivery: VerificationResult?
+    public var fresh: VerificationResult?
+    public var freshDelivery: VerificationResult?
 
-    var properties: SMIMEProperties {
+    public init() {}
+
+    public var properties: SMIMEProperties {
         SMIMEProperties(status: status, statusAtDelivery: statusAtDelivery, errors: errors, verifiedAt: verifiedAt)
     }
 
-    var isVerified: Bool { status.flatMap(SMIMEStatus.init(rawValue:))?.isVerified ?? false }
+    public var isVerified: Bool { status.flatMap(SMIMEStatus.init(rawValue:))?.isVerified ?? false }
 }
 
-/// The verifier, the store and the keys verdicts are filed under, for one run.
-struct VerdictService {
-    let verifier: MessageVerifier
-    private(set) var store: ResultStore?
+/// The verifier, the store and the keys verdicts are filed under. One value serves
+/// a run of the command line, or a server for its lifetime: every method may be
+/// called from several threads at once (the store is itself thread-safe, the
+/// writes go through one `StoreWriter`, and the one mutable field is under a lock).
+/// The methods block the calling thread while the work pool runs; from async code
+/// call them off the cooperative pool (see `VerdictService.detached`).
+public final class VerdictService: Sendable {
+    public let verifier: MessageVerifier
+    /// The store, until it fails in use (then nil for the rest of the service's life).
+    public var store: ResultStore? { storeState.withLock { $0 } }
+    private let storeState: Locked<ResultStore?>
     /// Current verdicts depend on the anchors; at-delivery ones are filed without
     /// them because the store compares anchor sets itself.
-    let currentOptionsDigest: String
-    let deliveryOptionsDigest: String
-    let anchors: Set<String>
-    let maxAge: TimeInterval
+    public let currentOptionsDigest: String
+    public let deliveryOptionsDigest: String
+    public let anchors: Set<String>
+    public let maxAge: TimeInterval
     /// --at: a verdict at another time is not the verdict now, so the store's
     /// current verdicts are neither read nor written (at-delivery ones still are).
-    let at: Date?
+    public let at: Date?
     /// --received-at, instead of the time read from each message.
-    let receivedAtOption: Date?
-    let maxBytes: Int
-    let jobs: Int
+    public let receivedAtOption: Date?
+    public let maxBytes: Int
+    public let jobs: Int
     /// The stamp rule (see `read`) is not enough for a security decision: on tmpfs a
     /// write through a shared mmap leaves size, mtime, ctime and inode as they were.
     /// When set, every file is read and hashed before a stored verdict is served for
     /// it (verify); query, changes and status keep naming unchanged files by stamp.
-    var hashesEveryFile = false
+    public let hashesEveryFile: Bool
+    /// Where a store failure is said (the command line: a warning on standard error).
+    private let warn: @Sendable (String) -> Void
 
-    init(verifier: MessageVerifier, store: ResultStore?, maxAge: TimeInterval, at: Date?,
-         receivedAt: Date?, maxBytes: Int, jobs: Int) {
+    public init(verifier: MessageVerifier, store: ResultStore?, maxAge: TimeInterval, at: Date?,
+                receivedAt: Date?, maxBytes: Int, jobs: Int, hashesEveryFile: Bool = false,
+                warn: @escaping @Sendable (String) -> Void = { _ in }) {
         self.verifier = verifier
-        self.store = store
+        storeState = Locked(store)
         let inputs = verifier.verdictInputsDigest()
         // The receivedAt rule is part of what an at-delivery verdict was computed with: verdicts
         // remembered under the older rule (Date before signingTime) are not served.
@@ -117,31 +144,36 @@ struct VerdictService {
         receivedAtOption = receivedAt
         self.maxBytes = maxBytes
         self.jobs = jobs
+        self.hashesEveryFile = hashesEveryFile
+        self.warn = warn
     }
 
     /// Writes go to the store on a queue of their own (see StoreWriter).
     private let writer = StoreWriter()
 
     /// A store that failed in use is dropped for the rest of the run: the answers
-    /// are still computed, just not remembered.
-    private mutating func storeFailed(_ error: Error) {
-        Diagnostics.warning("\(error); going on without the result cache")
-        store = nil
+    /// are still computed, just not remembered. Said once.
+    private func storeFailed(_ error: Error) {
+        let wasOpen = storeState.withLock { store -> Bool in
+            defer { store = nil }
+            return store != nil
+        }
+        if wasOpen { warn("\(error); going on without the result cache") }
     }
 
     /// Drops the store if a queued write failed.
-    private mutating func checkWrites() {
+    private func checkWrites() {
         if store != nil, let error = writer.takeFailure() { storeFailed(error) }
     }
 
     /// Waits for the queued writes: call before reading the store's state, and before exiting.
-    mutating func finish() {
+    public func finish() {
         writer.drain()
         checkWrites()
     }
 
     /// Only the store's current verdicts (no verification): status's "fresh cached result".
-    mutating func cachedVerdicts(_ digests: [String]) -> [StoredVerdict?] {
+    public func cachedVerdicts(_ digests: [String]) -> [StoredVerdict?] {
         guard let store, at == nil, !digests.isEmpty else { return Array(repeating: nil, count: digests.count) }
         do {
             return try store.verdicts(for: digests.map { StoreKey(messageDigest: $0, optionsDigest: currentOptionsDigest) },
@@ -157,7 +189,7 @@ struct VerdictService {
     /// message is named by it without being read: `bytes` and `message` stay nil,
     /// and the file is read (and its digest checked) only if it must be verified.
     /// The digests of files read here are recorded for the next run.
-    mutating func read(_ batch: [InputItem]) -> [Result<ReadMessage, InputFailure>] {
+    public func read(_ batch: [InputItem]) -> [Result<ReadMessage, InputFailure>] {
         checkWrites()
         let maxBytes = self.maxBytes
         let streamAbove = verifier.inMemoryLimit
@@ -206,7 +238,7 @@ struct VerdictService {
     }
 
     /// Verdicts for a batch, parallel to `requests`.
-    mutating func resolve(_ requests: [VerdictRequest]) -> [Result<Verdict, InputFailure>] {
+    public func resolve(_ requests: [VerdictRequest]) -> [Result<Verdict, InputFailure>] {
         checkWrites()
         guard !requests.isEmpty else { return [] }
         var current = [StoredVerdict?](repeating: nil, count: requests.count)
@@ -245,7 +277,7 @@ struct VerdictService {
     }
 
     /// Writes what was computed in this batch, in one transaction per table.
-    private mutating func remember(_ requests: [VerdictRequest], _ results: [Result<Verdict, InputFailure>]) {
+    private func remember(_ requests: [VerdictRequest], _ results: [Result<Verdict, InputFailure>]) {
         guard let store else { return }
         var verdicts: [(StoreKey, StoredVerdict, String?)] = []
         var deliveries: [(StoreKey, DeliveryVerdict)] = []
@@ -284,7 +316,7 @@ final class StoreWriter: @unchecked Sendable {
     private var failure: Error?     // under `lock`
     private var failed = false      // under `lock`
 
-    func submit(_ write: @escaping @Sendable () throws -> Void) {
+    public func submit(_ write: @escaping @Sendable () throws -> Void) {
         slots.wait()
         queue.async { [self] in
             defer { slots.signal() }
@@ -303,9 +335,9 @@ final class StoreWriter: @unchecked Sendable {
         }
     }
 
-    func drain() { queue.sync {} }
+    public func drain() { queue.sync {} }
 
-    func takeFailure() -> Error? {
+    public func takeFailure() -> Error? {
         lock.lock()
         defer { lock.unlock() }
         let f = failure
@@ -494,8 +526,8 @@ private struct StreamedSubject: VerdictSubject {
 }
 
 /// Messages above --max-in-memory-size: never read whole, but streamed by the engine.
-enum LargeFile {
-    enum Input {
+public enum LargeFile {
+    public enum Input {
         /// Standard input that fitted in memory (it cannot be read again).
         case bytes([UInt8])
         case large(FileSource)
@@ -504,7 +536,7 @@ enum LargeFile {
     /// A regular file of more than `limit` bytes as a source, and standard input
     /// either in memory or, when larger than `limit`, spooled to an unlinked
     /// temporary file; nil for a file that is read whole as before.
-    static func open(_ item: InputItem, above limit: Int, maxBytes: Int) -> Result<Input, InputFailure>? {
+    public static func open(_ item: InputItem, above limit: Int, maxBytes: Int) -> Result<Input, InputFailure>? {
         switch item {
         case .stdin: return spoolStandardInput(above: limit, maxBytes: maxBytes)
         case .bad: return nil
@@ -512,7 +544,7 @@ enum LargeFile {
         }
     }
 
-    static func spoolStandardInput(above limit: Int, maxBytes: Int) -> Result<Input, InputFailure> {
+    public static func spoolStandardInput(above limit: Int, maxBytes: Int) -> Result<Input, InputFailure> {
         let tooLarge = InputFailure(.tooLarge(size: nil, limit: maxBytes))
         // What was read to tell a message from a list of paths comes first.
         var kept = StandardInputPushback.take()
@@ -568,7 +600,7 @@ enum LargeFile {
 
     /// The file behind `item` when it is a regular file of more than `limit` bytes;
     /// nil for anything that is read whole.
-    static func source(_ item: InputItem, above limit: Int, maxBytes: Int) -> Result<FileSource, InputFailure>? {
+    public static func source(_ item: InputItem, above limit: Int, maxBytes: Int) -> Result<FileSource, InputFailure>? {
         guard case .file(let path, _) = item else { return nil }
         var st = stat()
         guard PathCalls.stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, Int(st.st_size) > limit else { return nil }
@@ -583,7 +615,7 @@ enum LargeFile {
     }
 
     /// The id digest (SHA-256 of every byte), read a chunk at a time.
-    static func digest(_ source: FileSource) -> Result<String, InputFailure> {
+    public static func digest(_ source: FileSource) -> Result<String, InputFailure> {
         do throws(SourceError) {
             return .success(try Digest.sha256Hex(source: source))
         } catch {
@@ -643,9 +675,9 @@ private struct Loaded {
 /// so mail cannot have arrived before it was signed), never after now, else the
 /// file's modification time. The modification time of a file in a maildir's new/
 /// or cur/ is a delivery stamp too, but semantics.md orders it last, and so do we.
-enum ReceivedTime {
+public enum ReceivedTime {
     /// Where a receivedAt came from, as `--details` says it.
-    enum Source: String, Sendable {
+    public enum Source: String, Sendable {
         case option = "receivedAtOption"
         case receivedHeader
         case dateHeader
@@ -654,7 +686,7 @@ enum ReceivedTime {
         case now
         case fileModificationTime
 
-        var text: String {
+        public var text: String {
             switch self {
             case .option: return "--received-at"
             case .receivedHeader: return "Received header"
@@ -666,23 +698,23 @@ enum ReceivedTime {
         }
     }
 
-    struct Value: Sendable {
-        var date: Date
-        var source: Source
+    public struct Value: Sendable {
+        public var date: Date
+        public var source: Source
     }
 
     /// What a message tells of its arrival before anything is verified.
-    struct Evidence: Sendable {
-        var option: Date?
-        var receivedHeader: Date?
-        var dateHeader: Date?
-        var modified: Date?
+    public struct Evidence: Sendable {
+        public var option: Date?
+        public var receivedHeader: Date?
+        public var dateHeader: Date?
+        public var modified: Date?
 
         /// The signingTime is wanted only when neither the user nor a Received header gave the time.
-        var needsSigningTime: Bool { option == nil && receivedHeader == nil }
+        public var needsSigningTime: Bool { option == nil && receivedHeader == nil }
     }
 
-    static func evidence(_ message: Message?, item: InputItem, option: Date?) -> Evidence {
+    public static func evidence(_ message: Message?, item: InputItem, option: Date?) -> Evidence {
         if let option { return Evidence(option: option) }
         let received = message?.root.receivedDate
         return Evidence(receivedHeader: received,
@@ -691,7 +723,7 @@ enum ReceivedTime {
     }
 
     /// The rule, given the signingTimes found in the message (empty when unsigned).
-    static func resolve(_ e: Evidence, signingTimes: [Date], now: Date = Date()) -> Value? {
+    public static func resolve(_ e: Evidence, signingTimes: [Date], now: Date = Date()) -> Value? {
         if let t = e.option { return Value(date: t, source: .option) }
         if let t = e.receivedHeader { return Value(date: t, source: .receivedHeader) }
         let signed = signingTimes.max()
@@ -704,24 +736,24 @@ enum ReceivedTime {
 
     /// Without verifying (query's --before, --after and sort): the rule with the
     /// signingTime left out. Only a message with no Received header can differ.
-    static func of(_ message: Message?, item: InputItem) -> Date? {
+    public static func of(_ message: Message?, item: InputItem) -> Date? {
         resolve(evidence(message, item: item, option: nil), signingTimes: [])?.date
     }
 
     /// The Date header (RFC 8621 sentAt).
-    static func sentAt(_ message: Message) -> Date? {
+    public static func sentAt(_ message: Message) -> Date? {
         message.root.firstValue(named: "Date").flatMap(MailDate.parse)
     }
 
     /// Every signingTime in a verification result (of every signer, at every layer).
-    static func signingTimes(_ result: VerificationResult?) -> [Date] {
+    public static func signingTimes(_ result: VerificationResult?) -> [Date] {
         result?.signers.compactMap(\.signingTime) ?? []
     }
 }
 
 /// A parallel map that keeps the order of its input.
-enum Parallel {
-    static func map<T: Sendable, R: Sendable>(_ inputs: [T], jobs: Int, _ body: @escaping @Sendable (T) -> R) -> [R] {
+public enum Parallel {
+    public static func map<T: Sendable, R: Sendable>(_ inputs: [T], jobs: Int, _ body: @escaping @Sendable (T) -> R) -> [R] {
         if jobs <= 1 || inputs.count <= 1 { return inputs.map(body) }
         let slots = Slots<R>(count: inputs.count)
         let workers = min(jobs, inputs.count)
@@ -751,7 +783,7 @@ enum Parallel {
 
     /// The same, but only the inputs `heavy` picks are spread over the workers;
     /// the others, too cheap to be worth a thread's wake-up, run on this one.
-    static func map<T: Sendable, R: Sendable>(_ inputs: [T], jobs: Int, heavy: (T) -> Bool,
+    public static func map<T: Sendable, R: Sendable>(_ inputs: [T], jobs: Int, heavy: (T) -> Bool,
                                               _ body: @escaping @Sendable (T) -> R) -> [R] {
         let spread = inputs.indices.filter { heavy(inputs[$0]) }
         if jobs <= 1 || spread.count <= 1 { return inputs.map(body) }
@@ -770,16 +802,27 @@ enum Parallel {
     }
 }
 
+/// Told of each message a scan has done (the command line draws a progress line).
+public protocol ScanProgress: AnyObject {
+    func tick()
+    func finish()
+}
+
 /// Input in batches of `jobs` × 32 items: enough to keep every core busy, few
 /// enough to hold in memory, and one store transaction each. The walk runs on a
 /// thread of its own a few batches ahead, so that its readdir and stat calls
 /// overlap the work on the batches before (on a warm run they were a quarter of it).
-struct BatchScan {
-    var jobs: Int
-    var progress: Progress?
+public struct BatchScan {
+    public var jobs: Int
+    public var progress: (any ScanProgress)?
+
+    public init(jobs: Int, progress: (any ScanProgress)? = nil) {
+        self.jobs = jobs
+        self.progress = progress
+    }
 
     /// `body` gets each batch in input order; returning false stops the scan.
-    func run(_ items: InputWalk, _ body: ([InputItem]) -> Bool) {
+    public func run(_ items: InputWalk, _ body: ([InputItem]) -> Bool) {
         let batches = Prefetch(items, batchSize: max(1, jobs) * 32)
         defer { batches.cancel() }
         while let batch = batches.next() {
@@ -847,8 +890,8 @@ struct BatchScan {
 /// reads then overlap each other and the verification, instead of each worker
 /// waiting on the disk in turn. Only files the walk saw as small enough to be
 /// read whole are hinted.
-enum ReadAhead {
-    static func hint(_ indices: some Sequence<Int>, of batch: [InputItem], below limit: Int) {
+public enum ReadAhead {
+    public static func hint(_ indices: some Sequence<Int>, of batch: [InputItem], below limit: Int) {
         #if os(Linux)
         for i in indices {
             guard case .file(let path, let stamp?) = batch[i], stamp.size > 0, stamp.size <= Int64(limit) else { continue }
@@ -864,8 +907,8 @@ enum ReadAhead {
 /// Reads a regular file with one allocation of its size and one read call,
 /// which matters when a warm run does little else per message; anything else
 /// (standard input, a file that changes size while read) goes to InputReader.
-enum FileBytes {
-    static func read(_ item: InputItem, maxBytes: Int) -> Result<[UInt8], InputFailure> {
+public enum FileBytes {
+    public static func read(_ item: InputItem, maxBytes: Int) -> Result<[UInt8], InputFailure> {
         guard case .file(let path, _) = item else { return InputReader.read(item, maxBytes: maxBytes) }
         let (fd, st): (Int32, stat)
         switch InputFile.openRegular(path) {
