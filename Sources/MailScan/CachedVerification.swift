@@ -2,60 +2,11 @@
 // changes share. A run goes in batches; each batch is read and hashed in
 // parallel, looked up in the store in one transaction, verified in parallel
 // where the store had nothing, and written back in one transaction.
-import Dispatch
 import Foundation
 import JMAP
 import MIME
 import ResultStore
 import SMIME
-
-/// One message read from its input and named by its digest.
-public struct ReadMessage: Sendable {
-    public let item: InputItem
-    /// Hex SHA-256 of the bytes: the cache key's first half, and the id.
-    public let digest: String
-    public let size: Int
-    /// Kept only for small messages, so a batch of large ones does not pile up in
-    /// memory; a dropped one is read again when it must be verified.
-    public var bytes: [UInt8]?
-    /// Set when the caller already parsed it (query does, for its filter).
-    public var message: Message?
-    /// Set for a message above the in-memory limit: it is streamed from this open file,
-    /// never read whole, and must not change before it is verified.
-    public var source: FileSource? = nil
-
-    public init(item: InputItem, digest: String, size: Int, bytes: [UInt8]?, message: Message? = nil, source: FileSource? = nil) {
-        self.item = item
-        self.digest = digest
-        self.size = size
-        self.bytes = bytes
-        self.message = message
-        self.source = source
-    }
-
-    public var id: String { EmailID.make(digestHex: digest) }
-
-    /// Bytes up to this size stay in memory between the phases of a batch.
-    public static let keepLimit = 256 << 10
-
-    public static func read(_ item: InputItem, maxBytes: Int, streamAbove: Int) -> Result<ReadMessage, InputFailure> {
-        switch LargeFile.open(item, above: streamAbove, maxBytes: maxBytes) {
-        case nil: break
-        case .failure(let f)?: return .failure(f)
-        case .success(.large(let source))?:
-            return LargeFile.digest(source).map { digest in
-                ReadMessage(item: item, digest: digest, size: source.count, bytes: nil, source: source)
-            }
-        case .success(.bytes(let bytes))?:
-            // Standard input cannot be read twice: its bytes are always kept.
-            return .success(ReadMessage(item: item, digest: Digest.sha256Hex(bytes), size: bytes.count, bytes: bytes))
-        }
-        return FileBytes.read(item, maxBytes: maxBytes).map { bytes in
-            ReadMessage(item: item, digest: Digest.sha256Hex(bytes), size: bytes.count,
-                        bytes: bytes.count <= keepLimit ? bytes : nil)
-        }
-    }
-}
 
 /// What a command wants to know about one message.
 public struct VerdictRequest: Sendable {
@@ -195,7 +146,7 @@ public final class VerdictService: Sendable {
         let streamAbove = verifier.inMemoryLimit
         guard let store else {
             ReadAhead.hint(batch.indices, of: batch, below: streamAbove)
-            return Parallel.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxBytes, streamAbove: streamAbove) }
+            return WorkPool.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxBytes, streamAbove: streamAbove) }
         }
         // The walk's stat when it made one; a path read from a list is stat'ed here.
         let stamps = batch.map { item -> FileStamp? in
@@ -219,7 +170,7 @@ public final class VerdictService: Sendable {
         }
         ReadAhead.hint(batch.indices.filter { known[$0] == nil }, of: batch, below: streamAbove)
         let inputs = batch.indices.map { (batch[$0], known[$0], stamps[$0]) }
-        let reads = Parallel.map(inputs, jobs: jobs, heavy: { $0.1 == nil }) { item, digest, stamp -> Result<ReadMessage, InputFailure> in
+        let reads = WorkPool.map(inputs, jobs: jobs, heavy: { $0.1 == nil }) { item, digest, stamp -> Result<ReadMessage, InputFailure> in
             if let digest, let stamp {
                 return .success(ReadMessage(item: item, digest: digest, size: Int(stamp.size), bytes: nil))
             }
@@ -269,7 +220,7 @@ public final class VerdictService: Sendable {
         let work = VerdictWork(verifier: verifier, at: at, receivedAtOption: receivedAtOption, maxBytes: maxBytes)
         let inputs = requests.indices.map { (requests[$0], current[$0], delivered[$0]) }
         // Served from the store, a verdict is a few copies: not worth waking a thread for.
-        let results = Parallel.map(inputs, jobs: jobs, heavy: { $0.1 == nil || $0.0.details || ($0.0.delivery && $0.2 == nil) }) {
+        let results = WorkPool.map(inputs, jobs: jobs, heavy: { $0.1 == nil || $0.0.details || ($0.0.delivery && $0.2 == nil) }) {
             work.run($0.0, cached: $0.1, delivered: $0.2)
         }
         if store != nil { remember(requests, results) }
@@ -305,44 +256,40 @@ public final class VerdictService: Sendable {
     }
 }
 
-/// The store writes of a run, made in order on a queue of their own so that the
-/// next batch is read and verified meanwhile (inline, a cold run's writes left
-/// every worker idle for a tenth of the time). At most two batches' writes wait;
-/// after a failure the rest are dropped and the failure is handed back once.
-final class StoreWriter: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "smimekit.store-writes")
-    private let slots = DispatchSemaphore(value: 2)
-    private let lock = NSLock()
-    private var failure: Error?     // under `lock`
-    private var failed = false      // under `lock`
+/// The store writes of a run, made in order in the background so that the next
+/// batch is read and verified meanwhile (inline, a cold run's writes left every
+/// worker idle for a tenth of the time). At most two batches' writes wait; after
+/// a failure the rest are dropped and the failure is handed back once.
+final class StoreWriter: Sendable {
+    private struct State: Sendable {
+        var failure: Error?
+        var failed = false
+    }
+    private let work = SerialWork(depth: 2)
+    private let state = Locked(State())
 
-    public func submit(_ write: @escaping @Sendable () throws -> Void) {
-        slots.wait()
-        queue.async { [self] in
-            defer { slots.signal() }
-            lock.lock()
-            let skip = failed
-            lock.unlock()
-            guard !skip else { return }
+    func submit(_ write: @escaping @Sendable () throws -> Void) {
+        let state = self.state
+        work.submit {
+            guard !state.withLock({ $0.failed }) else { return }
             do {
                 try write()
             } catch {
-                lock.lock()
-                failed = true
-                failure = error
-                lock.unlock()
+                state.withLock { s in
+                    s.failed = true
+                    s.failure = error
+                }
             }
         }
     }
 
-    public func drain() { queue.sync {} }
+    func drain() { work.drain() }
 
-    public func takeFailure() -> Error? {
-        lock.lock()
-        defer { lock.unlock() }
-        let f = failure
-        failure = nil
-        return f
+    func takeFailure() -> Error? {
+        state.withLock { s in
+            defer { s.failure = nil }
+            return s.failure
+        }
     }
 }
 
@@ -525,105 +472,6 @@ private struct StreamedSubject: VerdictSubject {
     }
 }
 
-/// Messages above --max-in-memory-size: never read whole, but streamed by the engine.
-public enum LargeFile {
-    public enum Input {
-        /// Standard input that fitted in memory (it cannot be read again).
-        case bytes([UInt8])
-        case large(FileSource)
-    }
-
-    /// A regular file of more than `limit` bytes as a source, and standard input
-    /// either in memory or, when larger than `limit`, spooled to an unlinked
-    /// temporary file; nil for a file that is read whole as before.
-    public static func open(_ item: InputItem, above limit: Int, maxBytes: Int) -> Result<Input, InputFailure>? {
-        switch item {
-        case .stdin: return spoolStandardInput(above: limit, maxBytes: maxBytes)
-        case .bad: return nil
-        case .file: return source(item, above: limit, maxBytes: maxBytes).map { $0.map(Input.large) }
-        }
-    }
-
-    public static func spoolStandardInput(above limit: Int, maxBytes: Int) -> Result<Input, InputFailure> {
-        let tooLarge = InputFailure(.tooLarge(size: nil, limit: maxBytes))
-        // What was read to tell a message from a list of paths comes first.
-        var kept = StandardInputPushback.take()
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        func next() -> Int {
-            while true {
-                let n = chunk.withUnsafeMutableBytes { Foundation.read(STDIN_FILENO, $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                return n
-            }
-        }
-        while kept.count <= limit {
-            let n = next()
-            if n < 0 { return .failure(InputFailure(.unreadable(errno: errno))) }
-            if n == 0 { return kept.count > maxBytes ? .failure(tooLarge) : .success(.bytes(kept)) }
-            kept += chunk[0..<n]
-        }
-        // Too large for memory: everything goes to a file that only this process can reach.
-        var template = Array((NSTemporaryDirectory() + "/smimekit-stdin-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { return .failure(InputFailure(.cannotSpool(errno: errno))) }
-        // Unlinked at once: the open file stays readable, and goes with the process.
-        unlink(template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
-        defer { close(fd) }
-        func write(_ bytes: ArraySlice<UInt8>) -> Bool {
-            var offset = bytes.startIndex
-            while offset < bytes.endIndex {
-                let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + (offset - bytes.startIndex), bytes.endIndex - offset) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return false }
-                offset += n
-            }
-            return true
-        }
-        var total = kept.count
-        guard total <= maxBytes else { return .failure(tooLarge) }
-        guard write(kept[...]) else { return .failure(InputFailure(.cannotSpool(errno: errno))) }
-        kept = []
-        while true {
-            let n = next()
-            if n < 0 { return .failure(InputFailure(.unreadable(errno: errno))) }
-            if n == 0 { break }
-            total += n
-            if total > maxBytes { return .failure(tooLarge) }
-            guard write(chunk[0..<n]) else { return .failure(InputFailure(.cannotSpool(errno: errno))) }
-        }
-        do throws(SourceError) {
-            return .success(.large(try FileSource(duplicating: fd, name: "-")))
-        } catch {
-            return .failure(InputFailure(error.description))
-        }
-    }
-
-    /// The file behind `item` when it is a regular file of more than `limit` bytes;
-    /// nil for anything that is read whole.
-    public static func source(_ item: InputItem, above limit: Int, maxBytes: Int) -> Result<FileSource, InputFailure>? {
-        guard case .file(let path, _) = item else { return nil }
-        var st = stat()
-        guard PathCalls.stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, Int(st.st_size) > limit else { return nil }
-        let source: FileSource
-        do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(error.description)) }
-        // Shrank since the stat: read whole, as any small file.
-        guard source.count > limit else { return nil }
-        if source.count > maxBytes {
-            return .failure(InputFailure(.tooLarge(size: source.count, limit: maxBytes)))
-        }
-        return .success(source)
-    }
-
-    /// The id digest (SHA-256 of every byte), read a chunk at a time.
-    public static func digest(_ source: FileSource) -> Result<String, InputFailure> {
-        do throws(SourceError) {
-            return .success(try Digest.sha256Hex(source: source))
-        } catch {
-            return .failure(InputFailure(error.description))
-        }
-    }
-}
-
 /// A message's bytes and parse, obtained at most once, on demand.
 private struct Loaded {
     let read: ReadMessage
@@ -669,271 +517,3 @@ private struct Loaded {
     }
 }
 
-/// receivedAt as semantics.md "Times" defines it: a value the user gave
-/// (--received-at), else the date of the topmost Received header, else the later
-/// of the Date header and the signingTime (the sender writes Date before it signs,
-/// so mail cannot have arrived before it was signed), never after now, else the
-/// file's modification time. The modification time of a file in a maildir's new/
-/// or cur/ is a delivery stamp too, but semantics.md orders it last, and so do we.
-public enum ReceivedTime {
-    /// Where a receivedAt came from, as `--details` says it.
-    public enum Source: String, Sendable {
-        case option = "receivedAtOption"
-        case receivedHeader
-        case dateHeader
-        case signingTime
-        /// The Date header and the signingTime both lie in the future.
-        case now
-        case fileModificationTime
-
-        public var text: String {
-            switch self {
-            case .option: return "--received-at"
-            case .receivedHeader: return "Received header"
-            case .dateHeader: return "Date header"
-            case .signingTime: return "signingTime"
-            case .now: return "now: the later of the Date header and signingTime lies in the future"
-            case .fileModificationTime: return "file modification time"
-            }
-        }
-    }
-
-    public struct Value: Sendable {
-        public var date: Date
-        public var source: Source
-    }
-
-    /// What a message tells of its arrival before anything is verified.
-    public struct Evidence: Sendable {
-        public var option: Date?
-        public var receivedHeader: Date?
-        public var dateHeader: Date?
-        public var modified: Date?
-
-        /// The signingTime is wanted only when neither the user nor a Received header gave the time.
-        public var needsSigningTime: Bool { option == nil && receivedHeader == nil }
-    }
-
-    public static func evidence(_ message: Message?, item: InputItem, option: Date?) -> Evidence {
-        if let option { return Evidence(option: option) }
-        let received = message?.root.receivedDate
-        return Evidence(receivedHeader: received,
-                        dateHeader: received == nil ? message.flatMap(sentAt) : nil,
-                        modified: received == nil ? InputReader.modificationDate(item) : nil)
-    }
-
-    /// The rule, given the signingTimes found in the message (empty when unsigned).
-    public static func resolve(_ e: Evidence, signingTimes: [Date], now: Date = Date()) -> Value? {
-        if let t = e.option { return Value(date: t, source: .option) }
-        if let t = e.receivedHeader { return Value(date: t, source: .receivedHeader) }
-        let signed = signingTimes.max()
-        var best: Value?
-        if let d = e.dateHeader { best = Value(date: d, source: .dateHeader) }
-        if let s = signed, best.map({ s > $0.date }) ?? true { best = Value(date: s, source: .signingTime) }
-        if let b = best { return b.date > now ? Value(date: now, source: .now) : b }
-        return e.modified.map { Value(date: $0, source: .fileModificationTime) }
-    }
-
-    /// Without verifying (query's --before, --after and sort): the rule with the
-    /// signingTime left out. Only a message with no Received header can differ.
-    public static func of(_ message: Message?, item: InputItem) -> Date? {
-        resolve(evidence(message, item: item, option: nil), signingTimes: [])?.date
-    }
-
-    /// The Date header (RFC 8621 sentAt).
-    public static func sentAt(_ message: Message) -> Date? {
-        message.root.firstValue(named: "Date").flatMap(MailDate.parse)
-    }
-
-    /// Every signingTime in a verification result (of every signer, at every layer).
-    public static func signingTimes(_ result: VerificationResult?) -> [Date] {
-        result?.signers.compactMap(\.signingTime) ?? []
-    }
-}
-
-/// A parallel map that keeps the order of its input.
-public enum Parallel {
-    public static func map<T: Sendable, R: Sendable>(_ inputs: [T], jobs: Int, _ body: @escaping @Sendable (T) -> R) -> [R] {
-        if jobs <= 1 || inputs.count <= 1 { return inputs.map(body) }
-        let slots = Slots<R>(count: inputs.count)
-        let workers = min(jobs, inputs.count)
-        // Each worker takes the next index when it is free: a 1 MB message among
-        // small ones then holds up one worker, not every worker's share.
-        let next = Counter()
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let i = next.take()
-                guard i < inputs.count else { return }
-                slots.set(i, body(inputs[i]))
-            }
-        }
-        return slots.values()
-    }
-
-    private final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-        func take() -> Int {
-            lock.lock()
-            defer { lock.unlock() }
-            value += 1
-            return value - 1
-        }
-    }
-
-    /// The same, but only the inputs `heavy` picks are spread over the workers;
-    /// the others, too cheap to be worth a thread's wake-up, run on this one.
-    public static func map<T: Sendable, R: Sendable>(_ inputs: [T], jobs: Int, heavy: (T) -> Bool,
-                                              _ body: @escaping @Sendable (T) -> R) -> [R] {
-        let spread = inputs.indices.filter { heavy(inputs[$0]) }
-        if jobs <= 1 || spread.count <= 1 { return inputs.map(body) }
-        var results = [R?](repeating: nil, count: inputs.count)
-        for (i, r) in zip(spread, map(spread.map { inputs[$0] }, jobs: jobs, body)) { results[i] = r }
-        for i in inputs.indices where !heavy(inputs[i]) { results[i] = body(inputs[i]) }
-        return results.map { $0! }
-    }
-
-    /// Each index is written by exactly one worker, and read only after all are done.
-    private final class Slots<R>: @unchecked Sendable {
-        private var storage: [R?]
-        init(count: Int) { storage = Array(repeating: nil, count: count) }
-        func set(_ i: Int, _ value: R) { storage[i] = value }
-        func values() -> [R] { storage.map { $0! } }
-    }
-}
-
-/// Told of each message a scan has done (the command line draws a progress line).
-public protocol ScanProgress: AnyObject {
-    func tick()
-    func finish()
-}
-
-/// Input in batches of `jobs` × 32 items: enough to keep every core busy, few
-/// enough to hold in memory, and one store transaction each. The walk runs on a
-/// thread of its own a few batches ahead, so that its readdir and stat calls
-/// overlap the work on the batches before (on a warm run they were a quarter of it).
-public struct BatchScan {
-    public var jobs: Int
-    public var progress: (any ScanProgress)?
-
-    public init(jobs: Int, progress: (any ScanProgress)? = nil) {
-        self.jobs = jobs
-        self.progress = progress
-    }
-
-    /// `body` gets each batch in input order; returning false stops the scan.
-    public func run(_ items: InputWalk, _ body: ([InputItem]) -> Bool) {
-        let batches = Prefetch(items, batchSize: max(1, jobs) * 32)
-        defer { batches.cancel() }
-        while let batch = batches.next() {
-            let goOn = body(batch)
-            for _ in batch { progress?.tick() }
-            if !goOn { break }
-        }
-        progress?.finish()
-    }
-
-    /// Batches made on a producer thread, at most `capacity` of them waiting.
-    private final class Prefetch: @unchecked Sendable {
-        private let condition = NSCondition()
-        private var ready: [[InputItem]] = []   // under `condition`
-        private var finished = false            // under `condition`
-        private var cancelled = false           // under `condition`
-        private let capacity = 4
-
-        init(_ items: InputWalk, batchSize: Int) {
-            let source = HandedOver(walk: items)
-            Thread.detachNewThread { [self] in
-                var iterator = source.walk
-                while true {
-                    var batch: [InputItem] = []
-                    batch.reserveCapacity(batchSize)
-                    while batch.count < batchSize, let item = iterator.next() { batch.append(item) }
-                    condition.lock()
-                    while ready.count >= capacity && !cancelled { condition.wait() }
-                    if !batch.isEmpty && !cancelled { ready.append(batch) }
-                    let done = batch.count < batchSize || cancelled
-                    if done { finished = true }
-                    condition.broadcast()
-                    condition.unlock()
-                    if done { return }
-                }
-            }
-        }
-
-        func next() -> [InputItem]? {
-            condition.lock()
-            defer { condition.unlock() }
-            while ready.isEmpty && !finished { condition.wait() }
-            guard !ready.isEmpty else { return nil }
-            condition.broadcast()
-            return ready.removeFirst()
-        }
-
-        /// Stops the producer at its next batch (a query whose --limit is met).
-        func cancel() {
-            condition.lock()
-            cancelled = true
-            condition.broadcast()
-            condition.unlock()
-        }
-    }
-
-    /// The walk is used by the producer thread alone, after the hand-over.
-    private struct HandedOver: @unchecked Sendable {
-        let walk: InputWalk
-    }
-}
-
-/// Asks the kernel to start reading a batch's files before the workers read them
-/// one by one: on a cold page cache (a maildir scanned for the first time) the
-/// reads then overlap each other and the verification, instead of each worker
-/// waiting on the disk in turn. Only files the walk saw as small enough to be
-/// read whole are hinted.
-public enum ReadAhead {
-    public static func hint(_ indices: some Sequence<Int>, of batch: [InputItem], below limit: Int) {
-        #if os(Linux)
-        for i in indices {
-            guard case .file(let path, let stamp?) = batch[i], stamp.size > 0, stamp.size <= Int64(limit) else { continue }
-            let fd = PathCalls.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-            guard fd >= 0 else { continue }
-            _ = posix_fadvise(fd, 0, off_t(stamp.size), POSIX_FADV_WILLNEED)
-            close(fd)
-        }
-        #endif
-    }
-}
-
-/// Reads a regular file with one allocation of its size and one read call,
-/// which matters when a warm run does little else per message; anything else
-/// (standard input, a file that changes size while read) goes to InputReader.
-public enum FileBytes {
-    public static func read(_ item: InputItem, maxBytes: Int) -> Result<[UInt8], InputFailure> {
-        guard case .file(let path, _) = item else { return InputReader.read(item, maxBytes: maxBytes) }
-        let (fd, st): (Int32, stat)
-        switch InputFile.openRegular(path) {
-        case .failure(let e): return .failure(InputFailure(e))
-        case .success(let opened): (fd, st) = opened
-        }
-        defer { close(fd) }
-        guard Int(st.st_size) <= maxBytes else {
-            return .failure(InputFailure(.tooLarge(size: Int(st.st_size), limit: maxBytes)))
-        }
-        let size = Int(st.st_size)
-        var complete = false
-        // One byte more than the size, to notice a file that grew.
-        let bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
-            count = 0
-            while count <= size {
-                let n = Foundation.read(fd, buffer.baseAddress! + count, size + 1 - count)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 {
-                    complete = n == 0 && count == size
-                    return
-                }
-                count += n
-            }
-        }
-        return complete ? .success(bytes) : InputReader.read(item, maxBytes: maxBytes)
-    }
-}

@@ -27,7 +27,7 @@ public enum InputItem: Sendable {
 }
 
 /// Yields input items lazily, so a walk over a million files holds one directory listing at a time.
-public struct InputWalk: Sequence, IteratorProtocol {
+public struct InputWalk: Sequence, IteratorProtocol, Sendable {
     private var operands: [String]
     private var pending: [InputItem] = []
     /// Directories being walked; `fd` (or -1) lets each entry be stat'ed relative to
@@ -141,7 +141,7 @@ extension InputWalk {
 }
 
 /// Paths from standard input, one a line, or NUL-separated when a NUL is seen.
-public struct PathListReader {
+public struct PathListReader: Sendable {
     public let fd: Int32
     public var buffer: [UInt8] = []
     public var eof = false
@@ -349,20 +349,16 @@ public enum InputFile {
 /// Bytes already taken from standard input (to tell a message from a list of
 /// paths) that belong in front of the rest when it is read as a message.
 public enum StandardInputPushback {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var bytes: [UInt8] = []
+    private static let bytes = Locked<[UInt8]>([])
 
     public static func put(_ b: [UInt8]) {
-        lock.lock()
-        bytes = b
-        lock.unlock()
+        bytes.withLock { $0 = b }
     }
 
     public static func take() -> [UInt8] {
-        lock.lock()
-        defer { lock.unlock() }
-        let b = bytes
-        bytes = []
-        return b
+        bytes.withLock { b in
+            defer { b = [] }
+            return b
+        }
     }
 }

@@ -76,7 +76,7 @@ public struct QueryScan: Sendable {
         } else {
             let scan = self
             let digest = needsIDs || needsVerifier
-            screened = Parallel.map(batch, jobs: jobs) { item in
+            screened = WorkPool.map(batch, jobs: jobs) { item in
                 Screening.run(item, plan: scan.plan, comparators: scan.comparators, limits: scan.limits, maxBytes: scan.maxBytes,
                               inMemory: scan.inMemoryLimit, receivedAt: scan.receivedAtOption, identities: scan.identities,
                               digest: digest, keepMessage: needsVerifier)

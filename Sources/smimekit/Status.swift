@@ -63,7 +63,7 @@ struct Status: ParsableCommand {
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: [.smimeStatus])
         BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
-            let results = Parallel.map(batch, jobs: jobs) { item -> Result<(digest: String, status: String?, refusal: String?), InputFailure> in
+            let results = WorkPool.map(batch, jobs: jobs) { item -> Result<(digest: String, status: String?, refusal: String?), InputFailure> in
                 let read: Result<[UInt8], InputFailure>
                 switch LargeFile.open(item, above: inMemory, maxBytes: maxSize) {
                 case .success(.large(let source))?: return Self.structure(of: source, limits: limits)

@@ -2,6 +2,7 @@
 // that verifies (verify, status, query, changes).
 import ArgumentParser
 import Foundation
+import MailScan
 import ResultStore
 import SMIME
 
@@ -69,11 +70,13 @@ struct StoreOptions: ParsableArguments {
         return "HOME (\(root))"
     }
 
-    nonisolated(unsafe) private static var warned = false
+    private static let warned = Locked(false)
 
     private static func warnOnce(_ message: String) {
-        guard !warned else { return }
-        warned = true
-        Diagnostics.warning(message)
+        let first = warned.withLock { w in
+            defer { w = true }
+            return !w
+        }
+        if first { Diagnostics.warning(message) }
     }
 }
