@@ -304,7 +304,7 @@ private struct VerdictWork: Sendable {
         let m = request.message
         if let source = m.source {
             // The verdict is filed under the digest read earlier: the file must not have changed since.
-            do throws(SourceError) { try source.checkUnchanged() } catch { return .failure(InputFailure(error.description)) }
+            do throws(SourceError) { try source.checkUnchanged() } catch { return .failure(InputFailure(.source(error))) }
             var subject = StreamedSubject(source: source, verifier: verifier, item: m.item, receivedAtOption: receivedAtOption)
             return decide(request, cached: cached, delivered: delivered, subject: &subject)
         }
@@ -312,8 +312,8 @@ private struct VerdictWork: Sendable {
         // open it now, so that it is still never read whole.
         if m.bytes == nil, m.message == nil, m.size > verifier.inMemoryLimit, case .file(let path, _) = m.item {
             let source: FileSource
-            do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(error.description)) }
-            guard source.count == m.size else { return .failure(InputFailure(SourceError.changed.description)) }
+            do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(.source(error))) }
+            guard source.count == m.size else { return .failure(InputFailure(.source(.changed))) }
             var subject = StreamedSubject(source: source, verifier: verifier, item: m.item, receivedAtOption: receivedAtOption)
             return decide(request, cached: cached, delivered: delivered, subject: &subject)
         }
@@ -453,7 +453,7 @@ private struct StreamedSubject: VerdictSubject {
     let receivedAtOption: Date?
 
     mutating func verify(at time: Date) -> Result<VerificationResult, InputFailure> {
-        verifier.verify(source: source, at: time).mapError { InputFailure($0.description) }
+        verifier.verify(source: source, at: time).mapError { InputFailure(.source($0)) }
     }
 
     mutating func verify(at time: Date, reusing earlier: VerificationResult?, checkedAt: Date?) -> Result<VerificationResult?, InputFailure> {
@@ -462,7 +462,7 @@ private struct StreamedSubject: VerdictSubject {
         } else {
             verifier.verify(source: source, at: time)
         }
-        return outcome.map { Optional($0) }.mapError { InputFailure($0.description) }
+        return outcome.map { Optional($0) }.mapError { InputFailure(.source($0)) }
     }
 
     mutating func receivedEvidence() -> Result<ReceivedTime.Evidence, InputFailure> {
@@ -503,7 +503,7 @@ private struct Loaded {
                     // The file changed between reading and verifying: its verdict would be filed
                     // under the wrong digest.
                     guard b.count == read.size, Digest.sha256Hex(b) == read.digest else {
-                        let f = InputFailure("changed while being read; run again")
+                        let f = InputFailure(.changed)
                         cached = .failure(f)
                         return .failure(f)
                     }

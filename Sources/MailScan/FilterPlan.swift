@@ -236,23 +236,6 @@ public enum SearchBlind: Int, CaseIterable, Sendable {
         case .unreadable: self = .unreadable
         }
     }
-
-    public func phrase(_ n: Int) -> String {
-        switch self {
-        case .encryptedWithoutKey: return "\(n) encrypted (give --decrypt-key to search inside)"
-        case .encryptedForSomeoneElse: return "\(n) encrypted for a key not given with --decrypt-key"
-        case .unreadable: return "\(n) with S/MIME content that could not be read"
-        case .tooLarge: return "\(n) larger than --max-in-memory-size (only its header was searched)"
-        }
-    }
-
-    /// One warning for a whole run: how many messages, and why.
-    public static func warning(_ counts: [SearchBlind: Int]) -> String? {
-        let total = counts.values.reduce(0, +)
-        guard total > 0 else { return nil }
-        let why = allCases.compactMap { c in counts[c].map { c.phrase($0) } }.joined(separator: ", ")
-        return "\(total == 1 ? "1 message" : "\(total) messages") could not be searched in full for --text, --body or --has-attachment: \(why)"
-    }
 }
 
 /// Maildir file names carry flags after ":2,". They map to the RFC 8621 keywords

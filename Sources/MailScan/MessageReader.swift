@@ -123,7 +123,7 @@ public enum LargeFile {
         do throws(SourceError) {
             return .success(.large(try FileSource(duplicating: fd, name: "-")))
         } catch {
-            return .failure(InputFailure(error.description))
+            return .failure(InputFailure(.source(error)))
         }
     }
 
@@ -134,7 +134,7 @@ public enum LargeFile {
         var st = stat()
         guard PathCalls.stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, Int(st.st_size) > limit else { return nil }
         let source: FileSource
-        do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(error.description)) }
+        do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(.source(error))) }
         // Shrank since the stat: read whole, as any small file.
         guard source.count > limit else { return nil }
         if source.count > maxBytes {
@@ -148,7 +148,7 @@ public enum LargeFile {
         do throws(SourceError) {
             return .success(try Digest.sha256Hex(source: source))
         } catch {
-            return .failure(InputFailure(error.description))
+            return .failure(InputFailure(.source(error)))
         }
     }
 }

@@ -63,7 +63,7 @@ extension Screening {
             large = try LargeMessage.open(source, limits: limits)
         } catch {
             switch error {
-            case .source(let e): return .failure(InputFailure(e.description))
+            case .source(let e): return .failure(InputFailure(.source(e)))
             case .mime(let e):
                 // As for a small message past a MIME limit: no header or text condition matches.
                 let subject = FileSubject(bytes: [], item: item, limits: limits, receivedAt: receivedAt, size: source.count,

@@ -104,7 +104,7 @@ struct Query: ParsableCommand {
                 switch r.outcome {
                 case .failure(let f):
                     sawError = true
-                    Diagnostics.error("\(r.item.displayPath): \(f.reason)")
+                    Diagnostics.error("\(r.item.displayPath): \(f.text)")
                 case .success(let match?):
                     sink.add(path: r.item.displayPath, id: match.id, keys: match.keys, values: match.verdict?.properties)
                 case .success(nil): break

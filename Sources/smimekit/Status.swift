@@ -88,7 +88,7 @@ struct Status: ParsableCommand {
                 switch result {
                 case .failure(let f):
                     outcome.sawError = true
-                    printer.failure(path: item.displayPath, reason: f.reason)
+                    printer.failure(path: item.displayPath, reason: f.text)
                 case .success(let (digest, cheap, refusal)):
                     if let refusal { Diagnostics.warning("\(item.displayPath): \(refusal)") }
                     let status = cached.next()!.map(\.status) ?? cheap
@@ -112,11 +112,11 @@ struct Status: ParsableCommand {
         LargeFile.digest(source).flatMap { digest in
             do throws(StreamingError) {
                 let status = try StructureDetector.status(of: LargeMessage.open(source, limits: limits))
-                do throws(SourceError) { try source.checkUnchanged() } catch { return .failure(InputFailure(error.description)) }
+                do throws(SourceError) { try source.checkUnchanged() } catch { return .failure(InputFailure(.source(error))) }
                 return .success((digest, status?.rawValue, nil))
             } catch {
                 switch error {
-                case .source(let e): return .failure(InputFailure(e.description))
+                case .source(let e): return .failure(InputFailure(.source(e)))
                 case .mime(let e): return .success((digest, SMIMEStatus.unknown.rawValue, "\(e)"))
                 }
             }

@@ -105,7 +105,11 @@ final class VerdictServiceTests: XCTestCase {
             return XCTFail("expected two failures: \(results)")
         }
         XCTAssertEqual(missing.error, .unreadable(errno: ENOENT))
-        if case .tooLarge(_, 64)? = large.error {} else { XCTFail("not tooLarge: \(large)") }
+        if case .tooLarge(_, 64) = large.error {} else { XCTFail("not tooLarge: \(large)") }
+        // The engine names the remedy; the words of a flag are the command line's.
+        XCTAssertEqual(large.remedy, .raiseMessageSizeLimit)
+        XCTAssertFalse(large.reason.contains("--"), large.reason)
+        XCTAssertNil(missing.remedy)
     }
 
     func testAFileChangedAfterItsDigestWasRecordedIsReadAgainWhenHashed() throws {
