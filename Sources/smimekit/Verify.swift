@@ -277,9 +277,9 @@ enum DetailsReport {
             let differs = atDelivery.contains { !now.contains("\($0.code.rawValue) \($0.message)") }
                 || atDelivery.count != c.result.problems.count
             if atDelivery.isEmpty || !differs {
-                add("at delivery", d + (atDelivery.isEmpty ? "" : " (the same problems as now)"))
+                add("at delivery", d.rawValue + (atDelivery.isEmpty ? "" : " (the same problems as now)"))
             } else {
-                add("at delivery", d)
+                add("at delivery", d.rawValue)
                 for p in atDelivery { lines.append("    ✗ [\(p.code.rawValue)] \(p.message)") }
             }
         }
