@@ -8,7 +8,7 @@ import Foundation
 /// A value that several threads share, reached only inside `withLock`, with the
 /// condition variable of the same lock for waiting until the value is ready.
 ///
-/// Why the unchecked Sendable conformance is safe: `value` is private and every
+/// Why the compiler need not check it (unchecked): `value` is private and every
 /// access to it goes through `withLock`, which holds `condition`'s lock for the
 /// whole access, so no two threads ever touch it at once; `Value: Sendable`
 /// keeps whatever a closure hands out safe to use after the lock is released.
