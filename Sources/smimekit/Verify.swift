@@ -72,7 +72,7 @@ struct Verify: ParsableCommand {
             at: try trust.parsedTime(trust.at, option: "--at"),
             receivedAt: try trust.parsedTime(trust.receivedAt, option: "--received-at"),
             // A verdict is a security decision: it is served only for bytes hashed now.
-            maxBytes: maxSize, jobs: jobs, hashesEveryFile: true, warn: { Diagnostics.warning($0) })
+            maxBytes: maxSize, jobs: jobs, hashesEveryFile: true, warn: { Diagnostics.warning($0) }, advice: { $0.advice })
 
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: properties)
