@@ -1,5 +1,5 @@
 // The one lock type of the package, at its lowest layer so that every layer
-// can share state through it instead of a lock and an unchecked Sendable of its own.
+// can share state through it instead of a lock and an unchecked conformance of its own.
 import Foundation
 
 /// A value that several threads share, reached only inside `withLock`, with the
