@@ -47,11 +47,11 @@ let package = Package(
         .target(name: "SMIME", dependencies: ["MIME", "JMAP", "COpenSSLShim", "CIDN2", "CICUShim", "CNSSTrust"]),
         .target(name: "ResultStore", dependencies: ["CSQLite", "MIME"]),
         // JMAP over mail on disk (RFC 8620/8621/9219), whatever carries the requests.
-        .target(name: "JMAPServer", dependencies: ["JMAP", "MIME"]),
+        .target(name: "JMAPServer", dependencies: ["JMAP", "MIME", "SMIME"]),
         .executableTarget(
             name: "smimekit",
             dependencies: [
-                "MIME", "JMAP", "SMIME", "ResultStore",
+                "MIME", "JMAP", "SMIME", "ResultStore", "JMAPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Start-up (issue 17): with the Swift runtime and Foundation linked in,
@@ -69,6 +69,7 @@ let package = Package(
         .testTarget(name: "MIMETests", dependencies: ["MIME", "TestSupport"]),
         .testTarget(name: "SMIMETests", dependencies: ["SMIME", "MIME", "TestSupport"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "MIME", "TestSupport"]),
+        .testTarget(name: "JMAPServerTests", dependencies: ["JMAPServer", "JMAP", "MIME", "SMIME", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["smimekit", "MIME", "ResultStore", "TestSupport"], exclude: ["Transcripts", "Golden"]),
     ]
 )
