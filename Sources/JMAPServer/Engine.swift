@@ -61,7 +61,7 @@ public struct EmailChangeSet: Sendable, Equatable {
 }
 
 /// A method-level error the engine raises (RFC 8620 3.6.2): `type` is the JMAP error type.
-public struct EngineError: Error, Sendable, CustomStringConvertible {
+public struct MailEngineError: Error, Sendable, CustomStringConvertible {
     public var type: String
     public var description: String
 
@@ -76,7 +76,7 @@ public protocol MailEngine: Sendable {
     /// The RFC 9219 properties of each message, through the result cache, parallel to
     /// `messages`; `delivery` asks for smimeStatusAtDelivery too. A message that cannot
     /// be judged gets a failure with a reason.
-    func verdicts(_ messages: [EngineMessage], delivery: Bool) -> [Result<SMIMEProperties, EngineError>]
+    func verdicts(_ messages: [EngineMessage], delivery: Bool) -> [Result<SMIMEProperties, MailEngineError>]
     /// receivedAt as the CLI reckons it (semantics.md "Times"), without verifying.
     func receivedAt(_ message: EngineMessage, parsed: Message?) -> Date?
     /// The structural status (no signature checked): enough for hasSmime.
@@ -86,7 +86,7 @@ public protocol MailEngine: Sendable {
     func innerMessages(_ message: EngineMessage, parsed: Message) -> [Message]
     /// Records one whole scan of `scope` (every Email seen, and every path present) and
     /// returns the journal's state after it.
-    func recordScan(_ seen: [SeenEmail], present: [String], scope: String) throws(EngineError) -> String
+    func recordScan(_ seen: [SeenEmail], present: [String], scope: String) throws(MailEngineError) -> String
     /// The journal's changes of `scope` since `state`.
-    func changes(since state: String, maxChanges: Int?, scope: String) throws(EngineError) -> EmailChangeSet
+    func changes(since state: String, maxChanges: Int?, scope: String) throws(MailEngineError) -> EmailChangeSet
 }

@@ -194,17 +194,17 @@ final class MailIndex: @unchecked Sendable {
         self.maxMessageSize = maxMessageSize
     }
 
-    static func read(_ path: String, maxBytes: Int) -> Result<[UInt8], EngineError> {
+    static func read(_ path: String, maxBytes: Int) -> Result<[UInt8], MailEngineError> {
         guard let h = FileHandle(forReadingAtPath: path) else {
-            return .failure(EngineError(type: "serverFail", description: "\(path) cannot be opened"))
+            return .failure(MailEngineError(type: "serverFail", description: "\(path) cannot be opened"))
         }
         defer { try? h.close() }
         do {
             let data = try h.read(upToCount: maxBytes + 1) ?? Data()
-            if data.count > maxBytes { return .failure(EngineError(type: "serverFail", description: "\(path) is larger than \(maxBytes) bytes")) }
+            if data.count > maxBytes { return .failure(MailEngineError(type: "serverFail", description: "\(path) is larger than \(maxBytes) bytes")) }
             return .success([UInt8](data))
         } catch {
-            return .failure(EngineError(type: "serverFail", description: "\(path): \(error)"))
+            return .failure(MailEngineError(type: "serverFail", description: "\(path): \(error)"))
         }
     }
 

@@ -175,10 +175,10 @@ final class CLIMailEngine: MailEngine, @unchecked Sendable {
         limits = service.verifier.limits
     }
 
-    func verdicts(_ messages: [EngineMessage], delivery: Bool) -> [Result<SMIMEProperties, JMAPServer.EngineError>] {
+    func verdicts(_ messages: [EngineMessage], delivery: Bool) -> [Result<SMIMEProperties, MailEngineError>] {
         lock.lock()
         defer { lock.unlock() }
-        var out: [Result<SMIMEProperties, JMAPServer.EngineError>] = []
+        var out: [Result<SMIMEProperties, MailEngineError>] = []
         out.reserveCapacity(messages.count)
         var start = 0
         while start < messages.count {
@@ -192,7 +192,7 @@ final class CLIMailEngine: MailEngine, @unchecked Sendable {
             for r in service.resolve(requests) {
                 switch r {
                 case .success(let v): out.append(.success(v.properties))
-                case .failure(let f): out.append(.failure(JMAPServer.EngineError(type: "serverFail", description: f.reason)))
+                case .failure(let f): out.append(.failure(MailEngineError(type: "serverFail", description: f.reason)))
                 }
             }
         }
@@ -224,8 +224,8 @@ final class CLIMailEngine: MailEngine, @unchecked Sendable {
         ContentLayers.open(parsed, identities: identities, limits: limits).inner
     }
 
-    func recordScan(_ seen: [SeenEmail], present: [String], scope: String) throws(JMAPServer.EngineError) -> String {
-        guard let store else { throw JMAPServer.EngineError(type: "cannotCalculateChanges", description: "no result cache") }
+    func recordScan(_ seen: [SeenEmail], present: [String], scope: String) throws(MailEngineError) -> String {
+        guard let store else { throw MailEngineError(type: "cannotCalculateChanges", description: "no result cache") }
         lock.lock()
         defer { lock.unlock() }
         do {
@@ -236,14 +236,14 @@ final class CLIMailEngine: MailEngine, @unchecked Sendable {
             _ = try store.sweepUnmarked(scope: scope)
             return try store.state(scope: scope)
         } catch let e as ResultStoreError {
-            throw JMAPServer.EngineError(type: e.jmapType, description: e.description)
+            throw MailEngineError(type: e.jmapType, description: e.description)
         } catch {
-            throw JMAPServer.EngineError(type: "serverFail", description: "\(error)")
+            throw MailEngineError(type: "serverFail", description: "\(error)")
         }
     }
 
-    func changes(since state: String, maxChanges: Int?, scope: String) throws(JMAPServer.EngineError) -> EmailChangeSet {
-        guard let store else { throw JMAPServer.EngineError(type: "cannotCalculateChanges", description: "no result cache") }
+    func changes(since state: String, maxChanges: Int?, scope: String) throws(MailEngineError) -> EmailChangeSet {
+        guard let store else { throw MailEngineError(type: "cannotCalculateChanges", description: "no result cache") }
         lock.lock()
         defer { lock.unlock() }
         do {
@@ -251,9 +251,9 @@ final class CLIMailEngine: MailEngine, @unchecked Sendable {
             return EmailChangeSet(oldState: c.oldState, newState: c.newState, hasMoreChanges: c.hasMoreChanges,
                                   created: c.created, updated: c.updated, destroyed: c.destroyed)
         } catch let e as ResultStoreError {
-            throw JMAPServer.EngineError(type: e.jmapType, description: e.description)
+            throw MailEngineError(type: e.jmapType, description: e.description)
         } catch {
-            throw JMAPServer.EngineError(type: "serverFail", description: "\(error)")
+            throw MailEngineError(type: "serverFail", description: "\(error)")
         }
     }
 }
