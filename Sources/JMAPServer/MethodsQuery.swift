@@ -1,9 +1,11 @@
 // Email/query and Email/queryChanges (RFC 8620 5.5, 5.6; RFC 8621 4.4; RFC 9219 4.2).
-// The FilterCondition properties are JMAP's own (Filter.swift, shared with the CLI's
-// query); inMailbox and inMailboxOtherThan, which mean nothing to a list of files,
-// are answered here from the mailbox tree.
+// The FilterCondition properties are JMAP's own (Filter.swift), evaluated by the
+// run engine's FilterPlan as the CLI's query evaluates them (the cheap conditions
+// first, the S/MIME verdicts in a second pass); inMailbox and inMailboxOtherThan,
+// which mean nothing to a list of files, are answered here from the mailbox tree.
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import SMIME
 
@@ -12,7 +14,7 @@ indirect enum QueryFilter {
     case and([QueryFilter])
     case or([QueryFilter])
     case not([QueryFilter])
-    case condition(inMailbox: String?, otherThan: [String]?, rest: Filter?)
+    case condition(inMailbox: String?, otherThan: [String]?, rest: FilterPlan?)
 
     static func parse(_ json: JSON, depth: Int = 0) throws(MethodError) -> QueryFilter {
         guard depth < 64 else { throw .invalidArguments("the filter is nested more than 64 levels deep") }
@@ -49,11 +51,11 @@ indirect enum QueryFilter {
             default: rest.append((k, v))
             }
         }
-        var filter: Filter?
+        var plan: FilterPlan?
         if !rest.isEmpty {
-            do { filter = try Filter.parse(.object(rest), depth: depth) } catch { throw MethodError(error.type, error.description) }
+            do { plan = FilterPlan(try Filter.parse(.object(rest), depth: depth)) } catch { throw MethodError(error.type, error.description) }
         }
-        return .condition(inMailbox: inMailbox, otherThan: otherThan, rest: filter)
+        return .condition(inMailbox: inMailbox, otherThan: otherThan, rest: plan)
     }
 
     func matches(_ subject: EmailSubject) -> Bool {
@@ -64,7 +66,10 @@ indirect enum QueryFilter {
         case .condition(let inMailbox, let otherThan, let rest):
             if let inMailbox, !subject.entry.mailboxIds.contains(inMailbox) { return false }
             if let otherThan, !subject.entry.mailboxIds.contains(where: { !otherThan.contains($0) }) { return false }
-            return rest?.matches(subject) ?? true
+            guard let plan = rest else { return true }
+            let (answer, memo) = plan.firstPass(subject)
+            if let answer { return answer }
+            return plan.secondPass(memo, status: subject.verdict?.status, statusAtDelivery: subject.delivery)
         }
     }
 

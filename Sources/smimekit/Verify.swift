@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import SMIME
 
@@ -66,13 +67,12 @@ struct Verify: ParsableCommand {
         let needDelivery = properties.contains(.smimeStatusAtDelivery)
         let details = self.details
         let at = try trust.parsedTime(trust.at, option: "--at")
-        var service = VerdictService(
+        let service = VerdictService(
             verifier: verifier, store: store, maxAge: TimeInterval(cache.maxAge),
             at: try trust.parsedTime(trust.at, option: "--at"),
             receivedAt: try trust.parsedTime(trust.receivedAt, option: "--received-at"),
-            maxBytes: maxSize, jobs: jobs)
-        // A verdict is a security decision: it is served only for bytes hashed now.
-        service.hashesEveryFile = true
+            // A verdict is a security decision: it is served only for bytes hashed now.
+            maxBytes: maxSize, jobs: jobs, hashesEveryFile: true, warn: { Diagnostics.warning($0) })
 
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: properties)

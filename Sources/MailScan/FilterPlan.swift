@@ -8,7 +8,7 @@ import JMAP
 import MIME
 import SMIME
 
-struct FilterPlan: Sendable {
+public struct FilterPlan: Sendable {
     private indirect enum Node: Sendable {
         case leaf(Int)
         case and([Node])
@@ -27,13 +27,13 @@ struct FilterPlan: Sendable {
     private let root: Node
     private let leaves: [Leaf]
     /// Some condition asks for a verified status.
-    let needsVerification: Bool
+    public let needsVerification: Bool
     /// Some condition asks for the status at delivery.
-    let needsDelivery: Bool
+    public let needsDelivery: Bool
     /// Some condition looks into the body (text, body, hasAttachment).
-    let readsBody: Bool
+    public let readsBody: Bool
 
-    init(_ filter: Filter) {
+    public init(_ filter: Filter) {
         var leaves: [Leaf] = []
         func build(_ f: Filter) -> Node {
             switch f {
@@ -58,12 +58,12 @@ struct FilterPlan: Sendable {
     }
 
     /// The cheap answers of one message's first pass, by leaf.
-    struct Memo: Sendable {
+    public struct Memo: Sendable {
         fileprivate var cheap: [Bool?]
     }
 
     /// First pass: nil when the answer depends on a verification.
-    func firstPass(_ subject: some FilterSubject) -> (Bool?, Memo) {
+    public func firstPass(_ subject: some FilterSubject) -> (Bool?, Memo) {
         var memo = Memo(cheap: Array(repeating: nil, count: leaves.count))
         let answer = evaluate(root, cheap: { i in
             if let known = memo.cheap[i] { return known }
@@ -75,10 +75,10 @@ struct FilterPlan: Sendable {
     }
 
     /// Some condition looks at the message itself, not only at its S/MIME verdicts.
-    var readsMessage: Bool { leaves.contains { !$0.isTrivial } }
+    public var readsMessage: Bool { leaves.contains { !$0.isTrivial } }
 
     /// The first pass of a plan that does not read the message (`readsMessage` false).
-    func firstPassWithoutMessage() -> (Bool?, Memo) {
+    public func firstPassWithoutMessage() -> (Bool?, Memo) {
         precondition(!readsMessage, "the plan has conditions on the message itself")
         let memo = Memo(cheap: Array(repeating: true, count: leaves.count))
         return (evaluate(root, cheap: { _ in true }, verified: { _ in nil }), memo)
@@ -87,7 +87,7 @@ struct FilterPlan: Sendable {
     /// Second pass with the statuses known. Three-valued evaluation only ever
     /// narrows when unknowns become known, so it visits no leaf the first pass
     /// skipped, and the memo has every cheap answer it needs.
-    func secondPass(_ memo: Memo, status: String?, statusAtDelivery: String?) -> Bool {
+    public func secondPass(_ memo: Memo, status: String?, statusAtDelivery: String?) -> Bool {
         evaluate(root, cheap: { memo.cheap[$0] ?? false }, verified: { i in
             var ok = true
             if let want = leaves[i].hasVerifiedSmime { ok = ok && Self.isVerified(status) == want }
@@ -128,21 +128,21 @@ struct FilterPlan: Sendable {
         }
     }
 
-    static func isVerified(_ status: String?) -> Bool {
+    public static func isVerified(_ status: String?) -> Bool {
         status.flatMap(SMIMEStatus.init(rawValue:))?.isVerified ?? false
     }
 }
 
 /// A message as the cheap conditions see it: parsed, dated and its status
 /// detected only when a condition asks.
-final class FileSubject: FilterSubject {
-    let bytes: [UInt8]
-    let item: InputItem
-    let limits: MIMELimits
-    let size: Int
+public final class FileSubject: FilterSubject {
+    public let bytes: [UInt8]
+    public let item: InputItem
+    public let limits: MIMELimits
+    public let size: Int
     private let receivedAtOption: Date?
     /// From the file name, only when a keyword condition asks.
-    lazy var keywords: Set<String>? = MaildirFlags.keywords(item)
+    public lazy var keywords: Set<String>? = MaildirFlags.keywords(item)
 
     /// A message too large to hold is seen through its header block: `size` is then the
     /// file's, and `structure` answers the structural status from the streaming reader.
@@ -151,7 +151,7 @@ final class FileSubject: FilterSubject {
     /// Keys to open encrypted content with, for the text conditions (--decrypt-key).
     private let identities: [DecryptionIdentity]
 
-    init(bytes: [UInt8], item: InputItem, limits: MIMELimits, receivedAt: Date?, identities: [DecryptionIdentity] = [],
+    public init(bytes: [UInt8], item: InputItem, limits: MIMELimits, receivedAt: Date?, identities: [DecryptionIdentity] = [],
          size: Int? = nil, structure: (() -> (status: String?, refusal: String?))? = nil) {
         self.bytes = bytes
         self.item = item
@@ -171,9 +171,9 @@ final class FileSubject: FilterSubject {
 
     /// Why a text, body or attachment condition could not look at all of the
     /// message, once one needed to.
-    private(set) var blindSearch: SearchBlind?
+    public private(set) var blindSearch: SearchBlind?
 
-    var innerMessages: [Message] {
+    public var innerMessages: [Message] {
         if structure != nil {
             blindSearch = .tooLarge
             return []
@@ -185,9 +185,9 @@ final class FileSubject: FilterSubject {
 
     private var parse: Message??
     /// Why the MIME reader refused the message, once a condition asked for its parse.
-    var refusal: String?
+    public var refusal: String?
     /// Nil when the MIME reader refuses the message.
-    var parsed: Message? {
+    public var parsed: Message? {
         if let parse { return parse }
         var m: Message?
         do { m = try BareCMS.parse(bytes, limits: limits) } catch { refusal = "\(error)" }
@@ -195,16 +195,16 @@ final class FileSubject: FilterSubject {
         return m
     }
     /// The parse, if a condition already made one (nothing is parsed to answer).
-    var parsedSoFar: Message? { parse ?? nil }
+    public var parsedSoFar: Message? { parse ?? nil }
     /// A message the reader refuses matches no header or text condition.
-    var message: Message { parsed ?? Self.empty }
+    public var message: Message { parsed ?? Self.empty }
     private lazy var received: Date? = {
         if let receivedAtOption { return receivedAtOption }
         // As verify reckons it: without a Received header, the signingTime counts.
         let evidence = ReceivedTime.evidence(parsed, item: item, option: nil)
         return ReceivedTime.resolve(evidence, signingTimes: evidence.needsSigningTime ? layers.signingTimes : [])?.date
     }()
-    var receivedAt: Date? { received }
+    public var receivedAt: Date? { received }
     private lazy var structural: String? = {
         if let structure {
             let (status, refusal) = structure()
@@ -215,8 +215,8 @@ final class FileSubject: FilterSubject {
     }()
 
     /// Only the structural answer: the verified ones come in the second pass.
-    func smimeStatus(verified: Bool) -> String? { structural }
-    func smimeStatusAtDelivery() -> String? { nil }
+    public func smimeStatus(verified: Bool) -> String? { structural }
+    public func smimeStatusAtDelivery() -> String? { nil }
 
     private static let empty: Message = {
         // A bare blank line is a message with no fields and an empty body.
@@ -226,10 +226,10 @@ final class FileSubject: FilterSubject {
 }
 
 /// Why query could not search all of a message's text.
-enum SearchBlind: Int, CaseIterable, Sendable {
+public enum SearchBlind: Int, CaseIterable, Sendable {
     case encryptedWithoutKey, encryptedForSomeoneElse, unreadable, tooLarge
 
-    init(_ b: OpenedLayers.Blind) {
+    public init(_ b: OpenedLayers.Blind) {
         switch b {
         case .encryptedWithoutKey: self = .encryptedWithoutKey
         case .encryptedForSomeoneElse: self = .encryptedForSomeoneElse
@@ -237,7 +237,7 @@ enum SearchBlind: Int, CaseIterable, Sendable {
         }
     }
 
-    func phrase(_ n: Int) -> String {
+    public func phrase(_ n: Int) -> String {
         switch self {
         case .encryptedWithoutKey: return "\(n) encrypted (give --decrypt-key to search inside)"
         case .encryptedForSomeoneElse: return "\(n) encrypted for a key not given with --decrypt-key"
@@ -247,7 +247,7 @@ enum SearchBlind: Int, CaseIterable, Sendable {
     }
 
     /// One warning for a whole run: how many messages, and why.
-    static func warning(_ counts: [SearchBlind: Int]) -> String? {
+    public static func warning(_ counts: [SearchBlind: Int]) -> String? {
         let total = counts.values.reduce(0, +)
         guard total > 0 else { return nil }
         let why = allCases.compactMap { c in counts[c].map { c.phrase($0) } }.joined(separator: ", ")
@@ -260,8 +260,8 @@ enum SearchBlind: Int, CaseIterable, Sendable {
 /// S $seen. T (trashed) has no JMAP keyword (RFC 8621 4.1.1 drops \Deleted) and
 /// lower-case letters are server-specific, so both are ignored. A file without
 /// the suffix has no keywords.
-enum MaildirFlags {
-    static func keywords(_ item: InputItem) -> Set<String> {
+public enum MaildirFlags {
+    public static func keywords(_ item: InputItem) -> Set<String> {
         guard case .file(let path, _) = item else { return [] }
         let name = path.split(separator: "/").last.map(String.init) ?? path
         guard let marker = name.range(of: ":2,", options: .backwards) else { return [] }
