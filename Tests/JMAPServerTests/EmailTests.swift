@@ -124,6 +124,10 @@ final class EmailTests: BackendTestCase {
                                      using: [Capabilities.core, Capabilities.mail]), "invalidArguments")
         XCTAssertEqual(try errorType(b, "Email/get", #"{"accountId":"local","properties":["colour"]}"#), "invalidArguments")
         XCTAssertEqual(try errorType(b, "Email/get", #"{"accountId":"local","properties":["header:From:asDate"]}"#), "invalidArguments")
+        // RFC 8621 4.1.2.2: asText is for Subject, Comments, Keywords, List-Id and fields RFC 5322 does not define.
+        XCTAssertEqual(try errorType(b, "Email/get", #"{"accountId":"local","properties":["header:From:asText"]}"#), "invalidArguments")
+        XCTAssertEqual(try errorType(b, "Email/get", #"{"accountId":"local","properties":["header:Subject:asAddresses"]}"#), "invalidArguments")
+        XCTAssertEqual(try errorType(b, "Email/get", #"{"accountId":"local","properties":["header:From:asWhat"]}"#), "invalidArguments")
         XCTAssertEqual(try errorType(b, "Email/get", #"{"accountId":"local","bodyProperties":["colour"]}"#), "invalidArguments")
 
         var limits = JMAPLimits()
@@ -331,6 +335,28 @@ final class EmailTests: BackendTestCase {
         XCTAssertEqual(item["size"]?.numberValue, 9)
         XCTAssertEqual(item["digest:sha-256"]?.stringValue, Data(Digest.sha256(Array("PDF".utf8))).base64EncodedString())
         XCTAssertEqual(strings(blob["notFound"]), ["Gnope"])
+    }
+
+    func testUploadsAreKeptWithinABudget() async throws {
+        var limits = JMAPLimits()
+        limits.maxSizeUpload = 10
+        let b = backend(limits: limits)
+        var ids: [String] = []
+        for i in 0..<3 {
+            let reply = await b.upload(accountId: "local", type: "text/plain", bytes: Array(String(repeating: "\(i)", count: 10).utf8))
+            XCTAssertEqual(reply.status, 201)
+            ids.append(try XCTUnwrap(try JSON.parse(reply.body)["blobId"]?.stringValue))
+        }
+        let tooBig = await b.upload(accountId: "local", type: "text/plain", bytes: Array(repeating: 0x41, count: 11))
+        XCTAssertEqual(tooBig.status, 400)
+        // 4 x maxSizeUpload bytes are kept: all three fit; a fourth and fifth push the oldest out.
+        for i in 3..<5 {
+            _ = await b.upload(accountId: "local", type: "text/plain", bytes: Array(String(repeating: "\(i)", count: 10).utf8))
+        }
+        let first = await b.download(accountId: "local", blobId: ids[0])
+        XCTAssertNil(first)
+        let third = await b.download(accountId: "local", blobId: ids[2])
+        XCTAssertEqual(third?.bytes, Array(String(repeating: "2", count: 10).utf8))
     }
 
     func testStateChangesArePushed() async throws {
