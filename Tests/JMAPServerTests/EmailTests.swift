@@ -375,3 +375,33 @@ final class EmailTests: BackendTestCase {
         XCTAssertNotNil(json["changed"]?["local"]?["Mailbox"]?.stringValue)
     }
 }
+
+final class ConcurrencyTests: BackendTestCase {
+    /// Many requests at once through the async seam give the answers one at a time gives.
+    func testParallelRequestsAgreeWithSerialOnes() async throws {
+        for i in 0..<40 {
+            try put(Self.message(from: "p\(i % 7)@example.org", subject: "message \(i)", body: String(repeating: "w", count: i * 10)), "box/\(i).eml")
+        }
+        let b = backend([root.appendingPathComponent("box").path])
+        let body = Array(request(##"""
+            [["Email/query",{"accountId":"local","filter":{"from":"p3"},"sort":[{"property":"size","isAscending":false}]},"q"],
+             ["Email/get",{"accountId":"local","#ids":{"resultOf":"q","name":"Email/query","path":"/ids"},"properties":["subject","size","smimeStatus"]},"g"],
+             ["Mailbox/get",{"accountId":"local","properties":["totalEmails"]},"m"]]
+            """##).utf8)
+        let serial = b.respond(body: body)
+        XCTAssertEqual(serial.status, 200)
+        let expected = try JSON.parse(serial.body)
+        XCTAssertEqual(expected["methodResponses"]?.arrayValue?[1].arrayValue?[1]["list"]?.arrayValue?.count, 6)
+        let replies = await withTaskGroup(of: JMAPReply.self) { group in
+            for _ in 0..<8 * 10 { group.addTask { await b.api(body: body) } }
+            var out: [JMAPReply] = []
+            for await r in group { out.append(r) }
+            return out
+        }
+        XCTAssertEqual(replies.count, 80)
+        for r in replies {
+            XCTAssertEqual(r.status, 200)
+            XCTAssertEqual(try JSON.parse(r.body), expected)
+        }
+    }
+}
