@@ -89,7 +89,7 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
     public init(configuration: MailBackendConfiguration, engine: any MailEngine) {
         self.configuration = configuration
         self.engine = engine
-        index = MailIndex(operands: configuration.operands, maxMessageSize: configuration.maxMessageSize)
+        index = MailIndex(operands: configuration.operands, maxMessageSize: configuration.maxMessageSize, engine: engine)
         let canonical = Set(configuration.operands.map(MailTree.absolute)).sorted().joined(separator: "\0")
         scope = "jmap" + Digest.sha256Hex(Array(canonical.utf8)).prefix(16)
     }

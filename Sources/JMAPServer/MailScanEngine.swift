@@ -52,6 +52,21 @@ public final class MailScanEngine: MailEngine, Sendable {
         return out
     }
 
+    public func identify(_ files: [(path: String, stamp: FileStamp)], maxBytes: Int) -> [Result<IdentifiedFile, MailEngineError>] {
+        var out: [Result<IdentifiedFile, MailEngineError>] = []
+        out.reserveCapacity(files.count)
+        for start in stride(from: 0, to: files.count, by: service.batchSize) {
+            let batch = files[start..<min(files.count, start + service.batchSize)].map { InputItem.file($0.path, stamp: $0.stamp) }
+            for r in service.read(batch) {
+                switch r {
+                case .success(let m): out.append(.success(IdentifiedFile(digest: m.digest, size: m.size, bytes: m.bytes)))
+                case .failure(let f): out.append(.failure(MailEngineError(type: "serverFail", description: f.reason)))
+                }
+            }
+        }
+        return out
+    }
+
     private func parse(_ m: EngineMessage, _ parsed: Message?) -> Message? {
         if let parsed { return parsed }
         guard let bytes = m.bytes else { return nil }
