@@ -73,6 +73,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["revocation_helper.py"]),
         .testTarget(name: "MIMETests", dependencies: ["MIME", "TestSupport"]),
         .testTarget(name: "SMIMETests", dependencies: ["SMIME", "MIME", "TestSupport"]),
+        .testTarget(name: "JMAPTests", dependencies: ["JMAP", "MIME"]),
         .testTarget(name: "MailScanTests", dependencies: ["MailScan", "MIME", "JMAP", "SMIME", "ResultStore", "TestSupport"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "MIME", "TestSupport"]),
         .testTarget(name: "JMAPServerTests", dependencies: ["JMAPServer", "JMAP", "MIME", "SMIME", "TestSupport"]),

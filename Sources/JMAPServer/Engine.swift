@@ -98,7 +98,7 @@ public protocol MailEngine: Sendable {
     /// receivedAt as the CLI reckons it (semantics.md "Times"), without verifying.
     func receivedAt(_ message: EngineMessage, parsed: Message?) -> Date?
     /// The structural status (no signature checked): enough for hasSmime.
-    func detectedStatus(_ message: EngineMessage, parsed: Message?) -> String?
+    func detectedStatus(_ message: EngineMessage, parsed: Message?) -> SMIMEStatus?
     /// The messages inside the S/MIME layers (opaque signed or decrypted content),
     /// for the text, body and hasAttachment conditions and for reading the body.
     func innerMessages(_ message: EngineMessage, parsed: Message) -> [Message]

@@ -243,7 +243,7 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
         for (e, v) in zip(snapshot.emails, engine.verdicts(messages, delivery: false)) {
             let props = (try? v.get()) ?? SMIMEProperties(status: nil)
             if case .success = v { verdicts[e.id] = props }
-            for p in e.paths { seen.append(SeenEmail(id: e.id, path: p, status: props.status, errors: props.errors)) }
+            for p in e.paths { seen.append(SeenEmail(id: e.id, path: p, status: props.status?.rawValue, errors: props.errors)) }
         }
         let present = snapshot.emails.flatMap(\.paths) + snapshot.unreadable.map(\.path)
         var state: String

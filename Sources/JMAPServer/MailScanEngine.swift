@@ -36,7 +36,7 @@ public final class MailScanEngine: MailEngine, Sendable {
             let batch = messages[start..<min(messages.count, start + service.batchSize)]
             start += batch.count
             let requests = batch.map { m in
-                VerdictRequest(message: ReadMessage(item: .file(m.path, stamp: nil), digest: m.digest, size: m.size,
+                VerdictRequest(message: ReadMessage(item: .file(m.path, stamp: nil), digest: MessageDigest(hex: m.digest), size: m.size,
                                                     bytes: m.bytes.flatMap { $0.count <= ReadMessage.keepLimit ? $0 : nil }),
                                delivery: delivery)
             }
@@ -59,7 +59,7 @@ public final class MailScanEngine: MailEngine, Sendable {
             let batch = files[start..<min(files.count, start + service.batchSize)].map { InputItem.file($0.path, stamp: $0.stamp) }
             for r in service.read(batch) {
                 switch r {
-                case .success(let m): out.append(.success(IdentifiedFile(digest: m.digest, size: m.size, bytes: m.bytes)))
+                case .success(let m): out.append(.success(IdentifiedFile(digest: m.digest.hex, size: m.size, bytes: m.bytes)))
                 case .failure(let f): out.append(.failure(MailEngineError(type: "serverFail", description: f.reason)))
                 }
             }
@@ -81,9 +81,9 @@ public final class MailScanEngine: MailEngine, Sendable {
         return ReceivedTime.resolve(evidence, signingTimes: times)?.date
     }
 
-    public func detectedStatus(_ message: EngineMessage, parsed: Message?) -> String? {
-        guard let m = parse(message, parsed) else { return SMIMEStatus.unknown.rawValue }
-        return StructureDetector.status(of: m)?.rawValue
+    public func detectedStatus(_ message: EngineMessage, parsed: Message?) -> SMIMEStatus? {
+        guard let m = parse(message, parsed) else { return .unknown }
+        return StructureDetector.status(of: m)
     }
 
     public func innerMessages(_ message: EngineMessage, parsed: Message) -> [Message] {

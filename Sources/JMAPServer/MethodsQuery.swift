@@ -89,10 +89,10 @@ final class EmailSubject: FilterSubject {
     let loaded: EngineMessage?
     let parsed: Message?
     let verdict: SMIMEProperties?
-    let delivery: String?
+    let delivery: SMIMEStatus?
     let facts: MailBackend.Derived
 
-    init(entry: EmailEntry, backend: MailBackend, loaded: EngineMessage?, verdict: SMIMEProperties?, delivery: String?) {
+    init(entry: EmailEntry, backend: MailBackend, loaded: EngineMessage?, verdict: SMIMEProperties?, delivery: SMIMEStatus?) {
         self.entry = entry
         self.backend = backend
         self.loaded = loaded
@@ -106,12 +106,12 @@ final class EmailSubject: FilterSubject {
     var size: Int { entry.size }
     var receivedAt: Date? { facts.receivedAt }
     var keywords: Set<String>? { entry.keywords }
-    func smimeStatus(verified: Bool) -> String? {
+    /// The status without verifying: the verdict's when the look at the mail made one
+    /// (null exactly when the structure is), else the structure's.
+    func smimeStatus() -> SMIMEStatus? {
         if let verdict { return verdict.status }
-        if verified { return nil }
         return loaded.flatMap { backend.engine.detectedStatus($0, parsed: parsed) }
     }
-    func smimeStatusAtDelivery() -> String? { delivery }
     lazy var innerMessages: [Message] = {
         guard let loaded, let parsed else { return [] }
         return backend.engine.innerMessages(loaded, parsed: parsed)
@@ -184,7 +184,7 @@ enum EmailQuery {
         }
         let sort = try comparators(json["sort"])
         let needsMessage = !keys.subtracting(cheapKeys).isEmpty || sort.contains { !["size", "hasKeyword"].contains($0.property) }
-        var delivery: [String: String?] = [:]
+        var delivery: [String: SMIMEStatus?] = [:]
         if keys.contains("hasVerifiedSmimeAtDelivery") {
             let messages = s.emails.map { EngineMessage(path: $0.paths[0], bytes: nil, digest: $0.digest, size: $0.size) }
             for (e, v) in zip(s.emails, backend.engine.verdicts(messages, delivery: true)) {

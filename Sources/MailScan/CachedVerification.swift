@@ -25,12 +25,13 @@ public struct VerdictRequest: Sendable {
 
 /// The RFC 9219 values of one message, from the store or computed now.
 public struct Verdict: Sendable {
-    public var status: String?
+    public var status: SMIMEStatus?
     public var errors: [String]?
-    public var errorCodes: [String]?
+    /// The codes of `errors`, parallel to them.
+    public var errorCodes: [ProblemCode]?
     public var verifiedAt: Date?
     public var validUntil: Date?
-    public var statusAtDelivery: String?
+    public var statusAtDelivery: SMIMEStatus?
     public var receivedAt: Date?
     /// Where receivedAt came from (nil when it came from the store).
     public var receivedAtSource: ReceivedTime.Source?
@@ -40,11 +41,26 @@ public struct Verdict: Sendable {
 
     public init() {}
 
+    /// A current verdict from the store; nil when its status is not one of RFC 9219's.
+    init?(stored: StoredVerdict) {
+        guard Self.readable(stored.status) else { return nil }
+        status = stored.status.flatMap(SMIMEStatus.init(rawValue:))
+        errors = stored.errors
+        errorCodes = stored.errorCodes?.compactMap(ProblemCode.init(rawValue:))
+        verifiedAt = stored.verifiedAt
+        validUntil = stored.validUntil
+    }
+
+    /// A stored status is served only when it is one of RFC 9219's (or none).
+    static func readable(_ status: String?) -> Bool {
+        status.map { SMIMEStatus(rawValue: $0) != nil } ?? true
+    }
+
     public var properties: SMIMEProperties {
         SMIMEProperties(status: status, statusAtDelivery: statusAtDelivery, errors: errors, verifiedAt: verifiedAt)
     }
 
-    public var isVerified: Bool { status.flatMap(SMIMEStatus.init(rawValue:))?.isVerified ?? false }
+    public var isVerified: Bool { status?.isVerified ?? false }
 }
 
 /// The verifier, the store and the keys verdicts are filed under. One value serves
@@ -124,11 +140,11 @@ public final class VerdictService: Sendable {
     }
 
     /// Only the store's current verdicts (no verification): status's "fresh cached result".
-    public func cachedVerdicts(_ digests: [String]) -> [StoredVerdict?] {
+    public func cachedVerdicts(_ digests: [MessageDigest]) -> [Verdict?] {
         guard let store, at == nil, !digests.isEmpty else { return Array(repeating: nil, count: digests.count) }
         do {
-            return try store.verdicts(for: digests.map { StoreKey(messageDigest: $0, optionsDigest: currentOptionsDigest) },
-                                      now: Date(), maxAge: maxAge)
+            return try store.verdicts(for: digests.map { StoreKey(messageDigest: $0.hex, optionsDigest: currentOptionsDigest) },
+                                      now: Date(), maxAge: maxAge).map { $0.flatMap(Verdict.init(stored:)) }
         } catch {
             storeFailed(error)
             return Array(repeating: nil, count: digests.count)
@@ -160,10 +176,10 @@ public final class VerdictService: Sendable {
             lookups.append((path, stamp))
             lookupIndex.append(i)
         }
-        var known = [String?](repeating: nil, count: batch.count)
+        var known = [MessageDigest?](repeating: nil, count: batch.count)
         do {
             if !lookups.isEmpty {
-                for (i, digest) in zip(lookupIndex, try store.knownDigests(lookups)) { known[i] = digest }
+                for (i, digest) in zip(lookupIndex, try store.knownDigests(lookups)) { known[i] = digest.map(MessageDigest.init(hex:)) }
             }
         } catch {
             storeFailed(error)
@@ -180,7 +196,7 @@ public final class VerdictService: Sendable {
         for i in batch.indices where known[i] == nil {
             guard case .file(let path, _) = batch[i], let stamp = stamps[i], case .success(let m) = reads[i],
                   Int64(m.size) == stamp.size else { continue }
-            records.append(FileRecord(path: path, stamp: stamp, digest: m.digest))
+            records.append(FileRecord(path: path, stamp: stamp, digest: m.digest.hex))
         }
         if let store = self.store, !records.isEmpty {
             writer.submit { [records] in try store.recordFiles(records) }
@@ -192,23 +208,25 @@ public final class VerdictService: Sendable {
     public func resolve(_ requests: [VerdictRequest]) -> [Result<Verdict, InputFailure>] {
         checkWrites()
         guard !requests.isEmpty else { return [] }
-        var current = [StoredVerdict?](repeating: nil, count: requests.count)
+        var current = [Verdict?](repeating: nil, count: requests.count)
         var delivered = [DeliveryVerdict?](repeating: nil, count: requests.count)
         if let store {
             let lookups = requests.indices.filter { !requests[$0].details }
             do {
                 if at == nil, !lookups.isEmpty {
-                    let keys = lookups.map { StoreKey(messageDigest: requests[$0].message.digest, optionsDigest: currentOptionsDigest) }
-                    for (i, v) in zip(lookups, try store.verdicts(for: keys, now: Date(), maxAge: maxAge)) { current[i] = v }
+                    let keys = lookups.map { StoreKey(messageDigest: requests[$0].message.digest.hex, optionsDigest: currentOptionsDigest) }
+                    for (i, v) in zip(lookups, try store.verdicts(for: keys, now: Date(), maxAge: maxAge)) {
+                        current[i] = v.flatMap(Verdict.init(stored:))
+                    }
                 }
                 let wanted = lookups.filter { requests[$0].delivery }
                 if !wanted.isEmpty {
-                    let keys = wanted.map { StoreKey(messageDigest: requests[$0].message.digest, optionsDigest: deliveryOptionsDigest) }
+                    let keys = wanted.map { StoreKey(messageDigest: requests[$0].message.digest.hex, optionsDigest: deliveryOptionsDigest) }
                     // Without --received-at the time comes from the bytes (or the file), so it
                     // is the same for the same key: no need to read every message for it.
                     let times = receivedAtOption.map { t in wanted.map { _ in Optional(t) } }
                     let found = try store.deliveryVerdicts(for: keys, currentAnchors: anchors, receivedAt: times)
-                    for (i, v) in zip(wanted, found) { delivered[i] = v }
+                    for (i, v) in zip(wanted, found) where Verdict.readable(v?.status) { delivered[i] = v }
                 }
             } catch {
                 storeFailed(error)
@@ -236,16 +254,16 @@ public final class VerdictService: Sendable {
         let anchorList = Array(anchors)
         for (request, result) in zip(requests, results) {
             guard case .success(let v) = result else { continue }
-            let digest = request.message.digest
+            let digest = request.message.digest.hex
             if at == nil, v.fresh != nil, (v.validUntil.map { $0 > now } ?? true) {
                 let path: String? = if case .file(let p, _) = request.message.item { p } else { nil }
                 verdicts.append((StoreKey(messageDigest: digest, optionsDigest: currentOptionsDigest),
-                                 StoredVerdict(status: v.status, errors: v.errors, errorCodes: v.errorCodes,
+                                 StoredVerdict(status: v.status?.rawValue, errors: v.errors, errorCodes: v.errorCodes?.map(\.rawValue),
                                                verifiedAt: v.verifiedAt, validUntil: v.validUntil), path))
             }
             if v.freshDelivery != nil, let receivedAt = v.receivedAt {
                 deliveries.append((StoreKey(messageDigest: digest, optionsDigest: deliveryOptionsDigest),
-                                   DeliveryVerdict(status: v.statusAtDelivery, receivedAt: receivedAt, anchorSet: anchorList)))
+                                   DeliveryVerdict(status: v.statusAtDelivery?.rawValue, receivedAt: receivedAt, anchorSet: anchorList)))
             }
         }
         guard !verdicts.isEmpty || !deliveries.isEmpty else { return }
@@ -300,11 +318,11 @@ private struct VerdictWork: Sendable {
     let receivedAtOption: Date?
     let maxBytes: Int
 
-    func run(_ request: VerdictRequest, cached: StoredVerdict?, delivered: DeliveryVerdict?) -> Result<Verdict, InputFailure> {
+    func run(_ request: VerdictRequest, cached: Verdict?, delivered: DeliveryVerdict?) -> Result<Verdict, InputFailure> {
         let m = request.message
         if let source = m.source {
             // The verdict is filed under the digest read earlier: the file must not have changed since.
-            do throws(SourceError) { try source.checkUnchanged() } catch { return .failure(InputFailure(error.description)) }
+            do throws(SourceError) { try source.checkUnchanged() } catch { return .failure(InputFailure(.source(error))) }
             var subject = StreamedSubject(source: source, verifier: verifier, item: m.item, receivedAtOption: receivedAtOption)
             return decide(request, cached: cached, delivered: delivered, subject: &subject)
         }
@@ -312,8 +330,8 @@ private struct VerdictWork: Sendable {
         // open it now, so that it is still never read whole.
         if m.bytes == nil, m.message == nil, m.size > verifier.inMemoryLimit, case .file(let path, _) = m.item {
             let source: FileSource
-            do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(error.description)) }
-            guard source.count == m.size else { return .failure(InputFailure(SourceError.changed.description)) }
+            do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(.source(error))) }
+            guard source.count == m.size else { return .failure(InputFailure(.source(.changed))) }
             var subject = StreamedSubject(source: source, verifier: verifier, item: m.item, receivedAtOption: receivedAtOption)
             return decide(request, cached: cached, delivered: delivered, subject: &subject)
         }
@@ -323,18 +341,14 @@ private struct VerdictWork: Sendable {
     }
 
     /// The four properties from the store where it has them, computed through `subject` where not.
-    private func decide(_ request: VerdictRequest, cached: StoredVerdict?, delivered: DeliveryVerdict?,
+    private func decide(_ request: VerdictRequest, cached: Verdict?, delivered: DeliveryVerdict?,
                         subject: inout some VerdictSubject) -> Result<Verdict, InputFailure> {
         var verdict = Verdict()
         var computedAt: Date?
         // A verification made only to learn the signingTimes, which the one at delivery may reuse.
         var reusable: VerificationResult?
         if let cached {
-            verdict.status = cached.status
-            verdict.errors = cached.errors
-            verdict.errorCodes = cached.errorCodes
-            verdict.verifiedAt = cached.verifiedAt
-            verdict.validUntil = cached.validUntil
+            verdict = cached
         } else {
             let now = at ?? Date()
             computedAt = now
@@ -343,9 +357,9 @@ private struct VerdictWork: Sendable {
             case .failure(let f): return .failure(f)
             case .success(let r): result = r
             }
-            verdict.status = result.status?.rawValue
+            verdict.status = result.status
             verdict.errors = result.smimeErrors
-            verdict.errorCodes = result.smimeErrors == nil ? nil : result.problems.map(\.code.rawValue)
+            verdict.errorCodes = result.smimeErrors == nil ? nil : result.problems.map(\.code)
             // semantics.md: null when there is no signature or none was checked.
             verdict.verifiedAt = (result.status == nil || result.status == .unknown) ? nil : now
             verdict.validUntil = result.validUntil
@@ -376,7 +390,7 @@ private struct VerdictWork: Sendable {
         }
         if request.delivery && verdict.status != nil {
             if let delivered {
-                verdict.statusAtDelivery = delivered.status
+                verdict.statusAtDelivery = delivered.status.flatMap(SMIMEStatus.init(rawValue:))
                 verdict.receivedAt = verdict.receivedAt ?? delivered.receivedAt
             } else {
                 // Without a time or a readable message, the answer now is the best there is.
@@ -389,7 +403,7 @@ private struct VerdictWork: Sendable {
                     }
                 }
                 if let result {
-                    verdict.statusAtDelivery = result.status?.rawValue
+                    verdict.statusAtDelivery = result.status
                     verdict.freshDelivery = result
                 } else {
                     verdict.statusAtDelivery = verdict.status
@@ -453,7 +467,7 @@ private struct StreamedSubject: VerdictSubject {
     let receivedAtOption: Date?
 
     mutating func verify(at time: Date) -> Result<VerificationResult, InputFailure> {
-        verifier.verify(source: source, at: time).mapError { InputFailure($0.description) }
+        verifier.verify(source: source, at: time).mapError { InputFailure(.source($0)) }
     }
 
     mutating func verify(at time: Date, reusing earlier: VerificationResult?, checkedAt: Date?) -> Result<VerificationResult?, InputFailure> {
@@ -462,7 +476,7 @@ private struct StreamedSubject: VerdictSubject {
         } else {
             verifier.verify(source: source, at: time)
         }
-        return outcome.map { Optional($0) }.mapError { InputFailure($0.description) }
+        return outcome.map { Optional($0) }.mapError { InputFailure(.source($0)) }
     }
 
     mutating func receivedEvidence() -> Result<ReceivedTime.Evidence, InputFailure> {
@@ -502,8 +516,8 @@ private struct Loaded {
                 case .success(let b):
                     // The file changed between reading and verifying: its verdict would be filed
                     // under the wrong digest.
-                    guard b.count == read.size, Digest.sha256Hex(b) == read.digest else {
-                        let f = InputFailure("changed while being read; run again")
+                    guard b.count == read.size, MessageDigest.of(b) == read.digest else {
+                        let f = InputFailure(.changed)
                         cached = .failure(f)
                         return .failure(f)
                     }

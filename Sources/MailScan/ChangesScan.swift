@@ -44,7 +44,7 @@ public struct ChangesScan: Sendable {
             case .success(let (m, v)):
                 // A message from standard input has no path to be found at again.
                 guard case .file(let path, _) = item else { continue }
-                seen.append((id: m.id, path: ScanScope.absolute(path), status: v.status, errors: v.errors))
+                seen.append((id: m.id, path: ScanScope.absolute(path), status: v.status?.rawValue, errors: v.errors))
             }
         }
         try store.recordSeen(batch: seen, scope: scope)

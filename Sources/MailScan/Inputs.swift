@@ -247,18 +247,25 @@ public enum InputReader {
     }
 }
 
-public struct InputFailure: Error {
-    public let reason: String
-    /// What went wrong, when it was about the input itself (not the engine).
-    public let error: InputError?
-    public init(_ reason: String) {
-        self.reason = reason
-        error = nil
-    }
-    public init(_ error: InputError) {
-        reason = error.description
-        self.error = error
-    }
+/// Why a message could not be read or verified: always typed, so that a caller
+/// (the command line, a JMAP server) says it in its own words.
+public struct InputFailure: Error, Sendable, Equatable {
+    public let error: InputError
+    public init(_ error: InputError) { self.error = error }
+
+    /// The engine's own words, without any caller's option names.
+    public var reason: String { error.description }
+    /// What would let the message be read, if anything.
+    public var remedy: Remedy? { error.remedy }
+}
+
+/// What the user (or a server's operator) can change so that a message is read:
+/// the command line names its flag.
+public enum Remedy: Sendable, Equatable {
+    /// A larger message size limit (the command line's --max-message-size).
+    case raiseMessageSizeLimit
+    /// Standard input is read when asked for by name (the command line's `-`).
+    case readStandardInput
 }
 
 /// Why an input could not be read as a message.
@@ -266,21 +273,36 @@ public enum InputError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A FIFO, a device, a socket, a directory where a file was wanted.
     case notRegular(FileKind)
     case unreadable(errno: Int32)
-    /// Past --max-message-size (`size` when known before reading).
+    /// Past the message size limit (`size` when known before reading).
     case tooLarge(size: Int?, limit: Int)
     case cannotList
     case cannotSpool(errno: Int32)
+    /// A file read in chunks that could not be read to the end as it was when opened.
+    case source(SourceError)
+    /// The bytes changed between reading and verifying: its verdict would be filed
+    /// under the wrong digest.
+    case changed
 
     public var description: String {
         switch self {
         case .notRegular(.directory): return "is a directory"
-        case .notRegular(let kind):
-            return "not a regular file (\(kind.phrase)); only regular files are read, give - to read standard input"
+        case .notRegular(let kind): return "not a regular file (\(kind.phrase)); only regular files are read"
         case .unreadable(let e): return String(cString: strerror(e))
-        case .tooLarge(let size?, let limit): return "\(size) bytes, larger than --max-message-size \(limit)"
-        case .tooLarge(nil, let limit): return "larger than --max-message-size \(limit) bytes"
+        case .tooLarge(let size?, let limit): return "\(size) bytes, larger than the limit of \(limit)"
+        case .tooLarge(nil, let limit): return "larger than the limit of \(limit) bytes"
         case .cannotList: return "cannot list the directory"
         case .cannotSpool(let e): return "cannot spool standard input: \(String(cString: strerror(e)))"
+        case .source(let e): return e.description
+        case .changed: return SourceError.changed.description
+        }
+    }
+
+    public var remedy: Remedy? {
+        switch self {
+        case .notRegular(.directory): return nil
+        case .notRegular: return .readStandardInput
+        case .tooLarge: return .raiseMessageSizeLimit
+        default: return nil
         }
     }
 }

@@ -6,11 +6,24 @@ import MIME
 import ResultStore
 import SMIME
 
+/// The SHA-256 of a message's bytes: the result store's key, and what its Email
+/// id is made of.
+public struct MessageDigest: Hashable, Sendable, CustomStringConvertible {
+    public let hex: String
+    public init(hex: String) { self.hex = hex }
+
+    public static func of(_ bytes: [UInt8]) -> MessageDigest { MessageDigest(hex: Digest.sha256Hex(bytes)) }
+
+    /// The RFC 8620 id of the Email with these bytes.
+    public var emailID: String { EmailID.make(digestHex: hex) }
+    public var description: String { hex }
+}
+
 /// One message read from its input and named by its digest.
 public struct ReadMessage: Sendable {
     public let item: InputItem
-    /// Hex SHA-256 of the bytes: the cache key's first half, and the id.
-    public let digest: String
+    /// The cache key's first half, and the id.
+    public let digest: MessageDigest
     public let size: Int
     /// Kept only for small messages, so a batch of large ones does not pile up in
     /// memory; a dropped one is read again when it must be verified.
@@ -21,7 +34,7 @@ public struct ReadMessage: Sendable {
     /// never read whole, and must not change before it is verified.
     public var source: FileSource? = nil
 
-    public init(item: InputItem, digest: String, size: Int, bytes: [UInt8]?, message: Message? = nil, source: FileSource? = nil) {
+    public init(item: InputItem, digest: MessageDigest, size: Int, bytes: [UInt8]?, message: Message? = nil, source: FileSource? = nil) {
         self.item = item
         self.digest = digest
         self.size = size
@@ -30,7 +43,7 @@ public struct ReadMessage: Sendable {
         self.source = source
     }
 
-    public var id: String { EmailID.make(digestHex: digest) }
+    public var id: String { digest.emailID }
 
     /// Bytes up to this size stay in memory between the phases of a batch.
     public static let keepLimit = 256 << 10
@@ -45,10 +58,10 @@ public struct ReadMessage: Sendable {
             }
         case .success(.bytes(let bytes))?:
             // Standard input cannot be read twice: its bytes are always kept.
-            return .success(ReadMessage(item: item, digest: Digest.sha256Hex(bytes), size: bytes.count, bytes: bytes))
+            return .success(ReadMessage(item: item, digest: .of(bytes), size: bytes.count, bytes: bytes))
         }
         return FileBytes.read(item, maxBytes: maxBytes).map { bytes in
-            ReadMessage(item: item, digest: Digest.sha256Hex(bytes), size: bytes.count,
+            ReadMessage(item: item, digest: .of(bytes), size: bytes.count,
                         bytes: bytes.count <= keepLimit ? bytes : nil)
         }
     }
@@ -123,7 +136,7 @@ public enum LargeFile {
         do throws(SourceError) {
             return .success(.large(try FileSource(duplicating: fd, name: "-")))
         } catch {
-            return .failure(InputFailure(error.description))
+            return .failure(InputFailure(.source(error)))
         }
     }
 
@@ -134,7 +147,7 @@ public enum LargeFile {
         var st = stat()
         guard PathCalls.stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, Int(st.st_size) > limit else { return nil }
         let source: FileSource
-        do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(error.description)) }
+        do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(.source(error))) }
         // Shrank since the stat: read whole, as any small file.
         guard source.count > limit else { return nil }
         if source.count > maxBytes {
@@ -144,11 +157,11 @@ public enum LargeFile {
     }
 
     /// The id digest (SHA-256 of every byte), read a chunk at a time.
-    public static func digest(_ source: FileSource) -> Result<String, InputFailure> {
+    public static func digest(_ source: FileSource) -> Result<MessageDigest, InputFailure> {
         do throws(SourceError) {
-            return .success(try Digest.sha256Hex(source: source))
+            return .success(MessageDigest(hex: try Digest.sha256Hex(source: source)))
         } catch {
-            return .failure(InputFailure(error.description))
+            return .failure(InputFailure(.source(error)))
         }
     }
 }

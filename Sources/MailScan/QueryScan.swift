@@ -17,7 +17,8 @@ public struct QueryResult: Sendable {
 }
 
 public struct QueryMatch: Sendable {
-    public var id: String
+    /// Nil when not asked for (`needsIDs` false and nothing verified).
+    public var id: String?
     /// One per comparator, for `QueryWindow`.
     public var keys: [SortValue]
     /// Present when verified (the filter asked, or `verdictsForMatches`).
@@ -82,11 +83,12 @@ public struct QueryScan: Sendable {
                               digest: digest, keepMessage: needsVerifier)
             }
         }
-        let verifies = { (s: Screening) in s.answer == nil || (s.answer == true && self.verdictsForMatches) }
+        // A message is hashed whenever it may need a verdict (see `digest` above).
+        let verifies = { (s: Screening) in s.read != nil && (s.answer == nil || (s.answer == true && self.verdictsForMatches)) }
         // Verify what the first pass left open, and what is returned with its properties.
         var requests: [VerdictRequest] = []
         for case .success(let s) in screened where verifies(s) {
-            requests.append(VerdictRequest(message: s.read, delivery: delivery))
+            requests.append(VerdictRequest(message: s.read!, delivery: delivery))
         }
         let verdicts = service?.resolve(requests) ?? []
         var next = 0
@@ -107,7 +109,7 @@ public struct QueryScan: Sendable {
                     }
                 }
                 let matches = s.answer ?? plan.secondPass(s.memo, status: verdict?.status, statusAtDelivery: verdict?.statusAtDelivery)
-                if matches { out.outcome = .success(QueryMatch(id: s.read.id, keys: s.keys, verdict: verdict)) }
+                if matches { out.outcome = .success(QueryMatch(id: s.read?.id, keys: s.keys, verdict: verdict)) }
                 return out
             }
         }

@@ -12,7 +12,7 @@ public struct QueryWindow<Element: Sendable>: Sendable {
     public struct Entry: Sendable {
         public var keys: [SortValue]
         public var path: String
-        public var id: String
+        public var id: String?
         public var element: Element
     }
 
@@ -67,8 +67,9 @@ public struct QueryWindow<Element: Sendable>: Sendable {
     }
 
     /// Adds a match; returns it when it is to be given out now (streaming).
-    public mutating func add(_ element: Element, id: String, path: String, keys: [SortValue] = []) -> Element? {
-        if collapsesIDs {
+    /// `id` may be nil only when neither ids are collapsed nor an anchor is given.
+    public mutating func add(_ element: Element, id: String?, path: String, keys: [SortValue] = []) -> Element? {
+        if collapsesIDs, let id {
             if pathsByID[id] != nil {
                 pathsByID[id]!.append(path)
                 return nil

@@ -19,17 +19,6 @@ public enum ReceivedTime {
         /// The Date header and the signingTime both lie in the future.
         case now
         case fileModificationTime
-
-        public var text: String {
-            switch self {
-            case .option: return "--received-at"
-            case .receivedHeader: return "Received header"
-            case .dateHeader: return "Date header"
-            case .signingTime: return "signingTime"
-            case .now: return "now: the later of the Date header and signingTime lies in the future"
-            case .fileModificationTime: return "file modification time"
-            }
-        }
     }
 
     public struct Value: Sendable {

@@ -7,7 +7,8 @@ import SMIME
 
 /// The first pass over one message, on a worker thread.
 public struct Screening: Sendable {
-    public var read: ReadMessage
+    /// Nil when the bytes were not hashed (nothing wanted their id or a verdict).
+    public var read: ReadMessage?
     /// nil: depends on a verification.
     public var answer: Bool?
     public var memo: FilterPlan.Memo
@@ -17,7 +18,7 @@ public struct Screening: Sendable {
     /// Why a text condition could not look at all of it, if one needed to.
     public var blind: SearchBlind? = nil
 
-    public init(read: ReadMessage, answer: Bool?, memo: FilterPlan.Memo, keys: [SortValue], refusal: String?, blind: SearchBlind? = nil) {
+    public init(read: ReadMessage?, answer: Bool?, memo: FilterPlan.Memo, keys: [SortValue], refusal: String?, blind: SearchBlind? = nil) {
         self.read = read
         self.answer = answer
         self.memo = memo
@@ -42,11 +43,11 @@ public struct Screening: Sendable {
             let subject = FileSubject(bytes: bytes, item: item, limits: limits, receivedAt: receivedAt, identities: identities)
             let (answer, memo) = plan.firstPass(subject)
             let keys = answer == false ? [] : comparators.map { SortValue.of($0.property, subject: subject) }
-            var read = ReadMessage(item: item, digest: digest ? Digest.sha256Hex(bytes) : "", size: bytes.count, bytes: nil)
+            var read = digest ? ReadMessage(item: item, digest: .of(bytes), size: bytes.count, bytes: nil) : nil
             // Standard input cannot be read a second time: its bytes are always kept.
             if keepMessage && answer != false && (bytes.count <= ReadMessage.keepLimit || item.isStandardInput) {
                 // Hand over the parse if the first pass made one; the verifier would make the same.
-                if let parsed = subject.parsedSoFar { read.message = parsed } else { read.bytes = bytes }
+                if let parsed = subject.parsedSoFar { read?.message = parsed } else { read?.bytes = bytes }
             }
             return Screening(read: read, answer: answer, memo: memo, keys: keys, refusal: subject.refusal, blind: subject.blindSearch)
         }
@@ -63,20 +64,20 @@ extension Screening {
             large = try LargeMessage.open(source, limits: limits)
         } catch {
             switch error {
-            case .source(let e): return .failure(InputFailure(e.description))
+            case .source(let e): return .failure(InputFailure(.source(e)))
             case .mime(let e):
                 // As for a small message past a MIME limit: no header or text condition matches.
                 let subject = FileSubject(bytes: [], item: item, limits: limits, receivedAt: receivedAt, size: source.count,
-                                          structure: { (SMIMEStatus.unknown.rawValue, "\(e)") })
+                                          structure: { (.unknown, "\(e)") })
                 return finish(item, source: source, subject: subject, plan: plan, comparators: comparators, digest: digest)
             }
         }
         let subject = FileSubject(bytes: large.header.message.bytes, item: item, limits: limits, receivedAt: receivedAt,
                                   size: source.count, structure: {
             do throws(StreamingError) {
-                return (try StructureDetector.status(of: large)?.rawValue, nil)
+                return (try StructureDetector.status(of: large), nil)
             } catch {
-                return (SMIMEStatus.unknown.rawValue, "\(error)")
+                return (.unknown, "\(error)")
             }
         })
         return finish(item, source: source, subject: subject, plan: plan, comparators: comparators, digest: digest)
@@ -86,14 +87,13 @@ extension Screening {
                                comparators: [JMAP.Comparator], digest: Bool) -> Result<Screening, InputFailure> {
         let (answer, memo) = plan.firstPass(subject)
         let keys = answer == false ? [] : comparators.map { SortValue.of($0.property, subject: subject) }
-        var hex = ""
+        var read: ReadMessage?
         if digest {
             switch LargeFile.digest(source) {
             case .failure(let f): return .failure(f)
-            case .success(let d): hex = d
+            case .success(let d): read = ReadMessage(item: item, digest: d, size: source.count, bytes: nil, source: source)
             }
         }
-        let read = ReadMessage(item: item, digest: hex, size: source.count, bytes: nil, source: source)
         // Its body is never searched: counted, and said once at the end of the run.
         return .success(Screening(read: read, answer: answer, memo: memo, keys: keys, refusal: subject.refusal,
                                   blind: subject.blindSearch))

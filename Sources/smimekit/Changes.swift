@@ -93,7 +93,7 @@ struct Changes: ParsableCommand {
             do {
                 for (item, f) in try changes.record(batch) {
                     sawError = true
-                    Diagnostics.error("\(item.displayPath): \(f.reason)")
+                    Diagnostics.error("\(item.displayPath): \(f.text)")
                 }
                 return true
             } catch {

@@ -104,7 +104,7 @@ struct Query: ParsableCommand {
                 switch r.outcome {
                 case .failure(let f):
                     sawError = true
-                    Diagnostics.error("\(r.item.displayPath): \(f.reason)")
+                    Diagnostics.error("\(r.item.displayPath): \(f.text)")
                 case .success(let match?):
                     sink.add(path: r.item.displayPath, id: match.id, keys: match.keys, values: match.verdict?.properties)
                 case .success(nil): break
@@ -138,7 +138,7 @@ struct QuerySink {
     let format: OutputFormat
     let properties: [SMIMEProperty]
     let nullSeparated: Bool
-    private var window: QueryWindow<(path: String, id: String, values: SMIMEProperties?)>
+    private var window: QueryWindow<(path: String, id: String?, values: SMIMEProperties?)>
     private var ids: [String] = []
 
     init(format: OutputFormat, properties: [SMIMEProperty], nullSeparated: Bool, comparators: [JMAP.Comparator], position: Int, limit: Int?) {
@@ -152,7 +152,7 @@ struct QuerySink {
     var total: Int { window.total }
     var isSatisfied: Bool { window.isSatisfied }
 
-    mutating func add(path: String, id: String, keys: [SortValue], values: SMIMEProperties?) {
+    mutating func add(path: String, id: String?, keys: [SortValue], values: SMIMEProperties?) {
         if let m = window.add((path, id, values), id: id, path: path, keys: keys) { emit(m) }
     }
 
@@ -168,17 +168,17 @@ struct QuerySink {
         StandardOutput.shared.flush()
     }
 
-    private mutating func emit(_ m: (path: String, id: String, values: SMIMEProperties?)) {
+    private mutating func emit(_ m: (path: String, id: String?, values: SMIMEProperties?)) {
         switch format {
         case .text:
             StandardOutput.shared.write(m.path + (nullSeparated ? "\0" : "\n"))
         case .ndjson:
-            var pairs: [(String, JSON)] = [("path", .string(m.path)), ("id", .string(m.id))]
+            var pairs: [(String, JSON)] = [("path", .string(m.path)), ("id", .optional(m.id))]
             let v = m.values ?? SMIMEProperties(status: nil)
             for p in properties { pairs.append((p.rawValue, v.value(p))) }
             StandardOutput.shared.write(JSON.object(pairs).serialized() + "\n")
         case .json:
-            ids.append(m.id)
+            if let id = m.id { ids.append(id) }
         }
     }
 }

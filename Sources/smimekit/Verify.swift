@@ -88,7 +88,7 @@ struct Verify: ParsableCommand {
                 switch result {
                 case .failure(let f):
                     outcome.sawError = true
-                    printer.failure(path: item.displayPath, reason: f.reason)
+                    printer.failure(path: item.displayPath, reason: f.text)
                 case .success(let (message, v)):
                     outcome.count += 1
                     if !v.isVerified { outcome.sawMismatch = true }
@@ -144,7 +144,7 @@ struct Verify: ParsableCommand {
             }
             switch FileBytes.read(read.item, maxBytes: maxBytes) {
             case .success(let b): bytes = b
-            case .failure(let f): return trouble(f.reason)
+            case .failure(let f): return trouble(f.text)
             }
         }
         let result: VerificationResult
@@ -277,9 +277,9 @@ enum DetailsReport {
             let differs = atDelivery.contains { !now.contains("\($0.code.rawValue) \($0.message)") }
                 || atDelivery.count != c.result.problems.count
             if atDelivery.isEmpty || !differs {
-                add("at delivery", d + (atDelivery.isEmpty ? "" : " (the same problems as now)"))
+                add("at delivery", d.rawValue + (atDelivery.isEmpty ? "" : " (the same problems as now)"))
             } else {
-                add("at delivery", d)
+                add("at delivery", d.rawValue)
                 for p in atDelivery { lines.append("    ✗ [\(p.code.rawValue)] \(p.message)") }
             }
         }

@@ -140,7 +140,7 @@ final class EmailTests: BackendTestCase {
         let bytes = try put(Self.message(subject: "signed"), "box/a.eml")
         try put(Self.message(subject: "plain"), "box/b.eml")
         let when = Date(timeIntervalSince1970: 1_770_000_000)
-        engine.setVerdict(bytes, SMIMEProperties(status: "signed/failed", statusAtDelivery: "signed/verified",
+        engine.setVerdict(bytes, SMIMEProperties(status: .signedFailed, statusAtDelivery: .signedVerified,
                                                  errors: ["the certificate has expired"], verifiedAt: when))
         let b = backend([root.appendingPathComponent("box").path])
         let id = EmailID.make(digestHex: Digest.sha256Hex(bytes))
@@ -223,7 +223,7 @@ final class EmailTests: BackendTestCase {
         XCTAssertEqual(qc["total"]?.numberValue, 2)
 
         // A verdict that changes is an update (RFC 9219): the engine's status for the first message.
-        engine.setVerdict(first, SMIMEProperties(status: "signed/failed", errors: ["bad"]))
+        engine.setVerdict(first, SMIMEProperties(status: .signedFailed, errors: ["bad"]))
         // (A backend looks again at once; one already running reuses its last look for up to a minute.)
         let newState = try XCTUnwrap(changed["newState"]?.stringValue)
         let updated = try one(backend([box.path]), "Email/changes", #"{"accountId":"local","sinceState":"\#(newState)"}"#)

@@ -24,7 +24,7 @@ final class TableEngine: MailEngine, @unchecked Sendable {
         return messages.map { m in
             if let v = lock.withLock({ verdictTable[m.digest] }) { return .success(v) }
             let bytes = m.bytes ?? [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: m.path))) ?? Data())
-            let status = (try? Message(bytes: bytes)).flatMap { StructureDetector.status(of: $0)?.rawValue }
+            let status = (try? Message(bytes: bytes)).flatMap { StructureDetector.status(of: $0) }
             return .success(SMIMEProperties(status: status, statusAtDelivery: delivery ? status : nil))
         }
     }
@@ -33,8 +33,8 @@ final class TableEngine: MailEngine, @unchecked Sendable {
         parsed?.root.receivedDate ?? parsed?.root.firstValue(named: "Date").flatMap(MailDate.parse)
     }
 
-    func detectedStatus(_ message: EngineMessage, parsed: Message?) -> String? {
-        parsed.flatMap { StructureDetector.status(of: $0)?.rawValue }
+    func detectedStatus(_ message: EngineMessage, parsed: Message?) -> SMIMEStatus? {
+        parsed.flatMap { StructureDetector.status(of: $0) }
     }
 
     func innerMessages(_ message: EngineMessage, parsed: Message) -> [Message] { [] }

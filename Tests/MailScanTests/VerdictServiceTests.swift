@@ -58,7 +58,7 @@ final class VerdictServiceTests: XCTestCase {
         let fresh = first.verdicts(for: items)
         first.finish()
         let statuses = try fresh.map { try $0.get().status }
-        XCTAssertEqual(statuses, ["signed/verified", "signed/failed", nil])
+        XCTAssertEqual(statuses, [.signedVerified, .signedFailed, nil])
         XCTAssertNotNil(try fresh[0].get().fresh, "computed now")
         XCTAssertNotNil(try fresh[0].get().verifiedAt)
 
@@ -77,7 +77,7 @@ final class VerdictServiceTests: XCTestCase {
         let s = service(nil)
         for _ in 0..<2 {
             let v = try XCTUnwrap(s.verdicts(for: [.file(good)]).first).get()
-            XCTAssertEqual(v.status, "signed/verified")
+            XCTAssertEqual(v.status, .signedVerified)
             XCTAssertNotNil(v.fresh)
         }
     }
@@ -91,7 +91,7 @@ final class VerdictServiceTests: XCTestCase {
             s.verdicts(for: items, delivery: true).map { (try? $0.get()).map { [$0.status, $0.statusAtDelivery] } }
         }
         s.finish()
-        let expected: [[String?]?] = Array(repeating: [["signed/verified", "signed/verified"], ["signed/failed", "signed/failed"], [nil, nil]],
+        let expected: [[SMIMEStatus?]?] = Array(repeating: [[.signedVerified, .signedVerified], [.signedFailed, .signedFailed], [nil, nil]],
                                            count: 5).flatMap { $0 }
         for a in answers { XCTAssertEqual(a, expected) }
     }
@@ -105,14 +105,18 @@ final class VerdictServiceTests: XCTestCase {
             return XCTFail("expected two failures: \(results)")
         }
         XCTAssertEqual(missing.error, .unreadable(errno: ENOENT))
-        if case .tooLarge(_, 64)? = large.error {} else { XCTFail("not tooLarge: \(large)") }
+        if case .tooLarge(_, 64) = large.error {} else { XCTFail("not tooLarge: \(large)") }
+        // The engine names the remedy; the words of a flag are the command line's.
+        XCTAssertEqual(large.remedy, .raiseMessageSizeLimit)
+        XCTAssertFalse(large.reason.contains("--"), large.reason)
+        XCTAssertNil(missing.remedy)
     }
 
     func testAFileChangedAfterItsDigestWasRecordedIsReadAgainWhenHashed() throws {
         let (good, _, plain) = try fixtures()
         let store = try ResultStore(url: dir.appendingPathComponent("results.sqlite"))
         let s = service(store)
-        XCTAssertEqual(try s.verdicts(for: [.file(good)])[0].get().status, "signed/verified")
+        XCTAssertEqual(try s.verdicts(for: [.file(good)])[0].get().status, .signedVerified)
         s.finish()
         // The same path now holds other bytes: verify's rule (hash every file) never serves the old verdict.
         try FileManager.default.removeItem(atPath: good)

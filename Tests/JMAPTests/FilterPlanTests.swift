@@ -1,6 +1,5 @@
 import Foundation
 import JMAP
-@testable import MailScan
 import MIME
 import XCTest
 
@@ -10,8 +9,8 @@ final class FilterPlanTests: XCTestCase {
         var size: Int { message.bytes.count }
         var receivedAt: Date? { nil }
         var keywords: Set<String>? { nil }
-        func smimeStatus(verified: Bool) -> String? { nil }
-        func smimeStatusAtDelivery() -> String? { nil }
+        var structure: SMIMEStatus? = nil
+        func smimeStatus() -> SMIMEStatus? { structure }
     }
 
     private func subject(_ subjectLine: String) throws -> Subject {
@@ -32,8 +31,8 @@ final class FilterPlanTests: XCTestCase {
         XCTAssertFalse(plan.needsDelivery)
         let (answer, memo) = plan.firstPass(try subject("your invoice"))
         XCTAssertNil(answer)
-        XCTAssertTrue(plan.secondPass(memo, status: "signed/verified", statusAtDelivery: nil))
-        XCTAssertFalse(plan.secondPass(memo, status: "signed/failed", statusAtDelivery: nil))
+        XCTAssertTrue(plan.secondPass(memo, status: .signedVerified, statusAtDelivery: nil))
+        XCTAssertFalse(plan.secondPass(memo, status: .signedFailed, statusAtDelivery: nil))
         XCTAssertFalse(plan.secondPass(memo, status: nil, statusAtDelivery: nil))
     }
 
@@ -52,8 +51,19 @@ final class FilterPlanTests: XCTestCase {
         XCTAssertEqual(plan.firstPass(try subject("invoice")).0, false)
         let (answer, memo) = plan.firstPass(try subject("holiday"))
         XCTAssertNil(answer)
-        XCTAssertTrue(plan.secondPass(memo, status: nil, statusAtDelivery: "signed/verified"))
-        XCTAssertFalse(plan.secondPass(memo, status: nil, statusAtDelivery: "signed/failed"))
+        XCTAssertTrue(plan.secondPass(memo, status: nil, statusAtDelivery: .signedVerified))
+        XCTAssertFalse(plan.secondPass(memo, status: nil, statusAtDelivery: .signedFailed))
+    }
+
+    func testHasSmimeIsAnsweredByTheStructureInTheFirstPass() throws {
+        var c = FilterCondition()
+        c.hasSmime = true
+        let plan = FilterPlan(.condition(c))
+        XCTAssertFalse(plan.needsVerification)
+        var signed = try subject("x")
+        signed.structure = .signed
+        XCTAssertEqual(plan.firstPass(signed).0, true)
+        XCTAssertEqual(plan.firstPass(try subject("x")).0, false)
     }
 
     func testAPlanOfVerdictsAloneNeedsNoMessage() {
@@ -61,7 +71,7 @@ final class FilterPlanTests: XCTestCase {
         XCTAssertFalse(plan.readsMessage)
         let (answer, memo) = plan.firstPassWithoutMessage()
         XCTAssertNil(answer)
-        XCTAssertTrue(plan.secondPass(memo, status: "unsigned", statusAtDelivery: nil))
+        XCTAssertTrue(plan.secondPass(memo, status: nil, statusAtDelivery: nil))
         XCTAssertTrue(FilterPlan(condition(subject: "x")).readsMessage)
     }
 }
