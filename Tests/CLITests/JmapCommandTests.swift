@@ -268,4 +268,34 @@ final class JmapCommandTests: XCTestCase {
         let bad = try responses(try jmap(#"[["Email/changes",{"accountId":"local","sinceState":"nonsense"},"c"]]"#, store))
         XCTAssertEqual(bad[0].1["type"] as? String, "cannotCalculateChanges")
     }
+
+    /// RFC 9219: a new smimeVerifiedAt alone is no change of the Email; a new status is.
+    func testANewVerifiedAtAloneIsNoChange() throws {
+        try XCTSkipUnless(Interop.isAvailable, "the Thunderbird corpus is not beside the package")
+        let box = work.appendingPathComponent("box")
+        try FileManager.default.createDirectory(at: box, withIntermediateDirectories: true)
+        let source = Interop.thunderbirdDirectory.appendingPathComponent("smime/alice.dsig.SHA256.multipart.eml")
+        try FileManager.default.copyItem(at: source, to: box.appendingPathComponent("signed.eml"))
+        let store = work.appendingPathComponent("results.sqlite").path
+        // --max-age 0: no verdict is served from the cache, each run verifies again.
+        let trusted = ["--store", store, "--max-age", "0", "--no-system-trust", "--trust", Interop.thunderbirdTrustAnchor.path, box.path]
+        let get = #"[["Email/get",{"accountId":"local","properties":["smimeStatus","smimeVerifiedAt"]},"g"]]"#
+        let first = try responses(try jmap(get, trusted))[0].1
+        let state = try XCTUnwrap(first["state"] as? String)
+        let firstItem = try XCTUnwrap((first["list"] as? [[String: Any]])?.first)
+        XCTAssertEqual(firstItem["smimeStatus"] as? String, "signed/verified")
+        Thread.sleep(forTimeInterval: 1.1)
+        let r = try responses(try jmap(get + "", trusted))
+        let secondItem = try XCTUnwrap((r[0].1["list"] as? [[String: Any]])?.first)
+        XCTAssertNotEqual(secondItem["smimeVerifiedAt"] as? String, firstItem["smimeVerifiedAt"] as? String, "verified again")
+        let same = try responses(try jmap(#"[["Email/changes",{"accountId":"local","sinceState":"\#(state)"},"c"]]"#, trusted))[0].1
+        XCTAssertEqual(same["newState"] as? String, state)
+        XCTAssertEqual(same["updated"] as? [String], [])
+
+        // Without the anchor the status changes: that is an update.
+        let untrusted = ["--store", store, "--max-age", "0", "--no-system-trust", box.path]
+        let changed = try responses(try jmap(#"[["Email/changes",{"accountId":"local","sinceState":"\#(state)"},"c"]]"#, untrusted))[0].1
+        XCTAssertEqual(changed["updated"] as? [String], [try XCTUnwrap(firstItem["id"] as? String)])
+        XCTAssertEqual(changed["created"] as? [String], [])
+    }
 }

@@ -405,3 +405,21 @@ final class ConcurrencyTests: BackendTestCase {
         }
     }
 }
+
+final class ThreadTests: BackendTestCase {
+    func testThreadsGroupByTheRootOfTheReplyChainOldestFirst() throws {
+        let reply = try put("From: b@example.org\nSubject: Re: plan\nDate: Tue, 27 Jan 2026 10:00:00 +0000\nMessage-ID: <r1@example.org>\nIn-Reply-To: <root@example.org>\nReferences: <root@example.org>\n\nok\n", "box/1.eml")
+        let root = try put("From: a@example.org\nSubject: plan\nDate: Mon, 26 Jan 2026 10:00:00 +0000\nMessage-ID: <root@example.org>\n\nplan?\n", "box/2.eml")
+        let other = try put(Self.message(subject: "other"), "box/3.eml")
+        let b = backend([self.root.appendingPathComponent("box").path])
+        let ids = [reply, root, other].map { EmailID.make(digestHex: Digest.sha256Hex($0)) }
+        let got = try one(b, "Email/get", #"{"accountId":"local","ids":\#(JSON.array(ids.map { .string($0) }).serialized()),"properties":["threadId"]}"#)
+        let threadIds = (got["list"]?.arrayValue ?? []).compactMap { $0["threadId"]?.stringValue }
+        XCTAssertEqual(threadIds.count, 3)
+        XCTAssertEqual(threadIds[0], threadIds[1], "a reply is in its root's thread")
+        XCTAssertNotEqual(threadIds[0], threadIds[2])
+        let threads = try one(b, "Thread/get", #"{"accountId":"local","ids":["\#(threadIds[0])","Tnope"]}"#)
+        XCTAssertEqual(strings(threads["list"]?.arrayValue?.first?["emailIds"]), [ids[1], ids[0]], "oldest first")
+        XCTAssertEqual(strings(threads["notFound"]), ["Tnope"])
+    }
+}
