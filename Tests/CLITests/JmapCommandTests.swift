@@ -298,4 +298,52 @@ final class JmapCommandTests: XCTestCase {
         XCTAssertEqual(changed["updated"] as? [String], [try XCTUnwrap(firstItem["id"] as? String)])
         XCTAssertEqual(changed["created"] as? [String], [])
     }
+
+    func testEmailSetSignsAndEncryptsAndTheServerReadsItWithTheKey() throws {
+        let pki = try PKIFactory()
+        let root = try pki.makeCA(name: "JMAP Root")
+        let alice = try pki.makeLeaf(email: "alice@example.org", issuer: root)
+        let bob = try pki.makeLeaf(email: "bob@example.org", issuer: root)
+        let book = work.appendingPathComponent("book")
+        try FileManager.default.createDirectory(at: book, withIntermediateDirectories: true)
+        for (name, c) in [("alice", alice), ("bob", bob)] { try FileManager.default.copyItem(at: c.certPEM, to: book.appendingPathComponent(name + ".pem")) }
+        let box = work.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: box, withIntermediateDirectories: true)
+        let base = ["--no-cache", "--no-system-trust", "--trust", root.certPEM.path]
+        let maker = base + ["--key", alice.keyPEM.path, "--cert", alice.certPEM.path, "--recipients", book.path, box.path]
+        let boxId = try XCTUnwrap((try responses(try jmap(#"[["Mailbox/get",{"accountId":"local"},"m"]]"#, maker))[0].1["list"]
+            as? [[String: Any]])?.first?["id"] as? String)
+        let made = try responses(try jmap(#"""
+            [["Email/set",{"accountId":"local","create":{
+                "both":{"mailboxIds":{"\#(boxId)":true},"smimeSign":true,"smimeEncrypt":true,
+                        "from":[{"email":"alice@example.org"}],"to":[{"email":"bob@example.org"}],"subject":"secret plan",
+                        "textBody":[{"partId":"t"}],"bodyValues":{"t":{"value":"Meet at noon by the fountain."}}},
+                "nobody":{"mailboxIds":{"\#(boxId)":true},"smimeEncrypt":true,
+                        "from":[{"email":"alice@example.org"}],"to":[{"email":"carol@example.org"}],"subject":"no certificate",
+                        "textBody":[{"partId":"t"}],"bodyValues":{"t":{"value":"x"}}}}},"s"]]
+            """#, maker))[0].1
+        let id = try XCTUnwrap(((made["created"] as? [String: Any])?["both"] as? [String: Any])?["id"] as? String, "\(made)")
+        // Carol has no certificate in the book: nothing is written for her message.
+        let refused = try XCTUnwrap((made["notCreated"] as? [String: Any])?["nobody"] as? [String: Any])
+        XCTAssertTrue((refused["description"] as? String ?? "").contains("carol@example.org"), "\(refused)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: box.path).filter { !$0.hasPrefix(".") }
+        XCTAssertEqual(files, [id + ".eml"])
+        let text = String(decoding: try Data(contentsOf: box.appendingPathComponent(files[0])), as: UTF8.self)
+        XCTAssertTrue(text.contains("application/pkcs7-mime"), "encrypted")
+        XCTAssertFalse(text.contains("fountain"), "the body is not readable outside")
+
+        // Bob's key opens it: the verdict and the search look inside.
+        let reader = base + ["--decrypt-key", bob.keyPEM.path, "--decrypt-cert", bob.certPEM.path, box.path]
+        let r = try responses(try jmap(#"""
+            [["Email/query",{"accountId":"local","filter":{"text":"fountain","hasVerifiedSmime":true}},"q"],
+             ["Email/get",{"accountId":"local","ids":["\#(id)"],"properties":["smimeStatus","smimeErrors","preview"]},"g"]]
+            """#, reader))
+        XCTAssertEqual(r[0].1["ids"] as? [String], [id])
+        let got = try XCTUnwrap((r[1].1["list"] as? [[String: Any]])?.first)
+        XCTAssertEqual(got["smimeStatus"] as? String, "encrypted+signed/verified", "\(got)")
+        XCTAssertTrue((got["preview"] as? String ?? "").contains("fountain"), "\(got)")
+        // Without it the message is S/MIME the server cannot read.
+        let blind = try responses(try jmap(#"[["Email/get",{"accountId":"local","ids":["\#(id)"],"properties":["smimeStatus"]},"g"]]"#, base + [box.path]))
+        XCTAssertEqual((blind[0].1["list"] as? [[String: Any]])?.first?["smimeStatus"] as? String, "unknown")
+    }
 }
