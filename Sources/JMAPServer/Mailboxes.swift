@@ -65,9 +65,16 @@ enum MailTree {
         return out
     }
 
+    /// A directory's device and inode, so that a symbolic link back up the tree is a mailbox once.
+    static func identity(_ path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return "\(st.st_dev):\(st.st_ino)"
+    }
+
     private static func add(_ path: String, name: String, parent: String?, sortOrder: Int, into out: inout [MailboxNode],
                             seen: inout Set<String>, depth: Int) {
-        guard depth < 32, seen.insert(path).inserted else { return }
+        guard depth < 32, seen.insert(path).inserted, let key = identity(path), seen.insert(key).inserted else { return }
         if isMaildir(path) {
             let id = MailboxNode.id(for: path)
             // A top-level maildir is the account's INBOX, as Maildir++ has it.

@@ -423,3 +423,31 @@ final class ThreadTests: BackendTestCase {
         XCTAssertEqual(strings(threads["notFound"]), ["Tnope"])
     }
 }
+
+final class HostileInputTests: BackendTestCase {
+    func testBadFilesLoopsAndDeepRequestsGetAnswers() throws {
+        try put(Self.message(subject: "fine"), "box/good.eml")
+        try Data((0..<4096).map { _ in UInt8.random(in: 0...255) }).write(to: root.appendingPathComponent("box/random.bin"))
+        try Data().write(to: root.appendingPathComponent("box/empty.eml"))
+        try Data(String(repeating: "X-Long: " + String(repeating: "a", count: 1000) + "\r\n", count: 2000).utf8).write(to: root.appendingPathComponent("box/huge-header.eml"))
+        // A symbolic link back up the tree is not walked forever.
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("box/loop").path, withDestinationPath: root.appendingPathComponent("box").path)
+        let b = backend([root.appendingPathComponent("box").path])
+        let boxes = try one(b, "Mailbox/get", #"{"accountId":"local"}"#)
+        XCTAssertEqual(boxes["list"]?.arrayValue?.count, 1, boxes.serialized())
+        let all = try one(b, "Email/get", #"{"accountId":"local","properties":["subject","from","bodyStructure","textBody","preview","hasAttachment","receivedAt"]}"#)
+        XCTAssertEqual(all["list"]?.arrayValue?.count, 4)
+        let found = try one(b, "Email/query", #"{"accountId":"local","filter":{"text":"fine"}}"#)
+        XCTAssertEqual(found["ids"]?.arrayValue?.count, 1)
+
+        // Filters nested deeper than the engine allows are refused, not recursed into.
+        var deep = #"{"subject":"x"}"#
+        for _ in 0..<100 { deep = #"{"operator":"NOT","conditions":[\#(deep)]}"# }
+        XCTAssertEqual(try errorType(b, "Email/query", #"{"accountId":"local","filter":\#(deep)}"#), "invalidArguments")
+        // JSON nested past the parser's depth is not JSON.
+        let nested = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let reply = send(b, #"{"using":[],"methodCalls":[["Core/echo",{"a":\#(nested)},"c"]]}"#)
+        XCTAssertEqual(reply.status, 400)
+        XCTAssertEqual(try JSON.parse(reply.body)["type"]?.stringValue, "urn:ietf:params:jmap:error:notJSON")
+    }
+}
