@@ -90,7 +90,8 @@ final class EmailSubject: FilterSubject {
     let parsed: Message?
     let verdict: SMIMEProperties?
     let delivery: SMIMEStatus?
-    let facts: MailBackend.Derived
+    /// Dates and sort keys: kept by digest in the backend, read from the file only the first time.
+    lazy var facts: MailBackend.Derived = backend.derivedFacts(entry, message: loaded, parsed: parsed)
 
     init(entry: EmailEntry, backend: MailBackend, loaded: EngineMessage?, verdict: SMIMEProperties?, delivery: SMIMEStatus?) {
         self.entry = entry
@@ -99,7 +100,6 @@ final class EmailSubject: FilterSubject {
         parsed = loaded.flatMap { try? Message(bytes: $0.bytes ?? [], limits: backend.configuration.mimeLimits) }
         self.verdict = verdict
         self.delivery = delivery
-        facts = backend.derivedFacts(entry, message: loaded, parsed: parsed)
     }
 
     var message: Message { parsed ?? Self.empty }
@@ -183,7 +183,8 @@ enum EmailQuery {
             QueryFilter.keys(f, into: &keys)
         }
         let sort = try comparators(json["sort"])
-        let needsMessage = !keys.subtracting(cheapKeys).isEmpty || sort.contains { !["size", "hasKeyword"].contains($0.property) }
+        // Sorting needs no read: its keys are kept by digest once a message has been read.
+        let needsMessage = !keys.subtracting(cheapKeys).isEmpty
         var delivery: [String: SMIMEStatus?] = [:]
         if keys.contains("hasVerifiedSmimeAtDelivery") {
             let messages = s.emails.map { EngineMessage(path: $0.paths[0], bytes: nil, digest: $0.digest, size: $0.size) }
