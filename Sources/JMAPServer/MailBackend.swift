@@ -230,13 +230,19 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
     /// The Email data now: reuses the last look when nothing on disk changed since
     /// (a minute at most, so that a verdict's expiry is seen).
     func sync(force: Bool = false) -> Synced {
-        syncLock.lock()
-        defer { syncLock.unlock() }
+        // The look at the directories is made by every request, in parallel; the verdicts
+        // and the journal only when it found something new, one request at a time.
         let snapshot = index.snapshot()
         let fingerprint = Self.fingerprint(snapshot)
-        if !force, let last = lock.withLock({ lastSync }), last.fingerprint == fingerprint, Date().timeIntervalSince(last.at) < 60 {
+        func reusable() -> Synced? {
+            guard !force, let last = lock.withLock({ lastSync }), last.fingerprint == fingerprint,
+                  Date().timeIntervalSince(last.at) < 60 else { return nil }
             return last
         }
+        if let last = reusable() { return last }
+        syncLock.lock()
+        defer { syncLock.unlock() }
+        if let last = reusable() { return last }
         let messages = snapshot.emails.map { EngineMessage(path: $0.paths[0], bytes: nil, digest: $0.digest, size: $0.size) }
         var verdicts: [String: SMIMEProperties] = [:]
         var seen: [SeenEmail] = []
