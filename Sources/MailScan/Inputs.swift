@@ -266,6 +266,10 @@ public enum Remedy: Sendable, Equatable {
     case raiseMessageSizeLimit
     /// Standard input is read when asked for by name (the command line's `-`).
     case readStandardInput
+    /// A signing key (the command line's --key or --identities).
+    case giveSigningKey
+    /// Recipient certificates (the command line's --recipients or --recipient-cert).
+    case giveRecipientCertificates
 }
 
 /// Why an input could not be read as a message.

@@ -24,6 +24,17 @@ extension Remedy {
         switch self {
         case .raiseMessageSizeLimit: return "--max-message-size"
         case .readStandardInput: return "-"
+        case .giveSigningKey: return "--key"
+        case .giveRecipientCertificates: return "--recipients"
+        }
+    }
+
+    /// What to run with, as Email/set's SetErrors say it.
+    var advice: String {
+        switch self {
+        case .giveSigningKey: return "run with --key or --identities"
+        case .giveRecipientCertificates: return "run with --recipients or --recipient-cert"
+        default: return "give \(flag)"
         }
     }
 }

@@ -123,12 +123,8 @@ struct Query: ParsableCommand {
 
     /// A bad filter: the JMAP error on standard error, and as a JMAP error response in --format json.
     static func report(_ error: FilterError, format: OutputFormat) {
-        Diagnostics.error("\(error.type): \(error.description)")
-        if format == .json {
-            let response = JMAPResponse.error(type: error.type, description: error.description)
-            StandardOutput.shared.write(response.serialized() + "\n")
-            StandardOutput.shared.flush()
-        }
+        Diagnostics.jmapError("\(error.type): \(error.description)", type: error.type, description: error.description,
+                              asResponse: format == .json)
     }
 }
 
