@@ -154,6 +154,8 @@ struct FileFacts: Sendable {
     let digest: String
     let size: Int
     let threadId: String
+    /// From the file's name (maildir flags), which a stamp does not cover: kept with the name.
+    let keywords: Set<String>
 }
 
 /// One Email: the bytes found at one or more paths.
@@ -263,7 +265,8 @@ final class MailIndex: @unchecked Sendable {
             case .failure(let e): unreadable.append((listed[i].path, e.description))
             case .success(let f):
                 let head = f.bytes ?? Self.header(listed[i].path) ?? []
-                found[i] = FileFacts(stamp: listed[i].stamp, digest: f.digest, size: f.size, threadId: Self.threadId(head, digest: f.digest))
+                found[i] = FileFacts(stamp: listed[i].stamp, digest: f.digest, size: f.size, threadId: Self.threadId(head, digest: f.digest),
+                                     keywords: MailTree.keywords(path: listed[i].path))
             }
         }
         for (i, item) in listed.enumerated() {
@@ -271,7 +274,7 @@ final class MailIndex: @unchecked Sendable {
             let (node, path) = (item.node, item.path)
             newFacts[path] = facts
             let id = EmailID.make(digestHex: facts.digest)
-            let kw = MailTree.keywords(path: path)
+            let kw = facts.keywords
             if let i = byId[id] {
                 emails[i].paths.append(path)
                 if !emails[i].mailboxIds.contains(node.id) { emails[i].mailboxIds.append(node.id) }
