@@ -209,6 +209,11 @@ enum EmailQuery {
                 return order[a.0.id]! < order[b.0.id]!
             }
         }
+        // collapseThreads: only the first Email of each thread, in the sorted order (RFC 8621 4.4.3).
+        if try Arguments(json).bool("collapseThreads", default: false) {
+            var threads: Set<String> = []
+            matched = matched.filter { threads.insert($0.0.threadId).inserted }
+        }
         return matched.map(\.0.id)
     }
 
@@ -243,7 +248,6 @@ enum EmailQuery {
 
     static func run(_ ctx: RequestContext, _ json: JSON) throws(MethodError) -> JSON {
         let args = Arguments(json)
-        _ = try args.bool("collapseThreads", default: false)
         let synced = ctx.sync()
         let ids = try results(ctx, json, synced: synced)
         let (position, window) = try Window.apply(ids, args: args)

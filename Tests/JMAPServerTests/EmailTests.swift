@@ -421,6 +421,11 @@ final class ThreadTests: BackendTestCase {
         let threads = try one(b, "Thread/get", #"{"accountId":"local","ids":["\#(threadIds[0])","Tnope"]}"#)
         XCTAssertEqual(strings(threads["list"]?.arrayValue?.first?["emailIds"]), [ids[1], ids[0]], "oldest first")
         XCTAssertEqual(strings(threads["notFound"]), ["Tnope"])
+        // collapseThreads keeps the first of each thread in the sorted order.
+        let collapsed = try one(b, "Email/query", #"{"accountId":"local","sort":[{"property":"receivedAt","isAscending":false}],"collapseThreads":true}"#)
+        XCTAssertEqual(strings(collapsed["ids"]).count, 2)
+        XCTAssertTrue(strings(collapsed["ids"]).contains(ids[0]), "the newer of the thread")
+        XCTAssertFalse(strings(collapsed["ids"]).contains(ids[1]))
     }
 }
 
