@@ -475,7 +475,7 @@ final class RequestContext {
         case "Core/echo": needed = Capabilities.core
         case "Blob/get": needed = Capabilities.blob
         case "Mailbox/get", "Mailbox/query", "Mailbox/changes", "Mailbox/queryChanges", "Mailbox/set",
-             "Email/get", "Email/query", "Email/queryChanges", "Email/changes", "Email/set", "Email/import",
+             "Email/get", "Email/query", "Email/queryChanges", "Email/changes", "Email/set", "Email/import", "Email/parse",
              "Thread/get":
             needed = Capabilities.mail
         default:
@@ -501,6 +501,7 @@ final class RequestContext {
         case "Thread/get": return [(name, try ThreadGet.run(self, args))]
         case "Email/set": return [(name, try EmailSet.run(self, args))]
         case "Email/import": return [(name, try EmailSet.importEmails(self, args))]
+        case "Email/parse": return [(name, try EmailParse.run(self, args))]
         case "Blob/get": return [(name, try BlobGet.run(self, args))]
         default: throw MethodError("unknownMethod", "the server has no method \"\(name)\"")
         }

@@ -284,6 +284,14 @@ final class JmapCommandTests: XCTestCase {
         let state = try XCTUnwrap(first["state"] as? String)
         let firstItem = try XCTUnwrap((first["list"] as? [[String: Any]])?.first)
         XCTAssertEqual(firstItem["smimeStatus"] as? String, "signed/verified")
+        // Email/parse of the message's blob verifies it the same way (RFC 9219 4.1).
+        let parse = try responses(try jmap(##"""
+            [["Email/get",{"accountId":"local","properties":["blobId"]},"g"],
+             ["Email/parse",{"accountId":"local","#blobIds":{"resultOf":"g","name":"Email/get","path":"/list/*/blobId"},
+                             "properties":["subject","smimeStatus","smimeErrors"]},"p"]]
+            """##, trusted))
+        let parsed = try XCTUnwrap((parse[1].1["parsed"] as? [String: Any])?.values.first as? [String: Any], "\(parse[1].1)")
+        XCTAssertEqual(parsed["smimeStatus"] as? String, "signed/verified")
         Thread.sleep(forTimeInterval: 1.1)
         let r = try responses(try jmap(get + "", trusted))
         let secondItem = try XCTUnwrap((r[0].1["list"] as? [[String: Any]])?.first)

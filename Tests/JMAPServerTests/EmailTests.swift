@@ -315,6 +315,19 @@ final class EmailTests: BackendTestCase {
         let threads = try one(b, "Thread/get", #"{"accountId":"local","ids":null}"#)
         XCTAssertEqual(threads["list"]?.arrayValue?.count, 2)
 
+        // Email/parse reads a blob as an Email without filing it.
+        let parsed = try one(b, "Email/parse", #"{"accountId":"local","blobIds":["\#(blobId)","Unone"],"properties":["subject","from","size","blobId","id","preview","smimeStatus"]}"#)
+        let e = try XCTUnwrap(parsed["parsed"]?[blobId])
+        XCTAssertEqual(e["subject"]?.stringValue, "uploaded")
+        XCTAssertEqual(e["from"]?.arrayValue?.first?["email"]?.stringValue, "alice@example.org")
+        XCTAssertEqual(e["blobId"]?.stringValue, blobId)
+        XCTAssertEqual(e["id"], .null)
+        XCTAssertEqual(e["preview"]?.stringValue, "Hi Bob.")
+        XCTAssertEqual(e["smimeStatus"], .null)
+        XCTAssertEqual(strings(parsed["notFound"]), ["Unone"])
+        XCTAssertEqual(try errorType(b, "Email/parse", #"{"accountId":"local","blobIds":["\#(blobId)"],"properties":["smimeStatus"]}"#,
+                                     using: [Capabilities.core, Capabilities.mail]), "invalidArguments")
+
         // Download: the whole message, and one part decoded.
         let digest = Digest.sha256Hex(existing)
         let whole = await b.download(accountId: "local", blobId: "G" + digest.prefix(40))
