@@ -62,7 +62,12 @@ enum MailTree {
             let name = (path as NSString).lastPathComponent
             add(path, name: name.isEmpty ? "/" : name, parent: nil, sortOrder: i, into: &out, seen: &seen, depth: 0)
         }
-        return out
+        // A role names one mailbox of the account (RFC 8621 2): the first that claims it keeps it.
+        var taken: Set<String> = []
+        return out.map { m in
+            guard let role = m.role, !taken.insert(role).inserted else { return m }
+            return MailboxNode(id: m.id, name: m.name, parentId: m.parentId, role: nil, path: m.path, kind: m.kind, sortOrder: m.sortOrder)
+        }
     }
 
     /// A directory's device and inode, so that a symbolic link back up the tree is a mailbox once.
