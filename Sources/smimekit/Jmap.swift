@@ -41,6 +41,9 @@ struct Jmap: ParsableCommand {
     @OptionGroup var config: ConfigOptions
 
     func run() throws {
+        if !session && (request == nil || request == "-") && isatty(STDIN_FILENO) == 1 {
+            throw ValidationError("no request: pipe a JMAP Request into standard input or give --request FILE")
+        }
         let backend = try service.makeMailBackend()
         if session {
             let urls = SessionURLs(apiUrl: "stdin:", downloadUrl: "file:{accountId}/{blobId}/{name}?type={type}",
