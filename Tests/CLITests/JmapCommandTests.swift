@@ -115,6 +115,11 @@ final class JmapCommandTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(served, 30, "most verdicts come from the cache verify filled")
+        // The same ids, in the same order, as query --format json.
+        let query = try CLI.run(["query", "--store", store, "--has-verified-smime", "--format", "json"] + trust + [dir.path])
+        XCTAssertEqual(query.status, 0, query.stderr)
+        let queryIds = ((try object(query)["methodResponses"] as? [[Any]])?.first?[1] as? [String: Any])?["ids"] as? [String]
+        XCTAssertEqual(queryIds, ids)
         let verifiedIds = Set(verified.filter { ["signed/verified", "encrypted+signed/verified"].contains($0.value["smimeStatus"] as? String ?? "") }.keys)
         XCTAssertEqual(Set(ids), verifiedIds)
 
