@@ -62,11 +62,24 @@ enum MailTree {
             let name = (path as NSString).lastPathComponent
             add(path, name: name.isEmpty ? "/" : name, parent: nil, sortOrder: i, into: &out, seen: &seen, depth: 0)
         }
-        // A role names one mailbox of the account (RFC 8621 2): the first that claims it keeps it.
+        // A role names one mailbox of the account, and siblings have different names (RFC 8621 2):
+        // the first that claims a role keeps it; a name met again among siblings (two operands
+        // both called Maildir) gets the directory it is in, then a number.
         var taken: Set<String> = []
+        var names: [String: Int] = [:]
         return out.map { m in
-            guard let role = m.role, !taken.insert(role).inserted else { return m }
-            return MailboxNode(id: m.id, name: m.name, parentId: m.parentId, role: nil, path: m.path, kind: m.kind, sortOrder: m.sortOrder)
+            var role = m.role
+            if let r = role, !taken.insert(r).inserted { role = nil }
+            var name = m.name
+            let key = { (n: String) in "\(m.parentId ?? "")\u{1}\(n.lowercased())" }
+            if names[key(name)] != nil {
+                let dir = ((m.path as NSString).deletingLastPathComponent as NSString).lastPathComponent
+                name = "\(m.name) (\(dir))"
+                var n = 2
+                while names[key(name)] != nil { name = "\(m.name) (\(dir) \(n))"; n += 1 }
+            }
+            names[key(name)] = 1
+            return MailboxNode(id: m.id, name: name, parentId: m.parentId, role: role, path: m.path, kind: m.kind, sortOrder: m.sortOrder)
         }
     }
 
