@@ -475,7 +475,7 @@ final class RequestContext {
         case "Core/echo": needed = Capabilities.core
         case "Blob/get": needed = Capabilities.blob
         case "Mailbox/get", "Mailbox/query", "Mailbox/changes", "Mailbox/queryChanges", "Mailbox/set",
-             "Email/get", "Email/query", "Email/queryChanges", "Email/changes", "Email/set", "Email/import", "Email/parse",
+             "Email/get", "Email/query", "Email/queryChanges", "Email/changes", "Email/set", "Email/import", "Email/parse", "SearchSnippet/get",
              "Thread/get":
             needed = Capabilities.mail
         default:
@@ -502,6 +502,7 @@ final class RequestContext {
         case "Email/set": return [(name, try EmailSet.run(self, args))]
         case "Email/import": return [(name, try EmailSet.importEmails(self, args))]
         case "Email/parse": return [(name, try EmailParse.run(self, args))]
+        case "SearchSnippet/get": return [(name, try SearchSnippets.run(self, args))]
         case "Blob/get": return [(name, try BlobGet.run(self, args))]
         default: throw MethodError("unknownMethod", "the server has no method \"\(name)\"")
         }

@@ -188,6 +188,14 @@ final class EmailTests: BackendTestCase {
         XCTAssertEqual(windowed["position"]?.numberValue, 2)
         XCTAssertEqual(windowed["total"]?.numberValue, 3)
 
+        let snippets = try one(b, "SearchSnippet/get", #"{"accountId":"local","filter":{"operator":"OR","conditions":[{"subject":"lunch"},{"text":"zzz"}]},"emailIds":["\#(ids[1])","\#(ids[2])","Mnope"]}"#)
+        let list = snippets["list"]?.arrayValue ?? []
+        XCTAssertEqual(list.first?["subject"]?.stringValue, "Re: <mark>lunch</mark>")
+        XCTAssertEqual(list.first?["preview"], .null)
+        XCTAssertEqual(list.last?["subject"], .null)
+        XCTAssertTrue(list.last?["preview"]?.stringValue?.hasPrefix("<mark>zzz</mark><mark>zzz</mark>") ?? false, list.last?.serialized() ?? "")
+        XCTAssertEqual(strings(snippets["notFound"]), ["Mnope"])
+        XCTAssertEqual(try errorType(b, "SearchSnippet/get", #"{"accountId":"local","filter":{"colour":"red"},"emailIds":[]}"#), "unsupportedFilter")
         XCTAssertEqual(try errorType(b, "Email/query", #"{"accountId":"local","anchor":"Mnope"}"#), "anchorNotFound")
         XCTAssertEqual(try errorType(b, "Email/query", #"{"accountId":"local","filter":{"allInThreadHaveKeyword":"$seen"}}"#), "unsupportedFilter")
         XCTAssertEqual(try errorType(b, "Email/query", #"{"accountId":"local","filter":{"colour":"red"}}"#), "unsupportedFilter")
