@@ -5,6 +5,7 @@
 // come from the absolute path, so they are the same in every run.
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import SMIME
 
@@ -210,12 +211,12 @@ struct Snapshot: Sendable {
 }
 
 /// Reads the operands into snapshots, remembering digests by stamp.
-final class MailIndex: @unchecked Sendable {
+final class MailIndex: Sendable {
     let operands: [String]
     let maxMessageSize: Int
     let engine: any MailEngine
-    private let lock = NSLock()
-    private var facts: [String: FileFacts] = [:]
+    /// What was learnt of each path, by its stamp.
+    private let facts = Locked<[String: FileFacts]>([:])
 
     init(operands: [String], maxMessageSize: Int, engine: any MailEngine) {
         self.operands = operands
@@ -268,7 +269,7 @@ final class MailIndex: @unchecked Sendable {
         var byId: [String: Int] = [:]
         var unreadable: [(String, String)] = []
         var newFacts: [String: FileFacts] = [:]
-        let known = lock.withLock { facts }
+        let known = facts.withLock { $0 }
         var listed: [(node: MailboxNode, path: String, stamp: FileStamp)] = []
         for node in mailboxes {
             for (path, stamp) in MailTree.files(of: node) { listed.append((node, path, stamp)) }
@@ -303,7 +304,7 @@ final class MailIndex: @unchecked Sendable {
                                          keywords: kw, threadId: facts.threadId))
             }
         }
-        lock.withLock { facts = newFacts }
+        facts.withLock { $0 = newFacts }
         return Snapshot(mailboxes: mailboxes, emails: emails, byId: byId, unreadable: unreadable)
     }
 
