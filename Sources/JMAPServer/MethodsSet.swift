@@ -43,8 +43,9 @@ enum Delivery {
         let unique = "\(Int(Date().timeIntervalSince1970)).\(id).\(getpid())_\(UInt32.random(in: 0...UInt32.max)).\(hostname)"
         switch node.kind {
         case .maildir:
+            // A maildir is told by its cur/ (as mdirs does): tmp/ and new/ are made when missing.
+            for sub in ["tmp", "new"] where !MailTree.isDirectory(node.path + "/" + sub) { mkdir(node.path + "/" + sub, 0o700) }
             let tmpDir = node.path + "/tmp"
-            if !MailTree.isDirectory(tmpDir) { mkdir(tmpDir, 0o700) }
             let tmp = tmpDir + "/" + unique
             try write(bytes, to: tmp)
             let flags = MailTree.flags(for: keywords)
