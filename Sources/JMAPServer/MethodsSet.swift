@@ -95,7 +95,7 @@ enum Delivery {
         return Set(pairs.map { $0.0.lowercased() })
     }
 
-    static func created(_ bytes: [UInt8], limits: MIMELimits) -> (id: String, entry: JSON) {
+    static func created(_ bytes: [UInt8]) -> (id: String, entry: JSON) {
         let digest = Digest.sha256Hex(bytes)
         let threadId = MailIndex.threadId(bytes, digest: digest)
         return (EmailID.make(digestHex: digest), EmailSetResponse.createdEntry(digestHex: digest, size: bytes.count, threadId: threadId))
@@ -213,7 +213,7 @@ enum EmailSet {
                 }
                 let node = try Delivery.target(spec["mailboxIds"], in: before.snapshot, ctx: ctx)
                 let keywords = try Delivery.keywords(spec["keywords"])
-                let (id, entry) = Delivery.created(blob.bytes, limits: backend.configuration.mimeLimits)
+                let (id, entry) = Delivery.created(blob.bytes)
                 _ = try Delivery.deliver(blob.bytes, id: id, into: node, keywords: keywords)
                 created.append((cid, entry))
                 ctx.createdIds.append((cid, id))
