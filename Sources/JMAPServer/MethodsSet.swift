@@ -109,7 +109,8 @@ enum EmailSet {
         case .giveSigningKey: return "start the server with --key or --identities"
         case .giveRecipientCertificates: return "start the server with --recipients or --recipient-cert"
         case .raiseMessageSizeLimit: return "raise --max-message-size"
-        case .readStandardInput: return "give the message as a file"
+        // Anything else in the engine's own words.
+        default: return r.words
         }
     }
 

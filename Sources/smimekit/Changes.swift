@@ -74,7 +74,7 @@ struct Changes: ParsableCommand {
         let service = VerdictService(
             verifier: try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize), store: store,
             maxAge: TimeInterval(cache.maxAge), at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil,
-            maxBytes: input.maxMessageSize, jobs: input.jobCount, warn: { Diagnostics.warning($0) })
+            maxBytes: input.maxMessageSize, jobs: input.jobCount, warn: { Diagnostics.warning($0) }, advice: { $0.advice })
         let changes = ChangesScan(store: store, scope: scope, service: service)
         var sawError = false
         var storeError: Error?

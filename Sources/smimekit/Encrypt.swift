@@ -20,11 +20,12 @@ struct Encrypt: ComposeCommand {
             """
     )
 
+    /// Always encrypts; signs first with --sign.
+    var does: (sign: Bool, encrypt: Bool) { (sign, true) }
+
     @OptionGroup(title: "Input and output") var io: ComposeIO
     @OptionGroup(title: "Recipients") var recipients: RecipientOptions
     @Flag(help: "Sign the message first (needs a signing key).") var sign = false
     @OptionGroup(title: "Signer (with --sign)") var signer: SignerOptions
     @OptionGroup var config: ConfigOptions
-
-    var does: (sign: Bool, encrypt: Bool) { (sign, true) }
 }

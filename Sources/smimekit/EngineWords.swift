@@ -26,6 +26,7 @@ extension Remedy {
         case .readStandardInput: return "-"
         case .giveSigningKey: return "--key"
         case .giveRecipientCertificates: return "--recipients"
+        case .skipSenderCheck: return "--no-sender-check"
         }
     }
 
@@ -34,6 +35,7 @@ extension Remedy {
         switch self {
         case .giveSigningKey: return "run with --key or --identities"
         case .giveRecipientCertificates: return "run with --recipients or --recipient-cert"
+        case .skipSenderCheck: return "use --no-sender-check to check the signature and certificate path alone"
         default: return "give \(flag)"
         }
     }

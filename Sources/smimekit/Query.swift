@@ -85,7 +85,7 @@ struct Query: ParsableCommand {
             service = VerdictService(
                 verifier: try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize), store: store, maxAge: TimeInterval(cache.maxAge),
                 at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: receivedAtOption,
-                maxBytes: input.maxMessageSize, jobs: input.jobCount, warn: { Diagnostics.warning($0) })
+                maxBytes: input.maxMessageSize, jobs: input.jobCount, warn: { Diagnostics.warning($0) }, advice: { $0.advice })
         }
         let comparators = sort.compactMap(JMAP.Comparator.init)
         let scan = QueryScan(filter: filter, comparators: comparators, limits: input.limits, maxBytes: input.maxMessageSize,

@@ -17,20 +17,14 @@ struct FilterOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "The same on smimeStatusAtDelivery.")
     var hasVerifiedSmimeAtDelivery: Bool?
 
-    @Option(help: ArgumentHelp("From contains this text (case-insensitive).", valueName: "text"))
-    var from: String?
-    @Option(help: ArgumentHelp("To contains this text.", valueName: "text"))
-    var to: String?
-    @Option(help: ArgumentHelp("Cc contains this text.", valueName: "text"))
-    var cc: String?
-    @Option(help: ArgumentHelp("Bcc contains this text.", valueName: "text"))
-    var bcc: String?
-    @Option(help: ArgumentHelp("Subject contains this text.", valueName: "text"))
-    var subject: String?
-    @Option(help: ArgumentHelp("From, To, Cc, Bcc, Subject or a text body part contains this text.", valueName: "text"))
-    var text: String?
-    @Option(help: ArgumentHelp("A text body part (not an attachment) contains this text.", valueName: "text"))
-    var body: String?
+    // The text conditions of RFC 8621, one a line: a field (or the body) contains the text.
+    @Option(help: ArgumentHelp("From contains this text (case-insensitive).", valueName: "text")) var from: String?
+    @Option(help: ArgumentHelp("To contains this text.", valueName: "text")) var to: String?
+    @Option(help: ArgumentHelp("Cc contains this text.", valueName: "text")) var cc: String?
+    @Option(help: ArgumentHelp("Bcc contains this text.", valueName: "text")) var bcc: String?
+    @Option(help: ArgumentHelp("Subject contains this text.", valueName: "text")) var subject: String?
+    @Option(help: ArgumentHelp("From, To, Cc, Bcc, Subject or a text body part contains this text.", valueName: "text")) var text: String?
+    @Option(help: ArgumentHelp("A text body part (not an attachment) contains this text.", valueName: "text")) var body: String?
 
     @Option(help: ArgumentHelp("The message has this header field, whose value contains VALUE when given (repeatable).", valueName: "name[:value]"))
     var header: [String] = []
