@@ -52,11 +52,11 @@ let package = Package(
         // reading messages, verdicts through the result store, the query plan, the work pool.
         .target(name: "MailScan", dependencies: ["MIME", "JMAP", "SMIME", "ResultStore"]),
         // JMAP over mail on disk (RFC 8620/8621/9219), whatever carries the requests.
-        .target(name: "JMAPServer", dependencies: ["JMAP", "MIME"]),
+        .target(name: "JMAPServer", dependencies: ["JMAP", "MIME", "SMIME", "ResultStore", "MailScan"]),
         .executableTarget(
             name: "smimekit",
             dependencies: [
-                "MIME", "JMAP", "SMIME", "ResultStore", "MailScan",
+                "MIME", "JMAP", "SMIME", "ResultStore", "MailScan", "JMAPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Start-up (issue 17): with the Swift runtime and Foundation linked in,
@@ -76,6 +76,7 @@ let package = Package(
         .testTarget(name: "JMAPTests", dependencies: ["JMAP", "MIME"]),
         .testTarget(name: "MailScanTests", dependencies: ["MailScan", "MIME", "JMAP", "SMIME", "ResultStore", "TestSupport"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "MIME", "TestSupport"]),
+        .testTarget(name: "JMAPServerTests", dependencies: ["JMAPServer", "JMAP", "MIME", "SMIME", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["smimekit", "MIME", "ResultStore", "TestSupport"], exclude: ["Transcripts", "Golden"]),
     ]
 )
