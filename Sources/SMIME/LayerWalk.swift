@@ -398,73 +398,58 @@ enum WalkProblem {
         var text: String { "\(bytes) bytes, more than the \(limit) bytes read into memory (--max-in-memory-size)" }
     }
 
-    var code: ProblemCode {
-        switch self {
-        case .nestingTooDeep: return .nestingTooDeep
-        case .malformedMultipartSigned: return .malformedMultipartSigned
-        case .unreadableSignaturePart, .unreadableSignatureBlock: return .unreadableSignature
-        case .notSignedData: return .notSignedData
-        case .unreadablePKCS7, .certsOnly, .unsupportedCMS, .foreignSignature: return .unsupportedProtocol
-        case .partialSignature: return .partialSignature
-        case .nonCanonicalContent: return .nonCanonicalContent
-        case .noDecryptionKey: return .noDecryptionKey
-        case .decryptionFailed: return .decryptionFailed
-        case .unreadableContent, .unreadableMessage: return .unreadableMessage
-        case .signatureTooLarge, .wrappedMessageNotRead, .innerLayerNotChecked, .encryptedNotOpened,
-             .opaqueSignedNotChecked, .pkcs7NotRead: return .messageTooLarge
-        }
-    }
-
-    var message: String {
+    /// The code and the sentence.
+    var text: (code: ProblemCode, message: String) {
         switch self {
         case .nestingTooDeep(let limit):
-            return "More than \(limit) nested S/MIME layers; the rest was not checked (raise the limit with --max-layers)"
+            return (.nestingTooDeep, "More than \(limit) nested S/MIME layers; the rest was not checked (raise the limit with --max-layers)")
         case .malformedMultipartSigned(let n):
-            return "The multipart/signed has \(n) parts instead of 2 (signed content and signature)"
+            return (.malformedMultipartSigned, "The multipart/signed has \(n) parts instead of 2 (signed content and signature)")
         case .unreadableSignaturePart:
-            return "The signature part is not valid CMS (truncated or corrupt); nothing could be checked"
+            return (.unreadableSignature, "The signature part is not valid CMS (truncated or corrupt); nothing could be checked")
         case .unreadableSignatureBlock:
-            return "The signature block is not valid CMS (truncated or corrupt)"
+            return (.unreadableSignature, "The signature block is not valid CMS (truncated or corrupt)")
         case .notSignedData:
-            return "The signature part holds CMS of another type than SignedData"
+            return (.notSignedData, "The signature part holds CMS of another type than SignedData")
         case .unreadablePKCS7:
-            return "The application/pkcs7-mime part is not valid CMS"
+            return (.unsupportedProtocol, "The application/pkcs7-mime part is not valid CMS")
         case .certsOnly:
-            return "The message only carries certificates (certs-only); there is no signature to check"
+            return (.unsupportedProtocol, "The message only carries certificates (certs-only); there is no signature to check")
         case .unsupportedCMS:
-            return "The application/pkcs7-mime part holds CMS this tool does not read"
+            return (.unsupportedProtocol, "The application/pkcs7-mime part holds CMS this tool does not read")
         case .foreignSignature(let proto):
-            return "The message is signed with \(proto), not S/MIME"
+            return (.unsupportedProtocol, "The message is signed with \(proto), not S/MIME")
         case .partialSignature(let container):
-            return "Only part of the message is signed: the signed part sits inside an unsigned \(container), so the rest could have been added by anyone"
+            return (.partialSignature, "Only part of the message is signed: the signed part sits inside an unsigned \(container), so the rest could have been added by anyone")
         case .nonCanonicalContent:
-            return "The signature was made over the content with bare LF line ends instead of CRLF (RFC 8551 3.1.1); the content is unchanged"
+            return (.nonCanonicalContent, "The signature was made over the content with bare LF line ends instead of CRLF (RFC 8551 3.1.1); the content is unchanged")
         case .noDecryptionKey:
-            return "The message is encrypted and no key was given to open it (use --decrypt-key)"
+            return (.noDecryptionKey, "The message is encrypted and no key was given to open it (use --decrypt-key)")
         case .decryptionFailed:
-            return "The message is encrypted, but none of the given keys opens it (it was encrypted for someone else, or the key does not match its certificate)"
+            return (.decryptionFailed, "The message is encrypted, but none of the given keys opens it (it was encrypted for someone else, or the key does not match its certificate)")
         case .unreadableContent(let what, let error):
-            return "The \(what) could not be read as MIME: \(error)"
+            return (.unreadableMessage, "The \(what) could not be read as MIME: \(error)")
         case .unreadableMessage(let error):
-            return "The message could not be read: \(error)"
+            return (.unreadableMessage, "The message could not be read: \(error)")
         case .signatureTooLarge(let bytes, let limit, let size):
-            return "The signature part is \(bytes) bytes, more than the \(limit) bytes a signature may have in a message this large (\(size.text)); nothing was checked"
+            return (.messageTooLarge, "The signature part is \(bytes) bytes, more than the \(limit) bytes a signature may have in a message this large (\(size.text)); nothing was checked")
         case .wrappedMessageNotRead(let encoding, let size):
-            return "The signed content is a wrapped message in \(encoding) encoding and the message is \(size.text); it was not read. Raise --max-in-memory-size above the message size to check it"
+            return (.messageTooLarge, "The signed content is a wrapped message in \(encoding) encoding and the message is \(size.text); it was not read. Raise --max-in-memory-size above the message size to check it")
         case .innerLayerNotChecked(let type, let size):
-            return "The signed content is itself S/MIME (\(type)) and the message is \(size.text); the outer signature holds, but the inner layer was not checked. Raise --max-in-memory-size above the message size to check it"
+            return (.messageTooLarge, "The signed content is itself S/MIME (\(type)) and the message is \(size.text); the outer signature holds, but the inner layer was not checked. Raise --max-in-memory-size above the message size to check it")
         case .encryptedNotOpened(let size):
-            return "The message is encrypted and \(size.text); it was not opened. Raise --max-in-memory-size above the message size to open it"
+            return (.messageTooLarge, "The message is encrypted and \(size.text); it was not opened. Raise --max-in-memory-size above the message size to open it")
         case .opaqueSignedNotChecked(let size):
-            return "The message is opaque signed data (application/pkcs7-mime), whose content sits inside the signature, and it is \(size.text); the signature was not checked. Raise --max-in-memory-size above the message size to check it"
+            return (.messageTooLarge, "The message is opaque signed data (application/pkcs7-mime), whose content sits inside the signature, and it is \(size.text); the signature was not checked. Raise --max-in-memory-size above the message size to check it")
         case .pkcs7NotRead(let size):
-            return "The application/pkcs7-mime message is \(size.text); it was not read. Raise --max-in-memory-size above the message size to read it"
+            return (.messageTooLarge, "The application/pkcs7-mime message is \(size.text); it was not read. Raise --max-in-memory-size above the message size to read it")
         }
     }
 }
 
 extension Problem {
     init(_ what: WalkProblem, layer: Int) {
-        self.init(what.code, what.message, layer: layer)
+        let (code, message) = what.text
+        self.init(code, message, layer: layer)
     }
 }
