@@ -55,15 +55,7 @@ final class CertificateCache: @unchecked Sendable {
         let known = parsed[key]
         lock.unlock()
         if let known { return known }
-        let x509: OpaquePointer? = key.bytes.withUnsafeBufferPointer { buffer in
-            var p = buffer.baseAddress
-            return d2i_X509(nil, &p, buffer.count)
-        }
-        guard let x509 else {
-            ERR_clear_error()
-            return nil
-        }
-        let certificate = Certificate(owning: x509, der: key.bytes)
+        guard let certificate = Certificate.fromDER(key.bytes) else { return nil }
         lock.lock()
         defer { lock.unlock() }
         if let raced = parsed[key] { return raced }
@@ -72,7 +64,7 @@ final class CertificateCache: @unchecked Sendable {
             byObject.removeAll(keepingCapacity: true)
         }
         parsed[key] = certificate
-        byObject[x509] = certificate
+        byObject[certificate.x509] = certificate
         return certificate
     }
 }

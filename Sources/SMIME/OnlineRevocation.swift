@@ -220,11 +220,8 @@ public final class OnlineRevocation: @unchecked Sendable {
                                         revokedAt: r.status == 1 ? Date(timeIntervalSince1970: TimeInterval(r.revoked_at)) : nil)
                 return .success(.ocsp(parsed, until: until))
             }
-            switch result {
-            case .success(let (a, cached)):
-                if case .ocsp(let parsed, _) = a { return ((parsed, url, cached), reasons) }
-            case .failure(let f):
-                reasons.append("OCSP \(url): \(f.reason)")
+            if let found = Self.usable(result, "OCSP", url, &reasons, { if case .ocsp(let parsed, _) = $0 { parsed } else { nil } }) {
+                return ((found.0, url, found.cached), reasons)
             }
         }
         return (nil, reasons)
@@ -244,14 +241,24 @@ public final class OnlineRevocation: @unchecked Sendable {
                 }
                 return .success(.crl(list, until: until))
             }
-            switch result {
-            case .success(let (a, cached)):
-                if case .crl(let list, _) = a { return ((list, url, cached), reasons) }
-            case .failure(let f):
-                reasons.append("CRL \(url): \(f.reason)")
+            if let found = Self.usable(result, "CRL", url, &reasons, { if case .crl(let list, _) = $0 { list } else { nil } }) {
+                return ((found.0, url, found.cached), reasons)
             }
         }
         return (nil, reasons)
+    }
+
+    /// What `take` finds in the answer from `url`, and whether it was cached; nil
+    /// when there is none, with the reason (after `method` and the URL) when it failed.
+    static func usable<Found>(_ result: Result<(Answer, Bool), FetchFailure>, _ method: String, _ url: String,
+                              _ reasons: inout [String], _ take: (Answer) -> Found?) -> (Found, cached: Bool)? {
+        switch result {
+        case .success(let (a, cached)):
+            return take(a).map { ($0, cached) }
+        case .failure(let f):
+            reasons.append("\(method) \(url): \(f.reason)")
+            return nil
+        }
     }
 
     /// Certificates named by caIssuers (DER or PKCS#7 certs-only).

@@ -97,12 +97,8 @@ public final class TrustStore: @unchecked Sendable {  // `pending` and `loaded` 
         }
         var user: [TrustAnchor] = []
         for url in config.anchors {
-            var found: [Certificate] = []
-            for file in try InputFiles.expand(url) {
-                found += Certificate.parseAll(try InputFiles.read(file))
-            }
-            if found.isEmpty { throw EngineError.noCertificates(url.relativePath) }
-            user += found.map { TrustAnchor(certificate: $0, source: url.relativePath) }
+            user += try InputFiles.parseAll(url, Certificate.parseAll, none: EngineError.noCertificates)
+                .map { TrustAnchor(certificate: $0, source: url.relativePath) }
         }
         // Each anchor once, defaults first; the index keeps the loading order for anchorList.
         var seen = Set<String>()
@@ -117,20 +113,13 @@ public final class TrustStore: @unchecked Sendable {  // `pending` and `loaded` 
         }
         var extra: [Certificate] = []
         for url in config.extraCertificates {
-            var found: [Certificate] = []
-            for file in try InputFiles.expand(url) { found += Certificate.parseAll(try InputFiles.read(file)) }
-            if found.isEmpty { throw EngineError.noCertificates(url.relativePath) }
-            extra += found
+            extra += try InputFiles.parseAll(url, Certificate.parseAll, none: EngineError.noCertificates)
         }
         var crls: [RevocationList] = []
-        var crlFingerprints: [String] = []
         for url in config.crls {
-            var found: [RevocationList] = []
-            for file in try InputFiles.expand(url) { found += RevocationList.parseAll(try InputFiles.read(file)) }
-            if found.isEmpty { throw EngineError.noCRLs(url.relativePath) }
-            crls += found
-            crlFingerprints += found.map(\.fingerprint)
+            crls += try InputFiles.parseAll(url, RevocationList.parseAll, none: EngineError.noCRLs)
         }
+        let crlFingerprints = crls.map(\.fingerprint)
         ERR_clear_error()
         self.extraCertificates = extra
         self.crls = crls
@@ -154,13 +143,8 @@ public final class TrustStore: @unchecked Sendable {  // `pending` and `loaded` 
             var all: [(TrustAnchor, Int)] = userAnchors.map { ($0.anchor, $0.index) }
             for (entry, index) in pending {
                 // OpenSSL 3.0 takes about half a millisecond per certificate here (the key is decoded).
-                var p: UnsafePointer<UInt8>?
-                let x509: OpaquePointer? = entry.der.withUnsafeBufferPointer { buffer in
-                    p = buffer.baseAddress
-                    return d2i_X509(nil, &p, buffer.count)
-                }
-                guard let x509 else { ERR_clear_error(); continue }
-                all.append((TrustAnchor(certificate: Certificate(owning: x509, der: entry.der), source: entry.source,
+                guard let certificate = Certificate.fromDER(entry.der) else { continue }
+                all.append((TrustAnchor(certificate: certificate, source: entry.source,
                                         emailDistrustAfter: entry.emailDistrustAfter), index))
             }
             let list = all.sorted { $0.1 < $1.1 }.map(\.0)
