@@ -61,6 +61,9 @@ public struct RevocationStatus: Sendable, Hashable, Codable {
 }
 
 
+// Safe to share (hence unchecked): the lets never change, everything mutable is
+// below `condition` and only touched while it is held, and `slots` (a semaphore)
+// is made for threads.
 public final class OnlineRevocation: @unchecked Sendable {
     /// Seconds per URL, connecting included.
     public let timeout: Int
@@ -87,8 +90,9 @@ public final class OnlineRevocation: @unchecked Sendable {
     private var answers: [String: Answer] = [:]
     private var failedURLs: [String: String] = [:]
     private var pending: Set<String> = []
+    private var sent = 0
     /// Requests sent, for tests and the bench.
-    public private(set) var requestsSent = 0
+    public var requestsSent: Int { condition.lock(); defer { condition.unlock() }; return sent }
 
     /// Answers without a nextUpdate are kept this long at most.
     static let maxAgeWithoutNextUpdate: TimeInterval = 86_400
@@ -164,7 +168,7 @@ public final class OnlineRevocation: @unchecked Sendable {
     func fetch(_ url: String, post: (body: [UInt8], type: String)?) -> Result<[UInt8], FetchFailure> {
         slots.wait()
         defer { slots.signal() }
-        condition.lock(); requestsSent += 1; condition.unlock()
+        condition.lock(); sent += 1; condition.unlock()
         var out: UnsafeMutablePointer<UInt8>?
         var length = 0
         var error = [CChar](repeating: 0, count: 256)

@@ -75,8 +75,9 @@ func bioContents(_ bio: OpaquePointer) -> [UInt8] {
 /// The fields people read (names, serial, validity, addresses) are computed on
 /// first use and kept: a run meets the same few signer and CA certificates in
 /// thousands of messages, and printing an X509_NAME costs more than looking it up.
-public final class Certificate: @unchecked Sendable, Hashable, CustomStringConvertible {
-    let x509: OpaquePointer
+public final class Certificate: Sendable, Hashable, CustomStringConvertible {
+    private let object: SharedObject
+    var x509: OpaquePointer { object.pointer }
 
     private struct Fields {
         var der: [UInt8]?
@@ -88,19 +89,19 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         var subjectAltNameMail: SubjectAltNameMail?
         var subjectEmails: [String]?
     }
-    private let lock = NSLock()
-    private var fields: Fields  // under `lock`
+    private let fields: Locked<Fields>
 
     /// Takes over a reference the caller already holds; `der`, when known, is its encoding.
     init(owning x509: OpaquePointer, der: [UInt8]? = nil) {
-        self.x509 = x509
-        fields = Fields(der: der)
+        object = SharedObject(pointer: x509)
+        fields = Locked(Fields(der: der))
     }
+
     /// Takes a new reference.
     init(retaining x509: OpaquePointer) {
         X509_up_ref(x509)
-        self.x509 = x509
-        fields = Fields()
+        object = SharedObject(pointer: x509)
+        fields = Locked(Fields())
     }
     deinit { X509_free(x509) }
 
@@ -120,14 +121,9 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     /// The field kept under `path`, computed by `make` the first time. The lock is
     /// not held while computing: two threads may both compute it, to the same value.
     private func memo<T>(_ path: WritableKeyPath<Fields, T?>, _ make: () -> T) -> T {
-        lock.lock()
-        let known = fields[keyPath: path]
-        lock.unlock()
-        if let known { return known }
+        if let known = fields.withLock({ $0[keyPath: path] }) { return known }
         let value = make()
-        lock.lock()
-        fields[keyPath: path] = value
-        lock.unlock()
+        fields.withLock { $0[keyPath: path] = value }
         return value
     }
 
@@ -300,9 +296,10 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
 }
 
 /// A certificate revocation list.
-final class RevocationList: @unchecked Sendable {
-    let crl: OpaquePointer
-    init(owning crl: OpaquePointer) { self.crl = crl }
+final class RevocationList: Sendable {
+    private let object: SharedObject
+    var crl: OpaquePointer { object.pointer }
+    init(owning crl: OpaquePointer) { object = SharedObject(pointer: crl) }
     deinit { X509_CRL_free(crl) }
 
     static func parseAll(_ bytes: [UInt8]) -> [RevocationList] {
@@ -311,9 +308,10 @@ final class RevocationList: @unchecked Sendable {
 }
 
 /// A private key.
-public final class PrivateKey: @unchecked Sendable {
-    let pkey: OpaquePointer
-    init(owning pkey: OpaquePointer) { self.pkey = pkey }
+public final class PrivateKey: Sendable {
+    private let object: SharedObject
+    var pkey: OpaquePointer { object.pointer }
+    init(owning pkey: OpaquePointer) { object = SharedObject(pointer: pkey) }
     deinit { EVP_PKEY_free(pkey) }
 
     func matches(_ cert: Certificate) -> Bool { X509_check_private_key(cert.x509, pkey) == 1 }
