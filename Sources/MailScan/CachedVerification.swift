@@ -121,8 +121,9 @@ public final class VerdictService: Sendable {
     private let prefetch = Locked(StampPrefetch())
 
     private func loadPrefetch(_ batch: [InputItem], store: ResultStore) throws -> StampPrefetch.BatchView {
-        // verify with --at neither names files by stamp nor reads current verdicts.
-        guard !hashesEveryFile || at == nil else { return StampPrefetch.BatchView() }
+        // verify hashes every file anyway: there the directory read cost as much as
+        // the verdict lookups it saved (callgrind, 500 warm messages: +1.7%).
+        guard !hashesEveryFile else { return StampPrefetch.BatchView() }
         let options = at == nil ? currentOptionsDigest : nil
         return try prefetch.withLock { try $0.load(batch, store: store, optionsDigest: options, maxAge: maxAge) }
     }
