@@ -1,7 +1,19 @@
 #define _GNU_SOURCE
+// SHA256_Init and friends are deprecated in OpenSSL 3 in favour of EVP, whose
+// first use loads the default provider (a tenth of a short run's start-up).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "COpenSSLShim.h"
 #include <string.h>
 #include <time.h>
+
+int smk_sha256(const void *data, size_t len, unsigned char *out) {
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    SHA256_Update(&c, data, len);
+    SHA256_Final(out, &c);
+    OPENSSL_cleanse(&c, sizeof c);
+    return 1;
+}
 
 // OpenSSL's typed stacks are macros Swift cannot call: the same five functions
 // for each element type, smk_<name>_stack_new, _num, _value, _push_up_ref

@@ -33,6 +33,8 @@ public struct ReadMessage: Sendable {
     /// Set for a message above the in-memory limit: it is streamed from this open file,
     /// never read whole, and must not change before it is verified.
     public var source: FileSource? = nil
+    /// The store's current verdict as read with the file's directory (nil: not read so; see StampPrefetch).
+    var prefetched: PrefetchedVerdict? = nil
 
     public init(item: InputItem, digest: MessageDigest, size: Int, bytes: [UInt8]?, message: Message? = nil, source: FileSource? = nil) {
         self.item = item

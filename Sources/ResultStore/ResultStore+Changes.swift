@@ -334,6 +334,15 @@ private struct ChangeJournal {
         let oldStatus = lookup.string(0), oldErrors = lookup.string(1), wasDestroyed = lookup.int64(2) != 0
         lookup.reset()
 
+        // Both statements take the message's row as ?1 id, ?2 status, ?3 errors, ?4 modseq, ?5 scope.
+        func run(_ statement: Statement, _ modseq: Int64) throws {
+            try statement.bind(1, message.id)
+            try statement.bind(2, message.status)
+            try statement.bind(3, errors)
+            try statement.bind(4, modseq)
+            try statement.bind(5, scope)
+            try statement.run()
+        }
         if !found || wasDestroyed {
             let modseq = try log(message.id, .created)
             let upsert = try connection.statement("""
@@ -341,21 +350,10 @@ private struct ChangeJournal {
                 ON CONFLICT(scope, id) DO UPDATE SET status = excluded.status, errors_json = excluded.errors_json,
                     modseq = excluded.modseq, created_modseq = excluded.created_modseq, destroyed = 0
                 """)
-            try upsert.bind(5, scope)
-            try upsert.bind(1, message.id)
-            try upsert.bind(2, message.status)
-            try upsert.bind(3, errors)
-            try upsert.bind(4, modseq)
-            try upsert.run()
+            try run(upsert, modseq)
         } else if oldStatus != message.status || oldErrors != errors {
             let modseq = try log(message.id, .updated)
-            let update = try connection.statement("UPDATE messages SET status = ?2, errors_json = ?3, modseq = ?4 WHERE scope = ?5 AND id = ?1")
-            try update.bind(5, scope)
-            try update.bind(1, message.id)
-            try update.bind(2, message.status)
-            try update.bind(3, errors)
-            try update.bind(4, modseq)
-            try update.run()
+            try run(try connection.statement("UPDATE messages SET status = ?2, errors_json = ?3, modseq = ?4 WHERE scope = ?5 AND id = ?1"), modseq)
         }
     }
 

@@ -1,7 +1,7 @@
 // Which digest each file on disk had when it was last read, so that a warm run
 // can name a message by its digest (and so find its verdict) without reading or
-// hashing it. A warm query over a maildir then costs a stat(2) and two B-tree
-// lookups a message.
+// hashing it. A warm query over a maildir then costs a stat(2) a message and one
+// range read of the files table (joined with the verdicts) per directory.
 import CSQLite
 import Foundation
 import MIME
@@ -94,9 +94,9 @@ extension ResultStore {
         }
     }
 
-    private static func stamp(_ row: Statement) -> FileStamp? {
-        guard let device = row.int64(0), let inode = row.int64(1), let size = row.int64(2),
-              let modified = row.int64(3), let changed = row.int64(4) else { return nil }
+    static func stamp(_ row: Statement, from first: Int32 = 0) -> FileStamp? {
+        guard let device = row.int64(first), let inode = row.int64(first + 1), let size = row.int64(first + 2),
+              let modified = row.int64(first + 3), let changed = row.int64(first + 4) else { return nil }
         return FileStamp(device: UInt64(bitPattern: device), inode: UInt64(bitPattern: inode), size: size,
                          modifiedNanoseconds: modified, changedNanoseconds: changed)
     }

@@ -458,7 +458,7 @@ public final class ResultStore: @unchecked Sendable {
         }
     }
 
-    private struct Freshness {
+    struct Freshness {
         var now: Double
         var maxAge: Double
 
@@ -478,7 +478,7 @@ public final class ResultStore: @unchecked Sendable {
         }
     }
 
-    private static func readVerdict(_ row: Statement, _ freshness: Freshness) -> StoredVerdict? {
+    static func readVerdict(_ row: Statement, _ freshness: Freshness) -> StoredVerdict? {
         let verifiedAt = row.int64(3)
         let validUntil = row.int64(4)
         guard freshness.accepts(verifiedAt: verifiedAt, validUntil: validUntil) else { return nil }

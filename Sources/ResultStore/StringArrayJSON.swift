@@ -4,27 +4,43 @@
 /// one of these per cached failure and must sustain well over 100k rows a second;
 /// the output is plain JSON, so the database stays readable with the sqlite3 shell.
 enum StringArrayJSON {
+    /// Escapes on the UTF-8 bytes, copying the runs between escapes whole: only
+    /// '"', '\\', C0 controls and DEL are written otherwise (every other byte of
+    /// valid UTF-8, multi-byte sequences included, stands for itself in JSON).
     static func encode(_ strings: [String]) -> String {
-        var out = "["
+        var out: [UInt8] = [UInt8(ascii: "[")]
         for (index, string) in strings.enumerated() {
-            if index > 0 { out += "," }
-            out += "\""
-            for scalar in string.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20 || scalar.value == 0x7f:
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: out.unicodeScalars.append(scalar)
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            var string = string
+            string.withUTF8 { bytes in
+                var run = 0
+                for (i, b) in bytes.enumerated() {
+                    guard let escape = escape(b) else { continue }
+                    out += bytes[run..<i]
+                    out += escape
+                    run = i + 1
                 }
+                out += bytes[run...]
             }
-            out += "\""
+            out.append(UInt8(ascii: "\""))
         }
-        return out + "]"
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func escape(_ b: UInt8) -> [UInt8]? {
+        switch b {
+        case UInt8(ascii: "\""): return Array(#"\""#.utf8)
+        case UInt8(ascii: "\\"): return Array(#"\\"#.utf8)
+        case 0x0A: return Array(#"\n"#.utf8)
+        case 0x0D: return Array(#"\r"#.utf8)
+        case 0x09: return Array(#"\t"#.utf8)
+        case 0..<0x20, 0x7F: return Array(#"\u00"#.utf8) + [hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]]
+        default: return nil
+        }
     }
 
     /// Parses a JSON array of strings; nil when the text is anything else.

@@ -3,20 +3,15 @@ import Foundation
 
 /// Message digests for ids and cache keys (OpenSSL's SHA-256).
 public enum Digest {
-    /// Fetched once: OpenSSL 3's one-shot SHA256() looks the algorithm up on every
-    /// call, which costs as much as hashing a small message.
-    private static let sha256Algorithm = EVP_MD_fetch(nil, "SHA256", nil).map { SharedObject(pointer: $0) }
-
+    /// Through the SHA-256 code itself (smk_sha256): OpenSSL 3's one-shot SHA256()
+    /// looks the algorithm up on every call, which costs as much as hashing a small
+    /// message, and any EVP use first loads the provider (issue 17: a tenth of
+    /// `status`'s start-up, which does no other cryptography).
     public static func sha256(_ bytes: some ContiguousBytes) -> [UInt8] {
         var md = [UInt8](repeating: 0, count: 32)
         bytes.withUnsafeBytes { raw in
             md.withUnsafeMutableBufferPointer { out in
-                var len: UInt32 = 0
-                if let algorithm = sha256Algorithm?.pointer {
-                    EVP_Digest(raw.baseAddress, raw.count, out.baseAddress, &len, algorithm, nil)
-                } else {
-                    SHA256(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, out.baseAddress)
-                }
+                _ = smk_sha256(raw.baseAddress, raw.count, out.baseAddress)
             }
         }
         return md

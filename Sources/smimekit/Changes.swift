@@ -8,6 +8,7 @@ import SMIME
 
 struct Changes: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "changes",  // explicit: the default is derived by reflection at every start-up
         abstract: "Scan messages and print what changed since a state, as a JMAP Email/changes response.",
         discussion: """
             Each message given is verified (through the result cache) and noted as seen at its path: a new one is created, one whose smimeStatus or smimeErrors differ from last time is updated (a new smimeVerifiedAt alone is no change, RFC 9219), and one no longer found under a directory scanned (or a file named that is gone) is destroyed. Ids are derived from the message bytes, as in verify.

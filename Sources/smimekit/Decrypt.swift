@@ -5,6 +5,7 @@ import SMIME
 
 struct Decrypt: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "decrypt",  // explicit: the default is derived by reflection at every start-up
         abstract: "Decrypt an S/MIME message and write the message inside.",
         discussion: """
             The outer header fields are kept; the decrypted entity follows as it was, so a signature inside still verifies (check it with `smimekit verify`).

@@ -3,6 +3,7 @@ import ArgumentParser
 
 struct Encrypt: ComposeCommand {
     static let configuration = CommandConfiguration(
+        commandName: "encrypt",  // explicit: the default is derived by reflection at every start-up
         abstract: "Encrypt a message with S/MIME to its sender and every To, Cc and Bcc recipient (and sign it first with --sign).",
         discussion: """
             Each recipient's certificate is looked up by address in --recipients and --recipient-cert. If any recipient has none, or only an expired or revoked one, nothing is written and every such recipient is listed. Bcc is left out of the headers written.

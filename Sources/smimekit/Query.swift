@@ -8,6 +8,7 @@ import SMIME
 
 struct Query: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "query",  // explicit: the default is derived by reflection at every start-up
         abstract: "Print the messages that match a JMAP filter (RFC 8621 Email/query with the RFC 9219 conditions).",
         discussion: """
             Conditions are ANDed; --filter takes a whole FilterCondition or FilterOperator (AND, OR, NOT, nested) as JSON and is ANDed with the flags. A property this tool does not support is an unsupportedFilter error, never a silent match. Cheap conditions are checked first: a message is verified only when its answer depends on it, through the result cache (as verify does, with the same trust options). receivedAt is the topmost Received date, else the later of Date and the signingTime (never after now), else the file's modification time. --text, --body and --has-attachment look inside opaque signed content and, with --decrypt-key, encrypted content; one warning at the end says how many messages could not be searched in full, and why. Keywords come from maildir file names (":2,FRS": F $flagged, R $answered, S $seen, D $draft, P $forwarded). With --at, cached current verdicts are neither used nor stored.

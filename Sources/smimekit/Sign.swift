@@ -9,6 +9,7 @@ import SMIME
 
 struct Sign: ComposeCommand {
     static let configuration = CommandConfiguration(
+        commandName: "sign",  // explicit: the default is derived by reflection at every start-up
         abstract: "Sign a message with S/MIME (and encrypt it with --encrypt).",
         discussion: """
             The signer is the address in Sender, else From; the certificate must name it, be valid now and allow emailProtection.

@@ -7,6 +7,7 @@ import SMIME
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",  // explicit: the default is derived by reflection at every start-up
         abstract: "Tell from structure alone whether messages carry S/MIME: null, unknown or signed.",
         discussion: """
             No cryptography is done: `signed` means a signature is there, not that it holds (use verify for that).

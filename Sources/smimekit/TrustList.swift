@@ -6,6 +6,7 @@ import SMIME
 
 struct Trust: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "trust",  // explicit: the default is derived by reflection at every start-up
         abstract: "Show the trust anchors signatures are checked against.",
         discussion: """
             smimekit trust list prints the anchors a verify with the same options trusts (see smimekit-trust-list(1)).

@@ -7,6 +7,7 @@ import SMIME
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",  // explicit: the default is derived by reflection at every start-up
         abstract: "Check S/MIME signatures and print the RFC 9219 properties.",
         discussion: """
             Every problem is listed, not just the first: the signature, the certificate path to a trust anchor (validity, key usage, name constraints, policies, revocation), the algorithms, and whether the signer is the sender in From.

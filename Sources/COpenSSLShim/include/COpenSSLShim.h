@@ -20,6 +20,11 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+// SHA-256 of len bytes at data into out (32 bytes), with the SHA-256 code itself:
+// no provider is loaded or algorithm fetched, so a run that hashes but does no
+// other cryptography (status) never pays OpenSSL 3's provider start-up. Returns 1.
+int smk_sha256(const void *data, size_t len, unsigned char *out);
+
 // STACK_OF(X509)
 STACK_OF(X509) *smk_x509_stack_new(void);
 int smk_x509_stack_num(const STACK_OF(X509) *s);
