@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "SMIME", dependencies: ["MIME", "JMAP", "COpenSSLShim", "CIDN2", "CICUShim", "CNSSTrust"]),
         .target(name: "ResultStore", dependencies: ["CSQLite", "MIME"]),
         // JMAP over mail on disk (RFC 8620/8621/9219), whatever carries the requests.
-        .target(name: "JMAPServer", dependencies: ["JMAP", "MIME"]),
+        .target(name: "JMAPServer", dependencies: ["JMAP", "MIME", "SMIME"]),
         // The HTTP transport for a JMAPBackend: routes, bearer auth, byte and concurrency limits.
         .target(name: "JMAPHTTP", dependencies: [
             "JMAPServer",
@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "smimekit",
             dependencies: [
-                "MIME", "JMAP", "SMIME", "ResultStore",
+                "MIME", "JMAP", "SMIME", "ResultStore", "JMAPServer", "JMAPHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Start-up (issue 17): with the Swift runtime and Foundation linked in,
@@ -97,6 +97,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "JMAPServerTests", dependencies: ["JMAPServer", "JMAP", "MIME", "SMIME", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["smimekit", "MIME", "ResultStore", "TestSupport"], exclude: ["Transcripts", "Golden"]),
     ]
 )

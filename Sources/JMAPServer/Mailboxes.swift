@@ -1,0 +1,262 @@
+// Mail on disk as JMAP sees it: each directory operand is a mailbox tree. A
+// maildir (a directory with cur/) is a mailbox holding cur/ and new/, with its
+// Maildir++ folders (.Sent, .Work.Projects) as children; a plain directory is a
+// mailbox holding its files, with its subdirectories as children. Mailbox ids
+// come from the absolute path, so they are the same in every run.
+import Foundation
+import JMAP
+import MIME
+import SMIME
+
+struct MailboxNode: Sendable, Equatable {
+    enum Kind: Sendable, Equatable { case maildir, plain }
+    let id: String
+    let name: String
+    let parentId: String?
+    let role: String?
+    let path: String
+    let kind: Kind
+    let sortOrder: Int
+
+    /// The directories whose files are this mailbox's messages.
+    var messageDirectories: [String] {
+        kind == .maildir ? [path + "/cur", path + "/new"] : [path]
+    }
+
+    static func id(for path: String) -> String { "B" + Digest.sha256Hex(Array(path.utf8)).prefix(16) }
+}
+
+enum MailTree {
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
+    }
+
+    static func isMaildir(_ path: String) -> Bool { isDirectory(path + "/cur") }
+
+    static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+
+    static func names(in dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+    }
+
+    /// The roles Maildir++ folder names usually mean (RFC 8621 2, IANA mailbox roles).
+    static func role(forFolder name: String) -> String? {
+        switch name.lowercased() {
+        case "sent", "sent items", "sent messages": return "sent"
+        case "drafts": return "drafts"
+        case "trash", "deleted items", "deleted messages": return "trash"
+        case "junk", "spam": return "junk"
+        case "archive", "archives": return "archive"
+        default: return nil
+        }
+    }
+
+    /// Every mailbox under the operands, parents before children.
+    static func discover(_ operands: [String]) -> [MailboxNode] {
+        var out: [MailboxNode] = []
+        var seen: Set<String> = []
+        for (i, operand) in operands.enumerated() {
+            let path = absolute(operand)
+            guard isDirectory(path), !seen.contains(path) else { continue }
+            let name = (path as NSString).lastPathComponent
+            add(path, name: name.isEmpty ? "/" : name, parent: nil, sortOrder: i, into: &out, seen: &seen, depth: 0)
+        }
+        return out
+    }
+
+    private static func add(_ path: String, name: String, parent: String?, sortOrder: Int, into out: inout [MailboxNode],
+                            seen: inout Set<String>, depth: Int) {
+        guard depth < 32, seen.insert(path).inserted else { return }
+        if isMaildir(path) {
+            let id = MailboxNode.id(for: path)
+            // A top-level maildir is the account's INBOX, as Maildir++ has it.
+            out.append(MailboxNode(id: id, name: name, parentId: parent, role: parent == nil ? "inbox" : nil,
+                                   path: path, kind: .maildir, sortOrder: sortOrder))
+            // Maildir++ folders: ".A" is a child of the maildir, ".A.B" of ".A" (when there is one).
+            let folders = names(in: path).filter { $0.hasPrefix(".") && $0 != "." && $0 != ".." && isMaildir(path + "/" + $0) }
+            var folderIds: [String: String] = [:]
+            for folder in folders.sorted(by: { $0.split(separator: ".").count < $1.split(separator: ".").count || ($0.split(separator: ".").count == $1.split(separator: ".").count && $0 < $1) }) {
+                let components = folder.dropFirst().split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+                let parentKey = components.dropLast().joined(separator: ".")
+                let parentId = folderIds[parentKey] ?? id
+                let fpath = path + "/" + folder
+                guard seen.insert(fpath).inserted else { continue }
+                let fid = MailboxNode.id(for: fpath)
+                folderIds[components.joined(separator: ".")] = fid
+                let leaf = components.last ?? folder
+                out.append(MailboxNode(id: fid, name: leaf, parentId: parentId, role: parentKey.isEmpty ? role(forFolder: leaf) : nil,
+                                       path: fpath, kind: .maildir, sortOrder: 0))
+            }
+            // Other maildirs nested inside (not Maildir++ folders, not cur/new/tmp) are children too.
+            for child in names(in: path) where !child.hasPrefix(".") && !["cur", "new", "tmp"].contains(child) {
+                let cpath = path + "/" + child
+                if isDirectory(cpath) { add(cpath, name: child, parent: id, sortOrder: 0, into: &out, seen: &seen, depth: depth + 1) }
+            }
+        } else {
+            let id = MailboxNode.id(for: path)
+            out.append(MailboxNode(id: id, name: name, parentId: parent, role: nil, path: path, kind: .plain, sortOrder: sortOrder))
+            for child in names(in: path) where !child.hasPrefix(".") {
+                let cpath = path + "/" + child
+                if isDirectory(cpath) { add(cpath, name: child, parent: id, sortOrder: 0, into: &out, seen: &seen, depth: depth + 1) }
+            }
+        }
+    }
+
+    /// The message files of a mailbox, sorted: regular files, dot files left out.
+    static func files(of node: MailboxNode) -> [(path: String, stamp: FileStamp)] {
+        var out: [(String, FileStamp)] = []
+        for dir in node.messageDirectories {
+            for name in names(in: dir) where !name.hasPrefix(".") {
+                let p = dir + "/" + name
+                var st = stat()
+                guard stat(p, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
+                out.append((p, FileStamp(st)))
+            }
+        }
+        return out
+    }
+
+    /// Maildir flags after ":2," as RFC 8621 keywords (as the CLI's query reads them).
+    static func keywords(path: String) -> Set<String> {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard let marker = name.range(of: ":2,", options: .backwards) else { return [] }
+        var out: Set<String> = []
+        for flag in name[marker.upperBound...] {
+            switch flag {
+            case "D": out.insert("$draft")
+            case "F": out.insert("$flagged")
+            case "P": out.insert("$forwarded")
+            case "R": out.insert("$answered")
+            case "S": out.insert("$seen")
+            default: break
+            }
+        }
+        return out
+    }
+
+    static func flags(for keywords: Set<String>) -> String {
+        let map: [(String, Character)] = [("$draft", "D"), ("$flagged", "F"), ("$forwarded", "P"), ("$answered", "R"), ("$seen", "S")]
+        return String(map.filter { keywords.contains($0.0) }.map(\.1))
+    }
+}
+
+/// What is remembered of one file between scans (same stamp: same bytes).
+struct FileFacts: Sendable {
+    let stamp: FileStamp
+    let digest: String
+    let size: Int
+    let threadId: String
+}
+
+/// One Email: the bytes found at one or more paths.
+struct EmailEntry: Sendable {
+    let id: String
+    let digest: String
+    let size: Int
+    var paths: [String]
+    var mailboxIds: [String]
+    var keywords: Set<String>
+    let threadId: String
+}
+
+/// Everything under the operands at one moment.
+struct Snapshot: Sendable {
+    var mailboxes: [MailboxNode]
+    var emails: [EmailEntry]
+    var byId: [String: Int]
+    /// Files that could not be read, with why.
+    var unreadable: [(path: String, reason: String)]
+
+    func email(_ id: String) -> EmailEntry? { byId[id].map { emails[$0] } }
+
+    func counts(_ mailbox: String) -> (total: Int, unread: Int, threads: Int, unreadThreads: Int) {
+        var total = 0, unread = 0
+        var threads: Set<String> = [], unreadThreads: Set<String> = []
+        for e in emails where e.mailboxIds.contains(mailbox) {
+            total += 1
+            threads.insert(e.threadId)
+            if !e.keywords.contains("$seen") { unread += 1; unreadThreads.insert(e.threadId) }
+        }
+        return (total, unread, threads.count, unreadThreads.count)
+    }
+}
+
+/// Reads the operands into snapshots, remembering digests by stamp.
+final class MailIndex: @unchecked Sendable {
+    let operands: [String]
+    let maxMessageSize: Int
+    private let lock = NSLock()
+    private var facts: [String: FileFacts] = [:]
+
+    init(operands: [String], maxMessageSize: Int) {
+        self.operands = operands
+        self.maxMessageSize = maxMessageSize
+    }
+
+    static func read(_ path: String, maxBytes: Int) -> Result<[UInt8], EngineError> {
+        guard let h = FileHandle(forReadingAtPath: path) else {
+            return .failure(EngineError(type: "serverFail", description: "\(path) cannot be opened"))
+        }
+        defer { try? h.close() }
+        do {
+            let data = try h.read(upToCount: maxBytes + 1) ?? Data()
+            if data.count > maxBytes { return .failure(EngineError(type: "serverFail", description: "\(path) is larger than \(maxBytes) bytes")) }
+            return .success([UInt8](data))
+        } catch {
+            return .failure(EngineError(type: "serverFail", description: "\(path): \(error)"))
+        }
+    }
+
+    static func threadId(_ bytes: [UInt8], digest: String) -> String {
+        guard let m = try? Message(bytes: bytes) else { return "T" + digest.prefix(24) }
+        return ThreadID.make(m, digestHex: digest, hash: { Digest.sha256Hex($0) })
+    }
+
+    func snapshot() -> Snapshot {
+        let mailboxes = MailTree.discover(operands)
+        var emails: [EmailEntry] = []
+        var byId: [String: Int] = [:]
+        var unreadable: [(String, String)] = []
+        var newFacts: [String: FileFacts] = [:]
+        let known = lock.withLock { facts }
+        for node in mailboxes {
+            for (path, stamp) in MailTree.files(of: node) {
+                var f = known[path]
+                if f == nil || f!.stamp != stamp {
+                    switch Self.read(path, maxBytes: maxMessageSize) {
+                    case .failure(let e): unreadable.append((path, e.description)); continue
+                    case .success(let bytes):
+                        let digest = Digest.sha256Hex(bytes)
+                        f = FileFacts(stamp: stamp, digest: digest, size: bytes.count, threadId: Self.threadId(bytes, digest: digest))
+                    }
+                }
+                guard let facts = f else { continue }
+                newFacts[path] = facts
+                let id = EmailID.make(digestHex: facts.digest)
+                let kw = MailTree.keywords(path: path)
+                if let i = byId[id] {
+                    emails[i].paths.append(path)
+                    if !emails[i].mailboxIds.contains(node.id) { emails[i].mailboxIds.append(node.id) }
+                    emails[i].keywords.formUnion(kw)
+                } else {
+                    byId[id] = emails.count
+                    emails.append(EmailEntry(id: id, digest: facts.digest, size: facts.size, paths: [path], mailboxIds: [node.id],
+                                             keywords: kw, threadId: facts.threadId))
+                }
+            }
+        }
+        lock.withLock { facts = newFacts }
+        return Snapshot(mailboxes: mailboxes, emails: emails, byId: byId, unreadable: unreadable)
+    }
+
+    /// The bytes of an Email, from the first of its paths that still holds them.
+    func bytes(of email: EmailEntry) -> EngineMessage? {
+        for path in email.paths {
+            guard case .success(let b) = Self.read(path, maxBytes: maxMessageSize) else { continue }
+            let d = Digest.sha256Hex(b)
+            if d == email.digest { return EngineMessage(path: path, bytes: b, digest: d, size: b.count) }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,55 @@
+// `smimekit jmap`: one JMAP Request (RFC 8620 3.3) in, its Response out, over
+// the mail in the directories given; the same backend `smimekit serve` puts
+// behind HTTP.
+import ArgumentParser
+import Foundation
+import JMAPServer
+
+struct Jmap: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Answer one JMAP request (RFC 8620, 8621, 9219) over mail directories: Request on standard input, Response on standard output.",
+        discussion: """
+            Each directory is a mailbox tree: a maildir with its Maildir++ folders, or a directory of message files with its subdirectories. Methods: Core/echo, Mailbox/get, Mailbox/query, Mailbox/changes, Email/get, Email/query, Email/queryChanges, Email/changes, Email/set (create, with smimeSign and smimeEncrypt of urn:ietf:params:jmap:smime-advanced), Email/import, Thread/get, Blob/get. The RFC 9219 properties (smimeStatus, smimeStatusAtDelivery, smimeErrors, smimeVerifiedAt) and filters (hasSmime, hasVerifiedSmime, hasVerifiedSmimeAtDelivery) need urn:ietf:params:jmap:smimeverify in "using". Ids, verdicts and the result cache are those of verify and query.
+
+            Examples:
+              echo '{"using":["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail","urn:ietf:params:jmap:smimeverify"],"methodCalls":[["Email/query",{"accountId":"local","filter":{"hasVerifiedSmime":true}},"q"],["Email/get",{"accountId":"local","#ids":{"resultOf":"q","name":"Email/query","path":"/ids"},"properties":["subject","smimeStatus","smimeErrors"]},"g"]]}' | smimekit jmap --trust ca.pem ~/Maildir
+              smimekit jmap --request request.json --key alice.p12 --passin env:P12PASS ~/Maildir
+              smimekit jmap --session ~/Maildir
+
+            Exit status:
+              0  a Response was written (method errors are inside it)
+              2  a request-level error (its problem document is written on standard output), or trouble: a bad option, an unreadable request or key
+            """
+    )
+
+    @Option(help: ArgumentHelp("Read the Request from this file instead of standard input.", valueName: "file"), completion: .file())
+    var request: String?
+
+    @Flag(help: "Print the Session object (RFC 8620 2) instead of answering a request.")
+    var session = false
+
+    @OptionGroup var service: JMAPServiceOptions
+    @OptionGroup var config: ConfigOptions
+
+    func run() throws {
+        let backend = try service.makeMailBackend()
+        if session {
+            let urls = SessionURLs(apiUrl: "stdin:", downloadUrl: "file:{accountId}/{blobId}/{name}?type={type}",
+                                   uploadUrl: "file:{accountId}", eventSourceUrl: "")
+            StandardOutput.shared.write(String(decoding: backend.sessionObject(urls: urls).serialized().utf8, as: UTF8.self) + "\n")
+            StandardOutput.shared.flush()
+            return
+        }
+        let body: [UInt8]
+        do {
+            body = try MessageFiles.read(request ?? "-")
+        } catch {
+            Diagnostics.error("\(error)")
+            throw ExitCode(ExitStatus.trouble)
+        }
+        let reply = backend.respond(body: body)
+        StandardOutput.shared.write(bytes: reply.body + [0x0A])
+        StandardOutput.shared.flush()
+        if reply.status != 200 { throw ExitCode(ExitStatus.trouble) }
+    }
+}
