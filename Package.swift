@@ -88,7 +88,7 @@ let package = Package(
 
         // Fixture factory for tests: CAs, certificates, CRLs and messages made
         // with the openssl command line in a temporary directory.
-        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["revocation_helper.py"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["revocation_helper.py", "jmap_client_check.py"]),
         .testTarget(name: "MIMETests", dependencies: ["MIME", "TestSupport"]),
         .testTarget(name: "SMIMETests", dependencies: ["SMIME", "MIME", "TestSupport"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "MIME", "TestSupport"]),
