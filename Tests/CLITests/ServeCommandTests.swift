@@ -140,6 +140,52 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertFalse(wide.stderr.contains("listening"), wide.stderr)
     }
 
+    func testEventSourcePingsThenPushesANewMessage() async throws {
+        let home = try ServeHome()
+        defer { home.remove() }
+        let messages = try thunderbirdMessages(["alice.sig.SHA256.opaque.eml", "alice.dsig.SHA256.multipart.eml"])
+        let maildir = try home.maildir([messages[0]])
+        let server = try ServeProcess(["--token-file", home.tokenFile, "--store", home.storePath,
+                                       "--trust", Interop.thunderbirdTrustAnchor.path, maildir], home: home.url)
+        defer { server.kill() }
+        let port = server.port
+        let token = home.token
+        XCTAssertGreaterThan(port, 0, server.stderr)
+        let query = jmapRequest([["Email/query", ["accountId": "local"], "q"]])
+        let before = try await post(server, token, query)
+        XCTAssertEqual(try ((before.methodResponses()[0][1] as? [String: Any])?["ids"] as? [String])?.count, 1)
+
+        let events = Task {
+            try await onThread { () -> [String] in
+                let c = try HTTPTestConnection(port: port, timeout: 30)
+                _ = c.send(c.requestBytes(method: "GET", path: "/jmap/eventsource/?types=Email&closeafter=state&ping=1",
+                                          headers: ["Authorization": "Bearer \(token)"], body: []))
+                let (status, headers) = try c.readHead()
+                var lines = ["\(status) \(headers["content-type"] ?? "")"]
+                while let line = try c.readLine() {
+                    if line.hasPrefix("event:") || line.hasPrefix("data:") { lines.append(line) }
+                    if line == "0" { break }  // the last chunk: closeafter=state ended the stream
+                }
+                return lines
+            }
+        }
+        try await Task.sleep(nanoseconds: 1_500_000_000)  // a ping goes out meanwhile
+        try FileManager.default.copyItem(at: messages[1], to: URL(fileURLWithPath: maildir).appendingPathComponent("new/1800000000.M9P9.test"))
+        let after = try await post(server, token, query)  // the backend looks again, and announces the change
+        XCTAssertEqual(try ((after.methodResponses()[0][1] as? [String: Any])?["ids"] as? [String])?.count, 2)
+        let lines = try await events.value
+        XCTAssertEqual(lines.first, "200 text/event-stream")
+        XCTAssertTrue(lines.contains("event: ping"), "\(lines)")
+        XCTAssertTrue(lines.contains(#"data: {"interval":1}"#), "\(lines)")
+        XCTAssertEqual(lines.filter { $0 == "event: state" }.count, 1, "\(lines)")
+        let state = try XCTUnwrap(lines.first { $0.hasPrefix("data: {\"@type\"") })
+        let change = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(state.dropFirst(6).utf8)) as? [String: Any])
+        XCTAssertEqual(change["@type"] as? String, "StateChange")
+        let changed = try XCTUnwrap((change["changed"] as? [String: [String: String]])?["local"])
+        XCTAssertEqual(Set(changed.keys), ["Email"], "types=Email: only Email's state is pushed")
+        XCTAssertEqual(server.terminate(), 0, server.stderr)
+    }
+
     // MARK: Limits and clients that go away
 
     func testTenMegabyteRequestAndDisconnectingClients() async throws {
