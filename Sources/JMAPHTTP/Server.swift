@@ -23,9 +23,14 @@ public struct JMAPHTTPConfiguration: Sendable {
     /// The bounds a requested event-source ping interval is clamped to (seconds).
     /// RFC 8620 7.3: a minimum no higher than 30, a maximum no lower than 300.
     public var pingBounds: ClosedRange<Int>
+    /// A connection with no request in progress (or one whose request stopped
+    /// arriving) is closed after this many seconds; an event stream being
+    /// answered is never idle.
+    public var idleTimeoutSeconds: Int64
 
     public init(listen: ListenAddress, token: String, allowNonLoopback: Bool = false,
-                basePath: String = "/jmap", pingBounds: ClosedRange<Int> = 1...300) {
+                basePath: String = "/jmap", pingBounds: ClosedRange<Int> = 1...300, idleTimeoutSeconds: Int64 = 120) {
+        self.idleTimeoutSeconds = idleTimeoutSeconds
         self.listen = listen
         self.token = token
         self.allowNonLoopback = allowNonLoopback
@@ -63,7 +68,7 @@ public struct JMAPHTTPServer: Sendable {
         let responder = JMAPResponder(backend: backend, configuration: configuration, bound: bound)
         return Application(
             responder: responder,
-            server: .http1(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.listen.host, port: configuration.listen.port),
                 serverName: nil,

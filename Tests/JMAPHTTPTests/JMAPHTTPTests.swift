@@ -13,9 +13,9 @@ final class JMAPHTTPTests: XCTestCase {
     let token = "s3cret-token-0123456789"
 
     /// Starts the front on 127.0.0.1:0, runs `body` with the port, then shuts down gracefully.
-    func withServer(_ backend: FakeBackend, _ body: (Int) async throws -> Void) async throws {
+    func withServer(_ backend: FakeBackend, idleTimeout: Int64 = 120, _ body: (Int) async throws -> Void) async throws {
         let server = try JMAPHTTPServer(backend: backend, configuration: .init(
-            listen: ListenAddress(host: "127.0.0.1", port: 0), token: token))
+            listen: ListenAddress(host: "127.0.0.1", port: 0), token: token, idleTimeoutSeconds: idleTimeout))
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var quiet = Logger(label: "test")
         quiet.logLevel = .critical
@@ -418,6 +418,35 @@ final class JMAPHTTPTests: XCTestCase {
                 let r = try await request(port, "POST", "/jmap/api", token: token, body: echo("after\(i)"))
                 XCTAssertEqual(r.status, 200, "request \(i) after the disconnects: \(r.text)")
             }
+        }
+    }
+
+    func testStalledConnectionsAreClosedButEventStreamsAreNot() async throws {
+        try await withServer(FakeBackend(), idleTimeout: 1) { port in
+            let token = self.token
+            async let stalled: Bool = onThread {
+                let c = try HTTPTestConnection(port: port, timeout: 10)
+                _ = c.send("POST /jmap/api HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nContent-Length: 100\r\n\r\n{")
+                let start = Date()
+                _ = try? c.readResponse()
+                return c.isClosedByPeer() && Date().timeIntervalSince(start) < 8
+            }
+            async let idle: Bool = onThread {
+                let c = try HTTPTestConnection(port: port, timeout: 10)
+                _ = try c.request("GET", "/.well-known/jmap", headers: ["Authorization": "Bearer \(token)"])
+                return c.isClosedByPeer()  // kept alive, then closed once idle
+            }
+            async let stream: Bool = onThread {
+                let c = try HTTPTestConnection(port: port, timeout: 3)
+                _ = c.send(c.requestBytes(method: "GET", path: "/jmap/eventsource/?types=*&closeafter=no&ping=0",
+                                          headers: ["Authorization": "Bearer \(token)"], body: []))
+                _ = try c.readHead()
+                do { _ = try c.readLine(); return false } catch HTTPTestError.timeout { return true }  // still open after 3 s
+            }
+            let (s, i, e) = try await (stalled, idle, stream)
+            XCTAssertTrue(s, "a request whose body stopped coming is dropped")
+            XCTAssertTrue(i, "an idle keep-alive connection is closed")
+            XCTAssertTrue(e, "an event stream is not idle")
         }
     }
 
