@@ -27,6 +27,8 @@ public struct JMAPHTTPConfiguration: Sendable {
     /// arriving) is closed after this many seconds; an event stream being
     /// answered is never idle.
     public var idleTimeoutSeconds: Int64
+    /// How long a graceful shutdown may wait for requests in flight.
+    public var shutdownGraceSeconds: Int64 = 30
 
     public init(listen: ListenAddress, token: String, allowNonLoopback: Bool = false,
                 basePath: String = "/jmap", pingBounds: ClosedRange<Int> = 1...300, idleTimeoutSeconds: Int64 = 120) {
@@ -88,12 +90,15 @@ public struct JMAPHTTPServer: Sendable {
     public func run(logger: Logger? = nil, onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         var log = logger ?? Logger(label: "smimekit.serve", factory: { StreamLogHandler.standardError(label: $0) })
         if logger == nil { log.logLevel = .warning }
-        let group = ServiceGroup(configuration: .init(
+        var groupConfiguration = ServiceGroupConfiguration(
             services: [makeService(logger: log, onListening: onListening)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: log
-        ))
-        try await group.run()
+        )
+        // A request that will not finish does not hold the shutdown up for ever:
+        // after this long the rest is cancelled.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.shutdownGraceSeconds)
+        try await ServiceGroup(configuration: groupConfiguration).run()
     }
 }
 
