@@ -6,6 +6,7 @@
 //   JMAP         RFC 8620/8621/9219 data model (EmailAddress, filters, responses)
 //   SMIME        the S/MIME engine; the only layer that calls OpenSSL
 //   ResultStore  the SQLite result cache
+//   MailScan     the run engine: input walk, message reader, cached verifier, query plan, work pool
 //   JMAPServer   JMAP requests and methods over mail on disk (Backend.swift: the transport seam)
 //   JMAPHTTP     the HTTP front of `smimekit serve` (RFC 8620 over HTTP/1.1, no TLS)
 //   smimekit     the command line, a thin table of subcommands
@@ -20,6 +21,7 @@ let package = Package(
         .library(name: "MIME", targets: ["MIME"]),
         .library(name: "JMAP", targets: ["JMAP"]),
         .library(name: "SMIME", targets: ["SMIME"]),
+        .library(name: "MailScan", targets: ["MailScan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -59,8 +61,11 @@ let package = Package(
         .target(name: "JMAP", dependencies: ["MIME"]),
         .target(name: "SMIME", dependencies: ["MIME", "JMAP", "COpenSSLShim", "CIDN2", "CICUShim", "CNSSTrust"]),
         .target(name: "ResultStore", dependencies: ["CSQLite", "MIME"]),
+        // The run engine the command line and a JMAP server share: walking inputs,
+        // reading messages, verdicts through the result store, the query plan, the work pool.
+        .target(name: "MailScan", dependencies: ["MIME", "JMAP", "SMIME", "ResultStore"]),
         // JMAP over mail on disk (RFC 8620/8621/9219), whatever carries the requests.
-        .target(name: "JMAPServer", dependencies: ["JMAP", "MIME", "SMIME"]),
+        .target(name: "JMAPServer", dependencies: ["JMAP", "MIME", "SMIME", "ResultStore", "MailScan"]),
         // The HTTP transport for a JMAPBackend: routes, bearer auth, byte and concurrency limits.
         .target(name: "JMAPHTTP", dependencies: [
             "JMAPServer",
@@ -74,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "smimekit",
             dependencies: [
-                "MIME", "JMAP", "SMIME", "ResultStore", "JMAPServer", "JMAPHTTP",
+                "MIME", "JMAP", "SMIME", "ResultStore", "MailScan", "JMAPServer", "JMAPHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Start-up (issue 17): with the Swift runtime and Foundation linked in,
@@ -91,6 +96,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["revocation_helper.py", "jmap_client_check.py"]),
         .testTarget(name: "MIMETests", dependencies: ["MIME", "TestSupport"]),
         .testTarget(name: "SMIMETests", dependencies: ["SMIME", "MIME", "TestSupport"]),
+        .testTarget(name: "JMAPTests", dependencies: ["JMAP", "MIME"]),
+        .testTarget(name: "MailScanTests", dependencies: ["MailScan", "MIME", "JMAP", "SMIME", "ResultStore", "TestSupport"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "MIME", "TestSupport"]),
         .testTarget(name: "JMAPHTTPTests", dependencies: [
             "JMAPHTTP", "JMAPServer", "TestSupport",

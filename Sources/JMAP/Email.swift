@@ -22,12 +22,12 @@ public enum SMIMEProperty: String, Sendable, CaseIterable {
 
 /// The four RFC 9219 values of one message.
 public struct SMIMEProperties: Sendable, Equatable {
-    public var status: String?
-    public var statusAtDelivery: String?
+    public var status: SMIMEStatus?
+    public var statusAtDelivery: SMIMEStatus?
     public var errors: [String]?
     public var verifiedAt: Date?
 
-    public init(status: String?, statusAtDelivery: String? = nil, errors: [String]? = nil, verifiedAt: Date? = nil) {
+    public init(status: SMIMEStatus?, statusAtDelivery: SMIMEStatus? = nil, errors: [String]? = nil, verifiedAt: Date? = nil) {
         self.status = status
         self.statusAtDelivery = statusAtDelivery
         self.errors = errors
@@ -36,8 +36,8 @@ public struct SMIMEProperties: Sendable, Equatable {
 
     public func value(_ p: SMIMEProperty) -> JSON {
         switch p {
-        case .smimeStatus: return .optional(status)
-        case .smimeStatusAtDelivery: return .optional(statusAtDelivery)
+        case .smimeStatus: return .optional(status?.rawValue)
+        case .smimeStatusAtDelivery: return .optional(statusAtDelivery?.rawValue)
         case .smimeErrors: return .strings(errors)
         case .smimeVerifiedAt: return .optional(verifiedAt.map(JMAPDate.format))
         }

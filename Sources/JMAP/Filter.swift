@@ -1,5 +1,6 @@
 // RFC 8621 4.4.1 FilterCondition / RFC 8620 5.5 FilterOperator, with the
-// RFC 9219 S/MIME conditions, and how a message on disk is matched against them.
+// RFC 9219 S/MIME conditions, and how a message on disk is matched against a
+// condition (a whole filter is evaluated by FilterPlan).
 import Foundation
 import MIME
 
@@ -32,16 +33,6 @@ public indirect enum Filter: Sendable, Equatable {
             }
         }
         return .condition(try FilterCondition(pairs))
-    }
-
-    /// Evaluates with short-circuit; S/MIME statuses are asked for only when a condition needs them.
-    public func matches(_ subject: some FilterSubject) -> Bool {
-        switch self {
-        case .condition(let c): return c.matches(subject)
-        case .and(let fs): return fs.allSatisfy { $0.matches(subject) }
-        case .or(let fs): return fs.contains { $0.matches(subject) }
-        case .not(let fs): return !fs.contains { $0.matches(subject) }
-        }
     }
 
     /// True when evaluating needs a verification (so callers can skip the work otherwise).
@@ -79,9 +70,9 @@ public protocol FilterSubject {
     var receivedAt: Date? { get }
     /// Keywords known from the file (maildir flags), nil when unknown.
     var keywords: Set<String>? { get }
-    /// smimeStatus; `signed`-level answer is enough for hasSmime.
-    func smimeStatus(verified: Bool) -> String?
-    func smimeStatusAtDelivery() -> String?
+    /// smimeStatus as told without verifying (the structure): enough for hasSmime.
+    /// The verified statuses are `FilterPlan`'s second pass.
+    func smimeStatus() -> SMIMEStatus?
     /// The messages inside the message's S/MIME layers (opaque signed content,
     /// decrypted content), for the text, body and hasAttachment conditions. Asked
     /// for only when the message itself did not answer the condition.
@@ -174,7 +165,9 @@ public struct FilterCondition: Sendable, Equatable {
         }
     }
 
-    public func matches(_ s: some FilterSubject) -> Bool {
+    /// Every condition but hasVerifiedSmime and hasVerifiedSmimeAtDelivery, which only
+    /// `FilterPlan` evaluates (it is the one evaluation of a whole filter).
+    func matchesWithoutVerification(_ s: some FilterSubject) -> Bool {
         let m = s.message
         if let n = minSize, s.size < n { return false }
         if let n = maxSize, s.size >= n { return false }
@@ -204,14 +197,8 @@ public struct FilterCondition: Sendable, Equatable {
             func found(_ m: Message) -> Bool { fields.contains { Self.headerContains(m, $0, q) } || MessageText.bodyContains(m, q) }
             if !found(m) && !s.innerMessages.contains(where: found) { return false }
         }
-        if let want = hasSmime, (s.smimeStatus(verified: false) != nil) != want { return false }
-        if let want = hasVerifiedSmime, Self.isVerified(s.smimeStatus(verified: true)) != want { return false }
-        if let want = hasVerifiedSmimeAtDelivery, Self.isVerified(s.smimeStatusAtDelivery()) != want { return false }
+        if let want = hasSmime, (s.smimeStatus() != nil) != want { return false }
         return true
-    }
-
-    static func isVerified(_ status: String?) -> Bool {
-        status == "signed/verified" || status == "encrypted+signed/verified"
     }
 
     static func headerContains(_ m: Message, _ name: String, _ q: String) -> Bool {

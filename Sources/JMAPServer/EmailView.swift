@@ -31,16 +31,18 @@ struct HeaderRequest: Equatable {
         self.all = all
     }
 
-    /// RFC 8621 4.1.2: the forms a known field may be asked for in.
+    /// RFC 8621 4.1.2: the forms a field RFC 5322 or RFC 2369 defines may be asked for in
+    /// (any form for other fields).
     var formAllowed: Bool {
         if form == .raw { return true }
         switch name.lowercased() {
         case "from", "sender", "reply-to", "to", "cc", "bcc", "resent-from", "resent-sender", "resent-reply-to", "resent-to", "resent-cc", "resent-bcc":
-            return form == .addresses || form == .grouped || form == .text
-        case "message-id", "in-reply-to", "references", "resent-message-id": return form == .messageIds || form == .text
-        case "date", "resent-date": return form == .date || form == .text
-        case "list-help", "list-unsubscribe", "list-subscribe", "list-post", "list-owner", "list-archive": return form == .urls || form == .text
+            return form == .addresses || form == .grouped
+        case "message-id", "in-reply-to", "references", "resent-message-id": return form == .messageIds
+        case "date", "resent-date": return form == .date
+        case "list-help", "list-unsubscribe", "list-subscribe", "list-post", "list-owner", "list-archive": return form == .urls
         case "subject", "comments", "keywords", "list-id": return form == .text
+        case "return-path", "received": return false
         default: return true
         }
     }

@@ -6,6 +6,7 @@
 import Foundation
 import JMAP
 import MIME
+import SMIME
 
 /// One message file as the methods read it.
 public struct EngineMessage: Sendable {
@@ -61,7 +62,7 @@ public struct EmailChangeSet: Sendable, Equatable {
 }
 
 /// A method-level error the engine raises (RFC 8620 3.6.2): `type` is the JMAP error type.
-public struct EngineError: Error, Sendable, CustomStringConvertible {
+public struct MailEngineError: Error, Sendable, CustomStringConvertible {
     public var type: String
     public var description: String
 
@@ -71,22 +72,48 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// A file named by its bytes: the digest, and the bytes when they had to be read.
+public struct IdentifiedFile: Sendable, Equatable {
+    public var digest: String
+    public var size: Int
+    /// nil when the digest was known for the file's stat(2) stamp and nothing was read.
+    public var bytes: [UInt8]?
+
+    public init(digest: String, size: Int, bytes: [UInt8]?) {
+        self.digest = digest
+        self.size = size
+        self.bytes = bytes
+    }
+}
+
 /// The run engine as the JMAP methods use it. Calls may come from many threads.
 public protocol MailEngine: Sendable {
+    /// The digest of each file, parallel to `files`: from the result store when it
+    /// recorded one for the same stamp, else read and hashed (and recorded).
+    func identify(_ files: [(path: String, stamp: FileStamp)], maxBytes: Int) -> [Result<IdentifiedFile, MailEngineError>]
     /// The RFC 9219 properties of each message, through the result cache, parallel to
     /// `messages`; `delivery` asks for smimeStatusAtDelivery too. A message that cannot
     /// be judged gets a failure with a reason.
-    func verdicts(_ messages: [EngineMessage], delivery: Bool) -> [Result<SMIMEProperties, EngineError>]
+    func verdicts(_ messages: [EngineMessage], delivery: Bool) -> [Result<SMIMEProperties, MailEngineError>]
     /// receivedAt as the CLI reckons it (semantics.md "Times"), without verifying.
     func receivedAt(_ message: EngineMessage, parsed: Message?) -> Date?
     /// The structural status (no signature checked): enough for hasSmime.
-    func detectedStatus(_ message: EngineMessage, parsed: Message?) -> String?
+    func detectedStatus(_ message: EngineMessage, parsed: Message?) -> SMIMEStatus?
     /// The messages inside the S/MIME layers (opaque signed or decrypted content),
     /// for the text, body and hasAttachment conditions and for reading the body.
     func innerMessages(_ message: EngineMessage, parsed: Message) -> [Message]
     /// Records one whole scan of `scope` (every Email seen, and every path present) and
     /// returns the journal's state after it.
-    func recordScan(_ seen: [SeenEmail], present: [String], scope: String) throws(EngineError) -> String
+    func recordScan(_ seen: [SeenEmail], present: [String], scope: String) throws(MailEngineError) -> String
     /// The journal's changes of `scope` since `state`.
-    func changes(since state: String, maxChanges: Int?, scope: String) throws(EngineError) -> EmailChangeSet
+    func changes(since state: String, maxChanges: Int?, scope: String) throws(MailEngineError) -> EmailChangeSet
+}
+
+extension MailEngine {
+    /// Without a store of digests: every file is read and hashed.
+    public func identify(_ files: [(path: String, stamp: FileStamp)], maxBytes: Int) -> [Result<IdentifiedFile, MailEngineError>] {
+        files.map { f in
+            MailIndex.read(f.path, maxBytes: maxBytes).map { IdentifiedFile(digest: Digest.sha256Hex($0), size: $0.count, bytes: $0) }
+        }
+    }
 }

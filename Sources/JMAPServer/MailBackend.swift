@@ -77,6 +77,10 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
     private let syncLock = NSLock()
     private var lastSync: Synced?
     private var uploads: [String: JMAPBlob] = [:]
+    /// Upload ids, oldest first: uploads are kept in memory, at most `uploadBudget` bytes of them.
+    private var uploadOrder: [String] = []
+    private var uploadBytes = 0
+    private var uploadBudget: Int { max(limits.maxSizeUpload, 1) * 4 }
     private var derived: [String: Derived] = [:]
     private var subscribers: [UUID: AsyncStream<[UInt8]>.Continuation] = [:]
     private var announced: (email: String, mailbox: String)?
@@ -85,7 +89,7 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
     public init(configuration: MailBackendConfiguration, engine: any MailEngine) {
         self.configuration = configuration
         self.engine = engine
-        index = MailIndex(operands: configuration.operands, maxMessageSize: configuration.maxMessageSize)
+        index = MailIndex(operands: configuration.operands, maxMessageSize: configuration.maxMessageSize, engine: engine)
         let canonical = Set(configuration.operands.map(MailTree.absolute)).sorted().joined(separator: "\0")
         scope = "jmap" + Digest.sha256Hex(Array(canonical.utf8)).prefix(16)
     }
@@ -239,7 +243,7 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
         for (e, v) in zip(snapshot.emails, engine.verdicts(messages, delivery: false)) {
             let props = (try? v.get()) ?? SMIMEProperties(status: nil)
             if case .success = v { verdicts[e.id] = props }
-            for p in e.paths { seen.append(SeenEmail(id: e.id, path: p, status: props.status, errors: props.errors)) }
+            for p in e.paths { seen.append(SeenEmail(id: e.id, path: p, status: props.status?.rawValue, errors: props.errors)) }
         }
         let present = snapshot.emails.flatMap(\.paths) + snapshot.unreadable.map(\.path)
         var state: String
@@ -306,7 +310,18 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
 
     func storeUpload(_ blob: JMAPBlob) -> String {
         let id = "U" + Digest.sha256Hex(blob.bytes).prefix(40)
-        lock.withLock { uploads[id] = blob }
+        lock.withLock {
+            if uploads[id] == nil {
+                uploads[id] = blob
+                uploadOrder.append(id)
+                uploadBytes += blob.bytes.count
+            }
+            // RFC 8620 6.1: a server may delete an unused upload after a while; here the oldest go first.
+            while uploadBytes > uploadBudget, uploadOrder.count > 1 {
+                let old = uploadOrder.removeFirst()
+                uploadBytes -= uploads.removeValue(forKey: old)?.bytes.count ?? 0
+            }
+        }
         return id
     }
 
@@ -367,7 +382,10 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
                         try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
                         guard let self else { return }
                         if self.lock.withLock({ self.subscribers.isEmpty }) { continue }
-                        _ = self.sync()
+                        // The look (and any verification) runs off the cooperative pool.
+                        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                            DispatchQueue.global().async { _ = self.sync(); c.resume() }
+                        }
                     }
                 }
             }

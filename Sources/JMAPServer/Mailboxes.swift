@@ -65,9 +65,16 @@ enum MailTree {
         return out
     }
 
+    /// A directory's device and inode, so that a symbolic link back up the tree is a mailbox once.
+    static func identity(_ path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return "\(st.st_dev):\(st.st_ino)"
+    }
+
     private static func add(_ path: String, name: String, parent: String?, sortOrder: Int, into out: inout [MailboxNode],
                             seen: inout Set<String>, depth: Int) {
-        guard depth < 32, seen.insert(path).inserted else { return }
+        guard depth < 32, seen.insert(path).inserted, let key = identity(path), seen.insert(key).inserted else { return }
         if isMaildir(path) {
             let id = MailboxNode.id(for: path)
             // A top-level maildir is the account's INBOX, as Maildir++ has it.
@@ -186,25 +193,47 @@ struct Snapshot: Sendable {
 final class MailIndex: @unchecked Sendable {
     let operands: [String]
     let maxMessageSize: Int
+    let engine: any MailEngine
     private let lock = NSLock()
     private var facts: [String: FileFacts] = [:]
 
-    init(operands: [String], maxMessageSize: Int) {
+    init(operands: [String], maxMessageSize: Int, engine: any MailEngine) {
         self.operands = operands
         self.maxMessageSize = maxMessageSize
+        self.engine = engine
     }
 
-    static func read(_ path: String, maxBytes: Int) -> Result<[UInt8], EngineError> {
+    /// The header block of a file (up to its blank line), for the threadId of a file
+    /// whose digest was known without reading it.
+    static func header(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
+        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? h.close() }
+        var out: [UInt8] = []
+        while out.count < limit {
+            guard let chunk = try? h.read(upToCount: 16 << 10), !chunk.isEmpty else { return out }
+            let from = max(0, out.count - 3)
+            out += chunk
+            var i = from
+            while i + 1 < out.count {
+                if out[i] == 0x0A && out[i + 1] == 0x0A { return Array(out[...(i + 1)]) }
+                if i + 3 < out.count, out[i] == 0x0D, out[i + 1] == 0x0A, out[i + 2] == 0x0D, out[i + 3] == 0x0A { return Array(out[...(i + 3)]) }
+                i += 1
+            }
+        }
+        return out
+    }
+
+    static func read(_ path: String, maxBytes: Int) -> Result<[UInt8], MailEngineError> {
         guard let h = FileHandle(forReadingAtPath: path) else {
-            return .failure(EngineError(type: "serverFail", description: "\(path) cannot be opened"))
+            return .failure(MailEngineError(type: "serverFail", description: "\(path) cannot be opened"))
         }
         defer { try? h.close() }
         do {
             let data = try h.read(upToCount: maxBytes + 1) ?? Data()
-            if data.count > maxBytes { return .failure(EngineError(type: "serverFail", description: "\(path) is larger than \(maxBytes) bytes")) }
+            if data.count > maxBytes { return .failure(MailEngineError(type: "serverFail", description: "\(path) is larger than \(maxBytes) bytes")) }
             return .success([UInt8](data))
         } catch {
-            return .failure(EngineError(type: "serverFail", description: "\(path): \(error)"))
+            return .failure(MailEngineError(type: "serverFail", description: "\(path): \(error)"))
         }
     }
 
@@ -220,30 +249,37 @@ final class MailIndex: @unchecked Sendable {
         var unreadable: [(String, String)] = []
         var newFacts: [String: FileFacts] = [:]
         let known = lock.withLock { facts }
+        var listed: [(node: MailboxNode, path: String, stamp: FileStamp)] = []
         for node in mailboxes {
-            for (path, stamp) in MailTree.files(of: node) {
-                var f = known[path]
-                if f == nil || f!.stamp != stamp {
-                    switch Self.read(path, maxBytes: maxMessageSize) {
-                    case .failure(let e): unreadable.append((path, e.description)); continue
-                    case .success(let bytes):
-                        let digest = Digest.sha256Hex(bytes)
-                        f = FileFacts(stamp: stamp, digest: digest, size: bytes.count, threadId: Self.threadId(bytes, digest: digest))
-                    }
-                }
-                guard let facts = f else { continue }
-                newFacts[path] = facts
-                let id = EmailID.make(digestHex: facts.digest)
-                let kw = MailTree.keywords(path: path)
-                if let i = byId[id] {
-                    emails[i].paths.append(path)
-                    if !emails[i].mailboxIds.contains(node.id) { emails[i].mailboxIds.append(node.id) }
-                    emails[i].keywords.formUnion(kw)
-                } else {
-                    byId[id] = emails.count
-                    emails.append(EmailEntry(id: id, digest: facts.digest, size: facts.size, paths: [path], mailboxIds: [node.id],
-                                             keywords: kw, threadId: facts.threadId))
-                }
+            for (path, stamp) in MailTree.files(of: node) { listed.append((node, path, stamp)) }
+        }
+        // Files not seen with this stamp before are named by the engine (the result store
+        // knows most of them without reading); only their header is read for the threadId.
+        let unknown = listed.indices.filter { known[listed[$0].path]?.stamp != listed[$0].stamp }
+        var found: [Int: FileFacts] = [:]
+        let identified = engine.identify(unknown.map { (listed[$0].path, listed[$0].stamp) }, maxBytes: maxMessageSize)
+        for (i, r) in zip(unknown, identified) {
+            switch r {
+            case .failure(let e): unreadable.append((listed[i].path, e.description))
+            case .success(let f):
+                let head = f.bytes ?? Self.header(listed[i].path) ?? []
+                found[i] = FileFacts(stamp: listed[i].stamp, digest: f.digest, size: f.size, threadId: Self.threadId(head, digest: f.digest))
+            }
+        }
+        for (i, item) in listed.enumerated() {
+            guard let facts = found[i] ?? (known[item.path].flatMap { $0.stamp == item.stamp ? $0 : nil }) else { continue }
+            let (node, path) = (item.node, item.path)
+            newFacts[path] = facts
+            let id = EmailID.make(digestHex: facts.digest)
+            let kw = MailTree.keywords(path: path)
+            if let i = byId[id] {
+                emails[i].paths.append(path)
+                if !emails[i].mailboxIds.contains(node.id) { emails[i].mailboxIds.append(node.id) }
+                emails[i].keywords.formUnion(kw)
+            } else {
+                byId[id] = emails.count
+                emails.append(EmailEntry(id: id, digest: facts.digest, size: facts.size, paths: [path], mailboxIds: [node.id],
+                                         keywords: kw, threadId: facts.threadId))
             }
         }
         lock.withLock { facts = newFacts }

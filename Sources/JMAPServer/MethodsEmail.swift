@@ -210,7 +210,19 @@ enum ThreadGet {
         var list: [JSON] = [], notFound: [String] = []
         for id in ids {
             if let emails = threads[id] {
-                list.append(.object([("id", .string(id)), ("emailIds", .array(emails.map { .string($0) }))]))
+                // RFC 8621 3: oldest receivedAt first.
+                let dated = emails.enumerated().map { i, eid -> (Int, Date?, String) in
+                    let e = synced.snapshot.email(eid)!
+                    return (i, ctx.backend.derivedFacts(e, message: nil, parsed: nil).receivedAt, eid)
+                }.sorted { a, b in
+                    switch (a.1, b.1) {
+                    case (let x?, let y?) where x != y: return x < y
+                    case (nil, _?): return false
+                    case (_?, nil): return true
+                    default: return a.0 < b.0
+                    }
+                }
+                list.append(.object([("id", .string(id)), ("emailIds", .array(dated.map { .string($0.2) }))]))
             } else {
                 notFound.append(id)
             }

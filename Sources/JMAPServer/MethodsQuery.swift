@@ -1,9 +1,11 @@
 // Email/query and Email/queryChanges (RFC 8620 5.5, 5.6; RFC 8621 4.4; RFC 9219 4.2).
-// The FilterCondition properties are JMAP's own (Filter.swift, shared with the CLI's
-// query); inMailbox and inMailboxOtherThan, which mean nothing to a list of files,
-// are answered here from the mailbox tree.
+// The FilterCondition properties are JMAP's own (Filter.swift), evaluated by the
+// run engine's FilterPlan as the CLI's query evaluates them (the cheap conditions
+// first, the S/MIME verdicts in a second pass); inMailbox and inMailboxOtherThan,
+// which mean nothing to a list of files, are answered here from the mailbox tree.
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import SMIME
 
@@ -12,7 +14,7 @@ indirect enum QueryFilter {
     case and([QueryFilter])
     case or([QueryFilter])
     case not([QueryFilter])
-    case condition(inMailbox: String?, otherThan: [String]?, rest: Filter?)
+    case condition(inMailbox: String?, otherThan: [String]?, rest: FilterPlan?)
 
     static func parse(_ json: JSON, depth: Int = 0) throws(MethodError) -> QueryFilter {
         guard depth < 64 else { throw .invalidArguments("the filter is nested more than 64 levels deep") }
@@ -49,11 +51,11 @@ indirect enum QueryFilter {
             default: rest.append((k, v))
             }
         }
-        var filter: Filter?
+        var plan: FilterPlan?
         if !rest.isEmpty {
-            do { filter = try Filter.parse(.object(rest), depth: depth) } catch { throw MethodError(error.type, error.description) }
+            do { plan = FilterPlan(try Filter.parse(.object(rest), depth: depth)) } catch { throw MethodError(error.type, error.description) }
         }
-        return .condition(inMailbox: inMailbox, otherThan: otherThan, rest: filter)
+        return .condition(inMailbox: inMailbox, otherThan: otherThan, rest: plan)
     }
 
     func matches(_ subject: EmailSubject) -> Bool {
@@ -64,7 +66,10 @@ indirect enum QueryFilter {
         case .condition(let inMailbox, let otherThan, let rest):
             if let inMailbox, !subject.entry.mailboxIds.contains(inMailbox) { return false }
             if let otherThan, !subject.entry.mailboxIds.contains(where: { !otherThan.contains($0) }) { return false }
-            return rest?.matches(subject) ?? true
+            guard let plan = rest else { return true }
+            let (answer, memo) = plan.firstPass(subject)
+            if let answer { return answer }
+            return plan.secondPass(memo, status: subject.verdict?.status, statusAtDelivery: subject.delivery)
         }
     }
 
@@ -84,10 +89,10 @@ final class EmailSubject: FilterSubject {
     let loaded: EngineMessage?
     let parsed: Message?
     let verdict: SMIMEProperties?
-    let delivery: String?
+    let delivery: SMIMEStatus?
     let facts: MailBackend.Derived
 
-    init(entry: EmailEntry, backend: MailBackend, loaded: EngineMessage?, verdict: SMIMEProperties?, delivery: String?) {
+    init(entry: EmailEntry, backend: MailBackend, loaded: EngineMessage?, verdict: SMIMEProperties?, delivery: SMIMEStatus?) {
         self.entry = entry
         self.backend = backend
         self.loaded = loaded
@@ -101,12 +106,12 @@ final class EmailSubject: FilterSubject {
     var size: Int { entry.size }
     var receivedAt: Date? { facts.receivedAt }
     var keywords: Set<String>? { entry.keywords }
-    func smimeStatus(verified: Bool) -> String? {
+    /// The status without verifying: the verdict's when the look at the mail made one
+    /// (null exactly when the structure is), else the structure's.
+    func smimeStatus() -> SMIMEStatus? {
         if let verdict { return verdict.status }
-        if verified { return nil }
         return loaded.flatMap { backend.engine.detectedStatus($0, parsed: parsed) }
     }
-    func smimeStatusAtDelivery() -> String? { delivery }
     lazy var innerMessages: [Message] = {
         guard let loaded, let parsed else { return [] }
         return backend.engine.innerMessages(loaded, parsed: parsed)
@@ -179,7 +184,7 @@ enum EmailQuery {
         }
         let sort = try comparators(json["sort"])
         let needsMessage = !keys.subtracting(cheapKeys).isEmpty || sort.contains { !["size", "hasKeyword"].contains($0.property) }
-        var delivery: [String: String?] = [:]
+        var delivery: [String: SMIMEStatus?] = [:]
         if keys.contains("hasVerifiedSmimeAtDelivery") {
             let messages = s.emails.map { EngineMessage(path: $0.paths[0], bytes: nil, digest: $0.digest, size: $0.size) }
             for (e, v) in zip(s.emails, backend.engine.verdicts(messages, delivery: true)) {

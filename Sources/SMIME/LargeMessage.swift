@@ -6,6 +6,7 @@
 // message is never signed/verified unless every item of the checklist held.
 import COpenSSLShim
 import Foundation
+import JMAP
 import MIME
 
 /// A message read through a ByteSource: its top-level header block, nothing more.

@@ -2,20 +2,8 @@
 // outside in, as semantics.md's "top level" rules say.
 import COpenSSLShim
 import Foundation
+import JMAP
 import MIME
-
-/// RFC 9219 smimeStatus values.
-public enum SMIMEStatus: String, Sendable, Codable, CaseIterable {
-    case unknown
-    case signed
-    case signedVerified = "signed/verified"
-    case signedFailed = "signed/failed"
-    case encryptedSignedVerified = "encrypted+signed/verified"
-    case encryptedSignedFailed = "encrypted+signed/failed"
-
-    public var isVerified: Bool { self == .signedVerified || self == .encryptedSignedVerified }
-    public var isFailed: Bool { self == .signedFailed || self == .encryptedSignedFailed }
-}
 
 /// Everything learnt about one message.
 public struct VerificationResult: Sendable {

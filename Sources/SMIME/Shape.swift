@@ -1,4 +1,5 @@
 // What kind of S/MIME a MIME part is, from its headers alone.
+import JMAP
 import MIME
 
 enum SMIMEShape {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import ResultStore
 import SMIME
@@ -80,69 +81,32 @@ struct Changes: ParsableCommand {
 
     /// Verifies and records every message; sweeps what is gone. True when something could not be read.
     private func scan(_ store: ResultStore, scope: String) throws -> Bool {
-        let verifier = try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize)
-        let jobs = input.jobCount
-        let maxSize = input.maxMessageSize
-        var service = VerdictService(
-            verifier: verifier, store: store, maxAge: TimeInterval(cache.maxAge),
-            at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil, maxBytes: maxSize, jobs: jobs)
+        let service = VerdictService(
+            verifier: try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize), store: store,
+            maxAge: TimeInterval(cache.maxAge), at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil,
+            maxBytes: input.maxMessageSize, jobs: input.jobCount, warn: { Diagnostics.warning($0) })
+        let changes = ChangesScan(store: store, scope: scope, service: service)
         var sawError = false
-        var storeUsable = true
-        // Every path seen, readable or not: a file that is there is not destroyed.
-        // Noted in the store batch by batch, so memory does not grow with the scan.
-        try store.clearPresent()
-        defer { try? store.clearPresent() }
-        BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
-            let reads = service.read(batch)
-            let requests = reads.compactMap { try? $0.get() }.map { VerdictRequest(message: $0) }
-            var verdicts = service.resolve(requests).makeIterator()
-            var seen: [ResultStore.SeenMessage] = []
-            var present: [String] = []
-            for (item, read) in zip(batch, reads) {
-                var st = stat()
-                if case .file(let path, _) = item, PathCalls.stat(path, &st) == 0 { present.append(Self.absolute(path)) }
-                switch read.flatMap({ m in verdicts.next()!.map { (m, $0) } }) {
-                case .failure(let f):
-                    sawError = true
-                    Diagnostics.error("\(item.displayPath): \(f.reason)")
-                case .success(let (m, v)):
-                    // A message from standard input has no path to be found at again.
-                    guard case .file(let path, _) = item else { continue }
-                    seen.append((id: m.id, path: Self.absolute(path), status: v.status, errors: v.errors))
-                }
-            }
+        var storeError: Error?
+        try changes.begin()
+        BatchScan(jobs: input.jobCount, progress: input.progress()).run(input.walk()) { batch in
             do {
-                try store.recordSeen(batch: seen, scope: scope)
-                try store.markPresent(present)
+                for (item, f) in try changes.record(batch) {
+                    sawError = true
+                    Diagnostics.error("\(item.displayPath): \(f.text)")
+                }
+                return true
             } catch {
-                Diagnostics.error("\(error)")
-                storeUsable = false
+                storeError = error
                 return false
             }
-            return true
         }
-        service.finish()
-        guard storeUsable else { throw ExitCode(ExitStatus.trouble) }
-        // Everything the scope holds was found under its operands (or in its list): what this
-        // scan did not see is gone, a file named that no longer exists included.
-        try store.sweepUnmarked(scope: scope)
+        if let storeError {
+            Diagnostics.error("\(storeError)")
+            changes.abandon()
+            throw ExitCode(ExitStatus.trouble)
+        }
+        try changes.end()
         return sawError
-    }
-
-    /// Paths are remembered absolute, so that `changes ~/Maildir` and `cd ~; changes Maildir` agree.
-    static func absolute(_ path: String) -> String {
-        URL(fileURLWithPath: path).standardizedFileURL.path
-    }
-}
-
-/// The set of paths a run scans, as the result cache keys Email/changes state:
-/// a digest of the canonical operand list (absolute, standardised, sorted, each
-/// once; `-` left out, as standard input has no path), or a fixed key for a list of
-/// paths read from standard input.
-enum ScanScope {
-    static func key(operands: [String]) -> String {
-        let paths = Set(operands.filter { $0 != "-" }.map(Changes.absolute)).sorted()
-        let canonical = paths.isEmpty ? "\u{1}paths from standard input" : paths.joined(separator: "\0")
-        return String(Digest.sha256Hex(Array(canonical.utf8)).prefix(16))
     }
 }

@@ -11,10 +11,19 @@ struct Jmap: ParsableCommand {
         discussion: """
             Each directory is a mailbox tree: a maildir with its Maildir++ folders, or a directory of message files with its subdirectories. Methods: Core/echo, Mailbox/get, Mailbox/query, Mailbox/changes, Email/get, Email/query, Email/queryChanges, Email/changes, Email/set (create, with smimeSign and smimeEncrypt of urn:ietf:params:jmap:smime-advanced), Email/import, Thread/get, Blob/get. The RFC 9219 properties (smimeStatus, smimeStatusAtDelivery, smimeErrors, smimeVerifiedAt) and filters (hasSmime, hasVerifiedSmime, hasVerifiedSmimeAtDelivery) need urn:ietf:params:jmap:smimeverify in "using". Ids, verdicts and the result cache are those of verify and query.
 
+            The account is "local". Request-level errors (RFC 8620 3.6.1: notJSON, notRequest, unknownCapability, limit) are answered with a problem document; method-level ones inside the Response. Email/set writes a new message into its mailbox whole or not at all (a maildir's tmp/, then new/); messages are never changed or removed.
+
             Examples:
-              echo '{"using":["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail","urn:ietf:params:jmap:smimeverify"],"methodCalls":[["Email/query",{"accountId":"local","filter":{"hasVerifiedSmime":true}},"q"],["Email/get",{"accountId":"local","#ids":{"resultOf":"q","name":"Email/query","path":"/ids"},"properties":["subject","smimeStatus","smimeErrors"]},"g"]]}' | smimekit jmap --trust ca.pem ~/Maildir
-              smimekit jmap --request request.json --key alice.p12 --passin env:P12PASS ~/Maildir
+              smimekit jmap --trust ca.pem --request verified.json ~/Maildir
+              smimekit jmap --key alice.p12 --passin env:P12PASS --request create.json ~/Maildir
               smimekit jmap --session ~/Maildir
+              echo '{"using":["urn:ietf:params:jmap:core"],"methodCalls":[["Core/echo",{"hello":true},"c0"]]}' | smimekit jmap ~/Maildir
+
+            where verified.json asks for the verified messages and their status:
+              {"using":["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail","urn:ietf:params:jmap:smimeverify"],
+               "methodCalls":[["Email/query",{"accountId":"local","filter":{"hasVerifiedSmime":true}},"q"],
+                              ["Email/get",{"accountId":"local","#ids":{"resultOf":"q","name":"Email/query","path":"/ids"},
+                                            "properties":["subject","from","smimeStatus","smimeErrors"]},"g"]]}
 
             Exit status:
               0  a Response was written (method errors are inside it)

@@ -6,8 +6,8 @@ import ArgumentParser
 import Foundation
 import JMAP
 import JMAPServer
+import MailScan
 import MIME
-import ResultStore
 import SMIME
 
 struct JMAPServiceOptions: ParsableArguments {
@@ -52,13 +52,14 @@ struct JMAPServiceOptions: ParsableArguments {
         let store = try cache.open()
         let verifier = try trust.verifier(limits: .default, inMemoryLimit: MessageVerifier.defaultInMemoryLimit,
                                           answers: store.map(StoredRevocationAnswers.init))
+        // One VerdictService for the backend's life: the cached verifier and result store
+        // that verify, query and changes use, shared by concurrent requests.
         let service = VerdictService(
             verifier: verifier, store: store, maxAge: TimeInterval(cache.maxAge),
             at: try trust.parsedTime(trust.at, option: "--at"),
             receivedAt: try trust.parsedTime(trust.receivedAt, option: "--received-at"),
-            maxBytes: maxMessageSize, jobs: jobCount)
-        let engine = CLIMailEngine(service: service, store: store,
-                                   receivedAtOption: try trust.parsedTime(trust.receivedAt, option: "--received-at"))
+            maxBytes: maxMessageSize, jobs: jobCount, warn: { Diagnostics.warning($0) })
+        let engine = MailScanEngine(service: service)
         var composer = MailComposer()
         composer.time = try trust.parsedTime(trust.at, option: "--at") ?? Date()
         composer.signing = compose.signingOptions
@@ -153,107 +154,5 @@ struct JMAPComposeOptions: ParsableArguments {
         return try RecipientBook.load(directories: recipients.map { URL(fileURLWithPath: $0) },
                                       files: recipientCert.map { URL(fileURLWithPath: $0) },
                                       crlFiles: crls.map { URL(fileURLWithPath: $0) })
-    }
-}
-
-/// The CLI's engine as the JMAP methods ask for it: verdicts through the same
-/// VerdictService (cached verifier and result store) verify uses, receivedAt by
-/// the same rule, and the Email/changes journal of the result store.
-final class CLIMailEngine: MailEngine, @unchecked Sendable {
-    private let lock = NSLock()
-    private var service: VerdictService
-    private let store: ResultStore?
-    private let receivedAtOption: Date?
-    private let identities: [DecryptionIdentity]
-    private let limits: MIMELimits
-
-    init(service: VerdictService, store: ResultStore?, receivedAtOption: Date?) {
-        self.service = service
-        self.store = store
-        self.receivedAtOption = receivedAtOption
-        identities = service.verifier.identities
-        limits = service.verifier.limits
-    }
-
-    func verdicts(_ messages: [EngineMessage], delivery: Bool) -> [Result<SMIMEProperties, JMAPServer.EngineError>] {
-        lock.lock()
-        defer { lock.unlock() }
-        var out: [Result<SMIMEProperties, JMAPServer.EngineError>] = []
-        out.reserveCapacity(messages.count)
-        var start = 0
-        while start < messages.count {
-            let batch = messages[start..<min(messages.count, start + 512)]
-            start += batch.count
-            let requests = batch.map { m in
-                VerdictRequest(message: ReadMessage(item: .file(m.path, stamp: nil), digest: m.digest, size: m.size,
-                                                    bytes: m.bytes.flatMap { $0.count <= ReadMessage.keepLimit ? $0 : nil }),
-                               delivery: delivery)
-            }
-            for r in service.resolve(requests) {
-                switch r {
-                case .success(let v): out.append(.success(v.properties))
-                case .failure(let f): out.append(.failure(JMAPServer.EngineError(type: "serverFail", description: f.reason)))
-                }
-            }
-        }
-        // Written before answering: a one-shot run must not exit with verdicts unsaved.
-        service.finish()
-        return out
-    }
-
-    private func parse(_ m: EngineMessage, _ parsed: Message?) -> Message? {
-        if let parsed { return parsed }
-        guard let bytes = m.bytes else { return nil }
-        return try? BareCMS.parse(bytes, limits: limits)
-    }
-
-    func receivedAt(_ message: EngineMessage, parsed: Message?) -> Date? {
-        if let receivedAtOption { return receivedAtOption }
-        let m = parse(message, parsed)
-        let evidence = ReceivedTime.evidence(m, item: .file(message.path, stamp: nil), option: nil)
-        let times = evidence.needsSigningTime ? m.map { ContentLayers.open($0, identities: identities, limits: limits).signingTimes } ?? [] : []
-        return ReceivedTime.resolve(evidence, signingTimes: times)?.date
-    }
-
-    func detectedStatus(_ message: EngineMessage, parsed: Message?) -> String? {
-        guard let m = parse(message, parsed) else { return SMIMEStatus.unknown.rawValue }
-        return StructureDetector.status(of: m)?.rawValue
-    }
-
-    func innerMessages(_ message: EngineMessage, parsed: Message) -> [Message] {
-        ContentLayers.open(parsed, identities: identities, limits: limits).inner
-    }
-
-    func recordScan(_ seen: [SeenEmail], present: [String], scope: String) throws(JMAPServer.EngineError) -> String {
-        guard let store else { throw JMAPServer.EngineError(type: "cannotCalculateChanges", description: "no result cache") }
-        lock.lock()
-        defer { lock.unlock() }
-        do {
-            try store.clearPresent()
-            defer { try? store.clearPresent() }
-            try store.recordSeen(batch: seen.map { (id: $0.id, path: $0.path, status: $0.status, errors: $0.errors) }, scope: scope)
-            try store.markPresent(present)
-            _ = try store.sweepUnmarked(scope: scope)
-            return try store.state(scope: scope)
-        } catch let e as ResultStoreError {
-            throw JMAPServer.EngineError(type: e.jmapType, description: e.description)
-        } catch {
-            throw JMAPServer.EngineError(type: "serverFail", description: "\(error)")
-        }
-    }
-
-    func changes(since state: String, maxChanges: Int?, scope: String) throws(JMAPServer.EngineError) -> EmailChangeSet {
-        guard let store else { throw JMAPServer.EngineError(type: "cannotCalculateChanges", description: "no result cache") }
-        lock.lock()
-        defer { lock.unlock() }
-        do {
-            let c = try store.changes(since: state, maxChanges: maxChanges, scope: scope)
-            return EmailChangeSet(oldState: c.oldState, newState: c.newState, hasMoreChanges: c.hasMoreChanges,
-                                  created: c.created, updated: c.updated, destroyed: c.destroyed)
-        } catch let e as ResultStoreError {
-            throw JMAPServer.EngineError(type: e.jmapType, description: e.description)
-        } catch {
-            throw JMAPServer.EngineError(type: "serverFail", description: "\(error)")
-        }
     }
 }

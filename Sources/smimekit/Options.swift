@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import SMIME
 

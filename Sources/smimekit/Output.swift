@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import JMAP
+import MailScan
 import MIME
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -14,31 +15,54 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// Writes standard output in large blocks; the per-line write(2) would dominate fast scans.
-final class StandardOutput {
-    nonisolated(unsafe) static let shared = StandardOutput()
-    private var buffer: [UInt8] = []
+/// Its state is under one lock, so a line written from any thread arrives whole.
+final class StandardOutput: Sendable {
+    static let shared = StandardOutput()
+
+    private struct State: Sendable {
+        var buffer: [UInt8] = []
+        var discarding = false
+        var descriptor: Int32 = STDOUT_FILENO
+    }
+    private let state = Locked(State())
+
     /// query -q: nothing reaches standard output.
-    var discarding = false
+    var discarding: Bool {
+        get { state.withLock { $0.discarding } }
+        set { state.withLock { $0.discarding = newValue } }
+    }
+
     /// verify --out -: the records go to standard error, the content to standard output.
-    var descriptor: Int32 = STDOUT_FILENO
+    var descriptor: Int32 {
+        get { state.withLock { $0.descriptor } }
+        set { state.withLock { $0.descriptor = newValue } }
+    }
 
     /// Text; a path's raw bytes (see PathBytes) go out as the bytes they are.
     func write(_ s: String) {
-        if discarding { return }
-        if s.utf8.contains(0xF4) { buffer += PathBytes.bytes(s) } else { buffer += s.utf8 }
-        if buffer.count >= 1 << 16 { flush() }
+        state.withLock { st in
+            if st.discarding { return }
+            if s.utf8.contains(0xF4) { st.buffer += PathBytes.bytes(s) } else { st.buffer += s.utf8 }
+            if st.buffer.count >= 1 << 16 { Self.flush(&st) }
+        }
     }
 
     func write(bytes: [UInt8]) {
-        if discarding { return }
-        buffer += bytes
-        if buffer.count >= 1 << 16 { flush() }
+        state.withLock { st in
+            if st.discarding { return }
+            st.buffer += bytes
+            if st.buffer.count >= 1 << 16 { Self.flush(&st) }
+        }
     }
 
     func flush() {
+        state.withLock { Self.flush(&$0) }
+    }
+
+    private static func flush(_ st: inout State) {
         var offset = 0
-        while offset < buffer.count {
-            let n = buffer[offset...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+        while offset < st.buffer.count {
+            let n = st.buffer[offset...].withUnsafeBytes { Foundation.write(st.descriptor, $0.baseAddress, $0.count) }
             if n <= 0 {
                 if errno == EINTR { continue }
                 // The reader went away (head, a closed pipe): stop quietly like other Unix tools.
@@ -46,7 +70,7 @@ final class StandardOutput {
             }
             offset += n
         }
-        buffer.removeAll(keepingCapacity: true)
+        st.buffer.removeAll(keepingCapacity: true)
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import ResultStore
 import SMIME
@@ -73,82 +74,40 @@ struct Query: ParsableCommand {
         }
         try input.requireInput()
         let properties = output.properties == nil ? [] : try output.selectedProperties(default: [])
-        let plan = FilterPlan(filter)
-        let comparators = sort.compactMap(JMAP.Comparator.init)
-
         let needsProperties = format != .text && !properties.isEmpty
+        let receivedAtOption = try trust.parsedTime(trust.receivedAt, option: "--received-at")
+        let plan = FilterPlan(filter)
         let needsVerifier = plan.needsVerification || needsProperties
-        var service: VerdictService?
         var store: ResultStore?
         if needsVerifier || format == .json { store = try cache.open() }
+        var service: VerdictService?
         if needsVerifier {
             service = VerdictService(
                 verifier: try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize), store: store, maxAge: TimeInterval(cache.maxAge),
-                at: try trust.parsedTime(trust.at, option: "--at"),
-                receivedAt: try trust.parsedTime(trust.receivedAt, option: "--received-at"),
-                maxBytes: input.maxMessageSize, jobs: input.jobCount)
+                at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: receivedAtOption,
+                maxBytes: input.maxMessageSize, jobs: input.jobCount, warn: { Diagnostics.warning($0) })
         }
-        let receivedAtOption = try trust.parsedTime(trust.receivedAt, option: "--received-at")
-        let wantDelivery = plan.needsDelivery || (needsProperties && properties.contains(.smimeStatusAtDelivery))
-
+        let comparators = sort.compactMap(JMAP.Comparator.init)
+        let scan = QueryScan(filter: filter, comparators: comparators, limits: input.limits, maxBytes: input.maxMessageSize,
+                             inMemoryLimit: input.maxInMemorySize, receivedAt: receivedAtOption,
+                             identities: try service?.verifier.identities ?? trust.identities(),
+                             verdictsForMatches: needsProperties, deliveryForMatches: properties.contains(.smimeStatusAtDelivery),
+                             needsIDs: format != .text, jobs: input.jobCount)
         var sink = QuerySink(format: format, properties: properties, nullSeparated: nullSeparated,
                              comparators: comparators, position: position, limit: limit)
         var sawError = false
         var blindCounts: [SearchBlind: Int] = [:]
-        // Keys for encrypted content, which the text conditions and receivedAt look into.
-        let identities = try service?.verifier.identities ?? trust.identities()
-        let jobs = input.jobCount
-        let limits = input.limits
-        let maxBytes = input.maxMessageSize
-        let inMemory = input.maxInMemorySize
-        // Ids name messages by digest: skip hashing when only paths are printed and nothing is verified.
-        let needsDigest = format != .text || needsVerifier
-
-        // Only verdicts asked for: a message the result cache knows need not be read at all.
-        let verdictsOnly = store != nil && needsVerifier && !plan.readsMessage && comparators.isEmpty
-
-        BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
-            let screened: [Result<Screening, InputFailure>]
-            if verdictsOnly, let reads = service?.read(batch) {
-                let (answer, memo) = plan.firstPassWithoutMessage()
-                screened = reads.map { $0.map { Screening(read: $0, answer: answer, memo: memo, keys: [], refusal: nil) } }
-            } else {
-                screened = Parallel.map(batch, jobs: jobs) { item in
-                    Screening.run(item, plan: plan, comparators: comparators, limits: limits, maxBytes: maxBytes,
-                                  inMemory: inMemory, receivedAt: receivedAtOption, identities: identities, digest: needsDigest,
-                                  keepMessage: needsVerifier)
-                }
-            }
-            // Verify what the first pass left open, and what is printed with its properties.
-            var requests: [VerdictRequest] = []
-            for case .success(let s) in screened where s.answer == nil || (s.answer == true && needsProperties) {
-                requests.append(VerdictRequest(message: s.read, delivery: wantDelivery))
-            }
-            let verdicts = service?.resolve(requests) ?? []
-            var next = 0
-            for (item, result) in zip(batch, screened) {
-                switch result {
+        BatchScan(jobs: input.jobCount, progress: input.progress()).run(input.walk()) { batch in
+            for r in scan.run(batch, service: service) {
+                if let refusal = r.refusal { Diagnostics.warning("\(r.item.displayPath): \(refusal)") }
+                if let blind = r.blind { blindCounts[blind, default: 0] += 1 }
+                switch r.outcome {
                 case .failure(let f):
                     sawError = true
-                    Diagnostics.error("\(item.displayPath): \(f.reason)")
-                case .success(let s):
-                    if let refusal = s.refusal { Diagnostics.warning("\(item.displayPath): \(refusal)") }
-                    if let blind = s.blind { blindCounts[blind, default: 0] += 1 }
-                    var verdict: Verdict?
-                    if s.answer == nil || (s.answer == true && needsProperties) {
-                        defer { next += 1 }
-                        switch verdicts[next] {
-                        case .failure(let f):
-                            sawError = true
-                            Diagnostics.error("\(item.displayPath): \(f.reason)")
-                            continue
-                        case .success(let v): verdict = v
-                        }
-                    }
-                    let matches = s.answer ?? plan.secondPass(s.memo, status: verdict?.status, statusAtDelivery: verdict?.statusAtDelivery)
-                    if matches {
-                        sink.add(path: item.displayPath, id: s.read.id, keys: s.keys, values: verdict?.properties)
-                    }
+                    Diagnostics.error("\(r.item.displayPath): \(f.text)")
+                case .success(let match?):
+                    sink.add(path: r.item.displayPath, id: match.id, keys: match.keys, values: match.verdict?.properties)
+                case .success(nil): break
                 }
             }
             // -q: the first match answers the question.
@@ -173,182 +132,53 @@ struct Query: ParsableCommand {
     }
 }
 
-/// The first pass over one message, on a worker thread.
-struct Screening: Sendable {
-    var read: ReadMessage
-    /// nil: depends on a verification.
-    var answer: Bool?
-    var memo: FilterPlan.Memo
-    var keys: [SortValue]
-    /// The limit the MIME reader hit, if a condition needed the parse.
-    var refusal: String?
-    /// Why a text condition could not look at all of it, if one needed to.
-    var blind: SearchBlind? = nil
-
-    static func run(_ item: InputItem, plan: FilterPlan, comparators: [JMAP.Comparator], limits: MIMELimits, maxBytes: Int,
-                    inMemory: Int, receivedAt: Date?, identities: [DecryptionIdentity], digest: Bool,
-                    keepMessage: Bool) -> Result<Screening, InputFailure> {
-        let read: Result<[UInt8], InputFailure>
-        switch LargeFile.open(item, above: inMemory, maxBytes: maxBytes) {
-        case .success(.large(let source))?:
-            return runLarge(item, source: source, plan: plan, comparators: comparators, limits: limits,
-                            receivedAt: receivedAt, digest: digest)
-        case .success(.bytes(let bytes))?: read = .success(bytes)
-        case .failure(let f)?: read = .failure(f)
-        case nil: read = FileBytes.read(item, maxBytes: maxBytes)
-        }
-        return read.map { bytes in
-            let subject = FileSubject(bytes: bytes, item: item, limits: limits, receivedAt: receivedAt, identities: identities)
-            let (answer, memo) = plan.firstPass(subject)
-            let keys = answer == false ? [] : comparators.map { SortValue.of($0.property, subject: subject) }
-            var read = ReadMessage(item: item, digest: digest ? Digest.sha256Hex(bytes) : "", size: bytes.count, bytes: nil)
-            // Standard input cannot be read a second time: its bytes are always kept.
-            if keepMessage && answer != false && (bytes.count <= ReadMessage.keepLimit || item.isStandardInput) {
-                // Hand over the parse if the first pass made one; the verifier would make the same.
-                if let parsed = subject.parsedSoFar { read.message = parsed } else { read.bytes = bytes }
-            }
-            return Screening(read: read, answer: answer, memo: memo, keys: keys, refusal: subject.refusal, blind: subject.blindSearch)
-        }
-    }
-}
-
-extension Screening {
-    /// A file above --max-in-memory-size: conditions see its header block (and its size);
-    /// the structural status is read by streaming; the body is never held.
-    static func runLarge(_ item: InputItem, source: FileSource, plan: FilterPlan, comparators: [JMAP.Comparator],
-                         limits: MIMELimits, receivedAt: Date?, digest: Bool) -> Result<Screening, InputFailure> {
-        let large: LargeMessage
-        do throws(StreamingError) {
-            large = try LargeMessage.open(source, limits: limits)
-        } catch {
-            switch error {
-            case .source(let e): return .failure(InputFailure(e.description))
-            case .mime(let e):
-                // As for a small message past a MIME limit: no header or text condition matches.
-                let subject = FileSubject(bytes: [], item: item, limits: limits, receivedAt: receivedAt, size: source.count,
-                                          structure: { (SMIMEStatus.unknown.rawValue, "\(e)") })
-                return finish(item, source: source, subject: subject, plan: plan, comparators: comparators, digest: digest)
-            }
-        }
-        let subject = FileSubject(bytes: large.header.message.bytes, item: item, limits: limits, receivedAt: receivedAt,
-                                  size: source.count, structure: {
-            do throws(StreamingError) {
-                return (try StructureDetector.status(of: large)?.rawValue, nil)
-            } catch {
-                return (SMIMEStatus.unknown.rawValue, "\(error)")
-            }
-        })
-        return finish(item, source: source, subject: subject, plan: plan, comparators: comparators, digest: digest)
-    }
-
-    private static func finish(_ item: InputItem, source: FileSource, subject: FileSubject, plan: FilterPlan,
-                               comparators: [JMAP.Comparator], digest: Bool) -> Result<Screening, InputFailure> {
-        let (answer, memo) = plan.firstPass(subject)
-        let keys = answer == false ? [] : comparators.map { SortValue.of($0.property, subject: subject) }
-        var hex = ""
-        if digest {
-            switch LargeFile.digest(source) {
-            case .failure(let f): return .failure(f)
-            case .success(let d): hex = d
-            }
-        }
-        let read = ReadMessage(item: item, digest: hex, size: source.count, bytes: nil, source: source)
-        // Its body is never searched: counted, and said once at the end of the run.
-        return .success(Screening(read: read, answer: answer, memo: memo, keys: keys, refusal: subject.refusal,
-                                  blind: subject.blindSearch))
-    }
-}
-
 /// Where matches go: straight out in input order, or kept (only their sort keys,
-/// path, id and printed values) until the end when sorted.
+/// path, id and printed values) until the end when sorted (see `QueryWindow`).
 struct QuerySink {
     let format: OutputFormat
     let properties: [SMIMEProperty]
     let nullSeparated: Bool
-    let comparators: [JMAP.Comparator]
-    let position: Int
-    let limit: Int?
-    private(set) var total = 0
-    private var printed = 0
+    private var window: QueryWindow<(path: String, id: String?, values: SMIMEProperties?)>
     private var ids: [String] = []
-    /// --format json: the files of each id (the same bytes at several paths are one Email).
-    private var pathsByID: [String: [String]] = [:]
-    private var kept: [(keys: [SortValue], path: String, id: String, values: SMIMEProperties?)] = []
 
     init(format: OutputFormat, properties: [SMIMEProperty], nullSeparated: Bool, comparators: [JMAP.Comparator], position: Int, limit: Int?) {
         self.format = format
         self.properties = properties
         self.nullSeparated = nullSeparated
-        self.comparators = comparators
-        self.position = position
-        self.limit = limit
+        window = QueryWindow(comparators: comparators, position: position, limit: limit,
+                             collapsesIDs: format == .json, needsTotal: format == .json)
     }
 
-    /// Streaming needs the window's start known before the end: not for sorting or a negative position.
-    private var streams: Bool { comparators.isEmpty && position >= 0 }
+    var total: Int { window.total }
+    var isSatisfied: Bool { window.isSatisfied }
 
-    /// Nothing more would be printed, and nothing needs the total.
-    var isSatisfied: Bool {
-        guard streams, format != .json, let limit else { return false }
-        return printed >= limit
-    }
-
-    mutating func add(path: String, id: String, keys: [SortValue], values: SMIMEProperties?) {
-        if format == .json {
-            if pathsByID[id] != nil {
-                pathsByID[id]!.append(path)
-                return
-            }
-            pathsByID[id] = [path]
-        }
-        total += 1
-        if streams {
-            guard total > position, limit.map({ printed < $0 }) ?? true else { return }
-            printed += 1
-            emit(path: path, id: id, values: values)
-        } else {
-            kept.append((keys, path, id, values))
-        }
+    mutating func add(path: String, id: String?, keys: [SortValue], values: SMIMEProperties?) {
+        if let m = window.add((path, id, values), id: id, path: path, keys: keys) { emit(m) }
     }
 
     mutating func finish(queryState: String) {
-        var start = position
-        if !streams {
-            let comparators = self.comparators
-            // Without comparators (a negative position alone) input order stands.
-            if !comparators.isEmpty {
-                kept.sort { a, b in
-                    for (i, c) in comparators.enumerated() where a.keys[i] != b.keys[i] {
-                        return c.isAscending ? a.keys[i] < b.keys[i] : a.keys[i] > b.keys[i]
-                    }
-                    return a.path < b.path
-                }
-            }
-            // RFC 8620 5.5: a negative position counts from the end, clamped to 0.
-            if start < 0 { start = max(0, total + start) }
-            let window = kept.dropFirst(start).prefix(limit ?? Int.max)
-            for m in window { emit(path: m.path, id: m.id, values: m.values) }
-            kept = []
-        }
+        // Only an anchor can fail, and the command line gives none.
+        guard case .success(let w) = window.finish() else { return }
+        for m in w.elements { emit(m) }
         if format == .json {
-            let response = EmailQueryResponse(queryState: queryState, position: min(start, total), ids: ids, total: total,
-                                              paths: ids.map { ($0, pathsByID[$0] ?? []) })
+            let response = EmailQueryResponse(queryState: queryState, position: w.position, ids: ids, total: w.total,
+                                              paths: ids.map { ($0, window.pathsByID[$0] ?? []) })
             StandardOutput.shared.write(response.json().serialized() + "\n")
         }
         StandardOutput.shared.flush()
     }
 
-    private mutating func emit(path: String, id: String, values: SMIMEProperties?) {
+    private mutating func emit(_ m: (path: String, id: String?, values: SMIMEProperties?)) {
         switch format {
         case .text:
-            StandardOutput.shared.write(path + (nullSeparated ? "\0" : "\n"))
+            StandardOutput.shared.write(m.path + (nullSeparated ? "\0" : "\n"))
         case .ndjson:
-            var pairs: [(String, JSON)] = [("path", .string(path)), ("id", .string(id))]
-            let v = values ?? SMIMEProperties(status: nil)
+            var pairs: [(String, JSON)] = [("path", .string(m.path)), ("id", .optional(m.id))]
+            let v = m.values ?? SMIMEProperties(status: nil)
             for p in properties { pairs.append((p.rawValue, v.value(p))) }
             StandardOutput.shared.write(JSON.object(pairs).serialized() + "\n")
         case .json:
-            ids.append(id)
+            if let id = m.id { ids.append(id) }
         }
     }
 }

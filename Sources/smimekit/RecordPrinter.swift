@@ -23,14 +23,14 @@ struct RecordPrinter {
     mutating func record(path: String, id: String, values: SMIMEProperties, extra: [(String, JSON)] = [], textLines: [String] = []) {
         switch format {
         case .text:
-            var line = TextColumns.pad(values.status ?? "null", 26) + path
+            var line = TextColumns.pad(values.status?.rawValue ?? "null", 26) + path
             if textLines.isEmpty, let first = values.errors?.first {
                 line += ": " + first
                 if let n = values.errors?.count, n > 1 { line += " (+\(n - 1) more)" }
             }
             // The answer at delivery, when asked for and not the same as now (--details shows why).
             if textLines.isEmpty, properties.contains(.smimeStatusAtDelivery), let d = values.statusAtDelivery, d != values.status {
-                line += " (at delivery: \(d))"
+                line += " (at delivery: \(d.rawValue))"
             }
             StandardOutput.shared.write(line + "\n")
             for l in textLines { StandardOutput.shared.write(l + "\n") }

@@ -1,54 +1,47 @@
 // The progress line of long runs.
-import Dispatch
 import Foundation
+import MailScan
 
 /// "1234/10000 messages, 5678/s, 3s, ETA 2s" on stderr, redrawn at most ten
 /// times a second, only on a terminal. The input is streamed, so the total is
 /// counted by a second, cheaper walk over the same operands on a thread of its
 /// own; until it is known the line has no total and no ETA.
-final class Progress: @unchecked Sendable {
-    private var count = 0
+final class Progress: ScanProgress, Sendable {
+    private struct State: Sendable {
+        var count = 0
+        var lastDraw = Date.distantPast
+        var drawn = false
+        /// Set by the counting walk when it is done.
+        var total: Int?
+    }
     private let start = Date()
-    private var lastDraw = Date.distantPast
-    private var drawn = false
-    private let lock = NSLock()
-    private var knownTotal: Int?  // under `lock`
+    private let state = Locked(State())
 
     /// Counting walks every operand; a list of paths on standard input cannot be walked twice.
     static func ifTerminal(enabled: Bool, operands: [String]) -> Progress? {
         guard enabled && isatty(STDERR_FILENO) == 1 else { return nil }
         let progress = Progress()
         if !operands.isEmpty {
-            Thread.detachNewThread { [operands] in
+            WorkPool.detach { [operands] in
                 var walk = InputWalk(operands: operands, stdinIsTerminal: true)
                 var n = 0
                 while walk.next() != nil { n += 1 }
-                progress.setTotal(n)
+                progress.state.withLock { $0.total = n }
             }
         }
         return progress
     }
 
-    private func setTotal(_ n: Int) {
-        lock.lock()
-        knownTotal = n
-        lock.unlock()
-    }
-
-    private var total: Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        return knownTotal
-    }
-
     func tick() {
-        count += 1
         let now = Date()
-        if now.timeIntervalSince(lastDraw) >= 0.1 {
-            lastDraw = now
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + Self.line(count: count, total: total, elapsed: now.timeIntervalSince(start))).utf8))
-            drawn = true
+        let line = state.withLock { s -> String? in
+            s.count += 1
+            guard now.timeIntervalSince(s.lastDraw) >= 0.1 else { return nil }
+            s.lastDraw = now
+            s.drawn = true
+            return Self.line(count: s.count, total: s.total, elapsed: now.timeIntervalSince(start))
         }
+        if let line { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8)) }
     }
 
     /// The text of the line: count (of total), rate, time so far, and the time left
@@ -74,6 +67,6 @@ final class Progress: @unchecked Sendable {
     }
 
     func finish() {
-        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if state.withLock({ $0.drawn }) { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import SMIME
 
@@ -176,7 +177,7 @@ enum MessageFiles {
         let item: InputItem = path.map { $0 == "-" ? .stdin : .file(RawArguments.recover($0)) } ?? .stdin
         switch InputReader.read(item, maxBytes: 256 << 20) {
         case .success(let b): return b
-        case .failure(let f): throw EngineError.unreadable(path ?? "-", f.reason)
+        case .failure(let f): throw EngineError.unreadable(path ?? "-", f.text)
         }
     }
 

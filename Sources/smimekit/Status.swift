@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import SMIME
 
@@ -57,68 +58,35 @@ struct Status: ParsableCommand {
         if cached, let store = try cache.open() {
             service = VerdictService(
                 verifier: try trust.verifier(limits: limits, inMemoryLimit: input.maxInMemorySize), store: store, maxAge: TimeInterval(cache.maxAge),
-                at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil, maxBytes: maxSize, jobs: jobs)
+                at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil, maxBytes: maxSize, jobs: jobs, warn: { Diagnostics.warning($0) })
         }
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: [.smimeStatus])
         BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
-            let results = Parallel.map(batch, jobs: jobs) { item -> Result<(digest: String, status: String?, refusal: String?), InputFailure> in
-                let read: Result<[UInt8], InputFailure>
-                switch LargeFile.open(item, above: inMemory, maxBytes: maxSize) {
-                case .success(.large(let source))?: return Self.structure(of: source, limits: limits)
-                case .success(.bytes(let bytes))?: read = .success(bytes)
-                case .failure(let f)?: read = .failure(f)
-                case nil: read = InputReader.read(item, maxBytes: maxSize)
-                }
-                return read.map { bytes in
-                    let digest = Digest.sha256Hex(bytes)
-                    do {
-                        let message = try BareCMS.parse(bytes, limits: limits)
-                        return (digest, StructureDetector.status(of: message)?.rawValue, nil)
-                    } catch {
-                        // Past a limit nothing can be told for sure; say which limit, answer unknown.
-                        return (digest, SMIMEStatus.unknown.rawValue, "\(error)")
-                    }
-                }
-            }
-            let digests = results.compactMap { try? $0.get().digest }
-            var cached = (service?.cachedVerdicts(digests) ?? digests.map { _ in nil }).makeIterator()
+            let results = WorkPool.map(batch, jobs: jobs) { StructureRead.read($0, limits: limits, maxBytes: maxSize, inMemory: inMemory) }
+            var cached = (service?.cachedVerdicts(results.compactMap { try? $0.get().digest }) ?? []).makeIterator()
             for (item, result) in zip(batch, results) {
                 switch result {
                 case .failure(let f):
                     outcome.sawError = true
-                    printer.failure(path: item.displayPath, reason: f.reason)
-                case .success(let (digest, cheap, refusal)):
-                    if let refusal { Diagnostics.warning("\(item.displayPath): \(refusal)") }
-                    let status = cached.next()!.map(\.status) ?? cheap
+                    printer.failure(path: item.displayPath, reason: f.text)
+                case .success(let s):
+                    if let refusal = s.refusal { Diagnostics.warning("\(item.displayPath): \(refusal)") }
+                    // A cached verdict wins, even one that says there is no S/MIME.
+                    var status = s.status
+                    if service != nil, let verdict = cached.next()! { status = verdict.status }
                     outcome.count += 1
                     if status == nil { outcome.sawMismatch = true }
                     if list.enabled {
                         if status != nil { list.emit(item.displayPath) }
                         continue
                     }
-                    printer.record(path: item.displayPath, id: EmailID.make(digestHex: digest), values: SMIMEProperties(status: status))
+                    printer.record(path: item.displayPath, id: s.digest.emailID, values: SMIMEProperties(status: status))
                 }
             }
             return true
         }
         printer.finish()
         throw ExitCode(outcome.exitCode)
-    }
-
-    /// A file above --max-in-memory-size: digest and structure read a chunk at a time.
-    static func structure(of source: FileSource, limits: MIMELimits) -> Result<(digest: String, status: String?, refusal: String?), InputFailure> {
-        LargeFile.digest(source).flatMap { digest in
-            do throws(StreamingError) {
-                let status = try StructureDetector.status(of: LargeMessage.open(source, limits: limits))
-                do throws(SourceError) { try source.checkUnchanged() } catch { return .failure(InputFailure(error.description)) }
-                return .success((digest, status?.rawValue, nil))
-            } catch {
-                switch error {
-                case .source(let e): return .failure(InputFailure(e.description))
-                case .mime(let e): return .success((digest, SMIMEStatus.unknown.rawValue, "\(e)"))
-                }
-            }
-        }
     }
 }

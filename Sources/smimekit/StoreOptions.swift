@@ -2,6 +2,7 @@
 // that verifies (verify, status, query, changes).
 import ArgumentParser
 import Foundation
+import MailScan
 import ResultStore
 import SMIME
 
@@ -69,25 +70,13 @@ struct StoreOptions: ParsableArguments {
         return "HOME (\(root))"
     }
 
-    nonisolated(unsafe) private static var warned = false
+    private static let warned = Locked(false)
 
     private static func warnOnce(_ message: String) {
-        guard !warned else { return }
-        warned = true
-        Diagnostics.warning(message)
-    }
-}
-
-/// The result store as --online's answer cache. A store that fails is no reason
-/// to stop: the answer is fetched again.
-struct StoredRevocationAnswers: RevocationAnswerCache {
-    let store: ResultStore
-
-    func answer(for key: String, now: Date) -> [UInt8]? {
-        try? store.revocationAnswer(for: key, now: now)
-    }
-
-    func store(_ der: [UInt8], for key: String, url: String, until: Date) {
-        try? store.recordRevocationAnswer(der, for: key, url: url, until: until)
+        let first = warned.withLock { w in
+            defer { w = true }
+            return !w
+        }
+        if first { Diagnostics.warning(message) }
     }
 }

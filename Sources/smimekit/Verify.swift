@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import SMIME
 
@@ -66,13 +67,12 @@ struct Verify: ParsableCommand {
         let needDelivery = properties.contains(.smimeStatusAtDelivery)
         let details = self.details
         let at = try trust.parsedTime(trust.at, option: "--at")
-        var service = VerdictService(
+        let service = VerdictService(
             verifier: verifier, store: store, maxAge: TimeInterval(cache.maxAge),
             at: try trust.parsedTime(trust.at, option: "--at"),
             receivedAt: try trust.parsedTime(trust.receivedAt, option: "--received-at"),
-            maxBytes: maxSize, jobs: jobs)
-        // A verdict is a security decision: it is served only for bytes hashed now.
-        service.hashesEveryFile = true
+            // A verdict is a security decision: it is served only for bytes hashed now.
+            maxBytes: maxSize, jobs: jobs, hashesEveryFile: true, warn: { Diagnostics.warning($0) })
 
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: properties)
@@ -88,7 +88,7 @@ struct Verify: ParsableCommand {
                 switch result {
                 case .failure(let f):
                     outcome.sawError = true
-                    printer.failure(path: item.displayPath, reason: f.reason)
+                    printer.failure(path: item.displayPath, reason: f.text)
                 case .success(let (message, v)):
                     outcome.count += 1
                     if !v.isVerified { outcome.sawMismatch = true }
@@ -144,7 +144,7 @@ struct Verify: ParsableCommand {
             }
             switch FileBytes.read(read.item, maxBytes: maxBytes) {
             case .success(let b): bytes = b
-            case .failure(let f): return trouble(f.reason)
+            case .failure(let f): return trouble(f.text)
             }
         }
         let result: VerificationResult
@@ -277,9 +277,9 @@ enum DetailsReport {
             let differs = atDelivery.contains { !now.contains("\($0.code.rawValue) \($0.message)") }
                 || atDelivery.count != c.result.problems.count
             if atDelivery.isEmpty || !differs {
-                add("at delivery", d + (atDelivery.isEmpty ? "" : " (the same problems as now)"))
+                add("at delivery", d.rawValue + (atDelivery.isEmpty ? "" : " (the same problems as now)"))
             } else {
-                add("at delivery", d)
+                add("at delivery", d.rawValue)
                 for p in atDelivery { lines.append("    ✗ [\(p.code.rawValue)] \(p.message)") }
             }
         }

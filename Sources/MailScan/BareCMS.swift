@@ -5,14 +5,14 @@ import Foundation
 import MIME
 import SMIME
 
-enum BareCMS {
+public enum BareCMS {
     /// The ContentInfo types read; anything else (certs-only aside, which is
     /// SignedData too) stays a file that is not S/MIME.
-    enum Kind {
+    public enum Kind: Sendable {
         case signedData, envelopedData, authEnvelopedData
 
         /// RFC 8551 3.2.2.
-        var smimeType: String {
+        public var smimeType: String {
             switch self {
             case .signedData: return "signed-data"
             case .envelopedData: return "enveloped-data"
@@ -24,7 +24,7 @@ enum BareCMS {
     /// The bytes as an RFC 5322 message: one application/pkcs7-mime entity, with
     /// no header field but the MIME ones (so no From); nil when they are not a CMS
     /// ContentInfo in DER/BER or PEM (`PKCS7`, `CMS`) armour.
-    static func message(_ bytes: [UInt8]) -> [UInt8]? {
+    public static func message(_ bytes: [UInt8]) -> [UInt8]? {
         guard let (der, kind) = contentInfo(bytes) else { return nil }
         let body = Data(der).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
         let header = marker
@@ -37,19 +37,19 @@ enum BareCMS {
     /// How the made-up message starts, so that its verdict can carry a note.
     private static let marker = "MIME-Version: 1.0 (a bare CMS object)\r\n"
 
-    static func isWrapped(_ message: Message) -> Bool {
+    public static func isWrapped(_ message: Message) -> Bool {
         message.bytes.starts(with: marker.utf8)
     }
 
     /// The bytes as a message: wrapped when they are bare CMS, else as they are.
-    static func parse(_ bytes: [UInt8], limits: MIMELimits) throws -> Message {
+    public static func parse(_ bytes: [UInt8], limits: MIMELimits) throws -> Message {
         try Message(bytes: message(bytes) ?? bytes, limits: limits)
     }
 
     /// Said with the verdict of a bare CMS object.
-    static let note = Problem(.bareCMSObject, "This file is a bare CMS object, not a mail message: it was read as an S/MIME entity with no From, so the signer cannot be bound to a sender; use --no-sender-check to check the signature and certificate path alone")
+    public static let note = Problem(.bareCMSObject, "This file is a bare CMS object, not a mail message: it was read as an S/MIME entity with no From, so the signer cannot be bound to a sender; use --no-sender-check to check the signature and certificate path alone")
 
-    static func contentInfo(_ bytes: [UInt8]) -> ([UInt8], Kind)? {
+    public static func contentInfo(_ bytes: [UInt8]) -> ([UInt8], Kind)? {
         if let kind = kind(der: bytes) { return (bytes, kind) }
         guard let der = pem(bytes), let kind = kind(der: der) else { return nil }
         return (der, kind)

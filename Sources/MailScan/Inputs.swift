@@ -3,20 +3,21 @@
 // paths piped in (as `find` prints them) when no operand is given.
 import Foundation
 import MIME
+import ResultStore
 
-enum InputItem {
+public enum InputItem: Sendable {
     /// A path, with what stat(2) said of it when the walk met it (nil: not known).
     case file(String, stamp: FileStamp? = nil)
     case stdin
     /// An operand that could not be used (missing file, unreadable directory, a FIFO).
     case bad(String, InputError)
 
-    var isStandardInput: Bool {
+    public var isStandardInput: Bool {
         if case .stdin = self { return true }
         return false
     }
 
-    var displayPath: String {
+    public var displayPath: String {
         switch self {
         case .file(let p, _): return p
         case .stdin: return "-"
@@ -26,7 +27,7 @@ enum InputItem {
 }
 
 /// Yields input items lazily, so a walk over a million files holds one directory listing at a time.
-struct InputWalk: Sequence, IteratorProtocol {
+public struct InputWalk: Sequence, IteratorProtocol, Sendable {
     private var operands: [String]
     private var pending: [InputItem] = []
     /// Directories being walked; `fd` (or -1) lets each entry be stat'ed relative to
@@ -37,7 +38,7 @@ struct InputWalk: Sequence, IteratorProtocol {
 
     /// With no operand, standard input (not a terminal) is one message when it
     /// starts like one (see `PathListReader.startsLikeMessage`), else a list of paths.
-    init(operands: [String], stdinIsTerminal: Bool) {
+    public init(operands: [String], stdinIsTerminal: Bool) {
         if operands.isEmpty && !stdinIsTerminal {
             var reader = PathListReader(fd: STDIN_FILENO)
             if reader.startsLikeMessage() {
@@ -50,7 +51,7 @@ struct InputWalk: Sequence, IteratorProtocol {
         self.operands = operands.reversed()
     }
 
-    mutating func next() -> InputItem? {
+    public mutating func next() -> InputItem? {
         while true {
             if !pending.isEmpty { return pending.removeFirst() }
             if var top = stack.popLast() {
@@ -118,7 +119,7 @@ struct InputWalk: Sequence, IteratorProtocol {
 
 extension InputWalk {
     /// A maildir, as mblaze's mdirs tells one: a directory with a `cur` directory.
-    static func isMaildir(_ fd: Int32) -> Bool {
+    public static func isMaildir(_ fd: Int32) -> Bool {
         var st = stat()
         return fd >= 0 && fstatat(fd, "cur", &st, 0) == 0 && st.st_mode & S_IFMT == S_IFDIR
     }
@@ -128,7 +129,7 @@ extension InputWalk {
     /// and the folders that are maildirs themselves (Maildir++ `.Folder`s among
     /// them); `tmp` holds half-delivered mail, the files beside them are the
     /// maildir's own (dovecot-uidlist, maildirfolder, ...).
-    static func walked(_ names: [String], maildir: Bool, fd: Int32) -> [String] {
+    public static func walked(_ names: [String], maildir: Bool, fd: Int32) -> [String] {
         guard maildir else { return names.filter { !$0.hasPrefix(".") } }
         return names.filter { name in
             if name == "cur" || name == "new" { return true }
@@ -140,15 +141,15 @@ extension InputWalk {
 }
 
 /// Paths from standard input, one a line, or NUL-separated when a NUL is seen.
-struct PathListReader {
-    let fd: Int32
-    var buffer: [UInt8] = []
-    var eof = false
-    var nulSeparated = false
+public struct PathListReader: Sendable {
+    public let fd: Int32
+    public var buffer: [UInt8] = []
+    public var eof = false
+    public var nulSeparated = false
 
-    init(fd: Int32) { self.fd = fd }
+    public init(fd: Int32) { self.fd = fd }
 
-    mutating func next() -> String? {
+    public mutating func next() -> String? {
         while true {
             if let i = buffer.firstIndex(where: { $0 == 0 || (!nulSeparated && $0 == 0x0A) }) {
                 if buffer[i] == 0 { nulSeparated = true }
@@ -182,7 +183,7 @@ struct PathListReader {
     /// RFC 5322 header field (a field name of printable ASCII but the colon, then a
     /// colon) and not the path of an existing file. A NUL-separated list never is;
     /// so `C:` or `dir:x/a.eml` in a list still name files when they exist.
-    mutating func startsLikeMessage() -> Bool {
+    public mutating func startsLikeMessage() -> Bool {
         while !eof && !buffer.contains(0x0A) && !buffer.contains(0) && buffer.count < 1000 { fill() }
         let end = buffer.firstIndex { $0 == 0x0A || $0 == 0 } ?? buffer.endIndex
         if end < buffer.endIndex && buffer[end] == 0 { return false }
@@ -198,10 +199,10 @@ struct PathListReader {
     }
 }
 
-enum InputReader {
+public enum InputReader {
     /// Reads a whole message, refusing files above `maxBytes`; anything but a
     /// regular file (or standard input) is refused without being read.
-    static func read(_ item: InputItem, maxBytes: Int) -> Result<[UInt8], InputFailure> {
+    public static func read(_ item: InputItem, maxBytes: Int) -> Result<[UInt8], InputFailure> {
         switch item {
         case .bad(_, let why): return .failure(InputFailure(why))
         case .stdin:
@@ -220,7 +221,7 @@ enum InputReader {
 
     /// Everything `fd` still holds, after `prefix`, in chunks, stopping as soon as
     /// it passes `maxBytes`: memory stays bounded by the limit whatever the source.
-    static func readToEnd(_ fd: Int32, prefix: [UInt8], sizeHint: Int, maxBytes: Int) -> Result<[UInt8], InputFailure> {
+    public static func readToEnd(_ fd: Int32, prefix: [UInt8], sizeHint: Int, maxBytes: Int) -> Result<[UInt8], InputFailure> {
         var out = prefix
         if out.count > maxBytes { return .failure(InputFailure(.tooLarge(size: nil, limit: maxBytes))) }
         out.reserveCapacity(min(max(sizeHint, out.count), maxBytes))
@@ -238,7 +239,7 @@ enum InputReader {
         return .success(out)
     }
 
-    static func modificationDate(_ item: InputItem) -> Date? {
+    public static func modificationDate(_ item: InputItem) -> Date? {
         guard case .file(let path, _) = item else { return nil }
         var st = stat()
         guard PathCalls.stat(path, &st) == 0 else { return nil }
@@ -246,49 +247,71 @@ enum InputReader {
     }
 }
 
-struct InputFailure: Error {
-    let reason: String
-    /// What went wrong, when it was about the input itself (not the engine).
-    let error: InputError?
-    init(_ reason: String) {
-        self.reason = reason
-        error = nil
-    }
-    init(_ error: InputError) {
-        reason = error.description
-        self.error = error
-    }
+/// Why a message could not be read or verified: always typed, so that a caller
+/// (the command line, a JMAP server) says it in its own words.
+public struct InputFailure: Error, Sendable, Equatable {
+    public let error: InputError
+    public init(_ error: InputError) { self.error = error }
+
+    /// The engine's own words, without any caller's option names.
+    public var reason: String { error.description }
+    /// What would let the message be read, if anything.
+    public var remedy: Remedy? { error.remedy }
+}
+
+/// What the user (or a server's operator) can change so that a message is read:
+/// the command line names its flag.
+public enum Remedy: Sendable, Equatable {
+    /// A larger message size limit (the command line's --max-message-size).
+    case raiseMessageSizeLimit
+    /// Standard input is read when asked for by name (the command line's `-`).
+    case readStandardInput
 }
 
 /// Why an input could not be read as a message.
-enum InputError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum InputError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A FIFO, a device, a socket, a directory where a file was wanted.
     case notRegular(FileKind)
     case unreadable(errno: Int32)
-    /// Past --max-message-size (`size` when known before reading).
+    /// Past the message size limit (`size` when known before reading).
     case tooLarge(size: Int?, limit: Int)
     case cannotList
     case cannotSpool(errno: Int32)
+    /// A file read in chunks that could not be read to the end as it was when opened.
+    case source(SourceError)
+    /// The bytes changed between reading and verifying: its verdict would be filed
+    /// under the wrong digest.
+    case changed
 
-    var description: String {
+    public var description: String {
         switch self {
         case .notRegular(.directory): return "is a directory"
-        case .notRegular(let kind):
-            return "not a regular file (\(kind.phrase)); only regular files are read, give - to read standard input"
+        case .notRegular(let kind): return "not a regular file (\(kind.phrase)); only regular files are read"
         case .unreadable(let e): return String(cString: strerror(e))
-        case .tooLarge(let size?, let limit): return "\(size) bytes, larger than --max-message-size \(limit)"
-        case .tooLarge(nil, let limit): return "larger than --max-message-size \(limit) bytes"
+        case .tooLarge(let size?, let limit): return "\(size) bytes, larger than the limit of \(limit)"
+        case .tooLarge(nil, let limit): return "larger than the limit of \(limit) bytes"
         case .cannotList: return "cannot list the directory"
         case .cannotSpool(let e): return "cannot spool standard input: \(String(cString: strerror(e)))"
+        case .source(let e): return e.description
+        case .changed: return SourceError.changed.description
+        }
+    }
+
+    public var remedy: Remedy? {
+        switch self {
+        case .notRegular(.directory): return nil
+        case .notRegular: return .readStandardInput
+        case .tooLarge: return .raiseMessageSizeLimit
+        default: return nil
         }
     }
 }
 
 /// The type of a file that is not a regular file, as stat(2) tells it.
-enum FileKind: Sendable, Equatable {
+public enum FileKind: Sendable, Equatable {
     case fifo, characterDevice, blockDevice, socket, directory, symbolicLink, other
 
-    init(mode: mode_t) {
+    public init(mode: mode_t) {
         switch mode & S_IFMT {
         case S_IFIFO: self = .fifo
         case S_IFCHR: self = .characterDevice
@@ -300,7 +323,7 @@ enum FileKind: Sendable, Equatable {
         }
     }
 
-    var phrase: String {
+    public var phrase: String {
         switch self {
         case .fifo: return "a FIFO"
         case .characterDevice: return "a character device"
@@ -314,12 +337,12 @@ enum FileKind: Sendable, Equatable {
 }
 
 /// Opening inputs named by path.
-enum InputFile {
+public enum InputFile {
     /// A regular file opened for reading, with its fstat. Opened with O_NONBLOCK,
     /// so that a FIFO without a writer or a device never blocks the open, and
     /// judged by fstat of the descriptor itself, so that a path swapped for a FIFO
     /// after an earlier stat is refused too.
-    static func openRegular(_ path: String) -> Result<(fd: Int32, stat: stat), InputError> {
+    public static func openRegular(_ path: String) -> Result<(fd: Int32, stat: stat), InputError> {
         let fd = PathCalls.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         if fd < 0 {
             let e = errno
@@ -347,45 +370,17 @@ enum InputFile {
 
 /// Bytes already taken from standard input (to tell a message from a list of
 /// paths) that belong in front of the rest when it is read as a message.
-enum StandardInputPushback {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var bytes: [UInt8] = []
+public enum StandardInputPushback {
+    private static let bytes = Locked<[UInt8]>([])
 
-    static func put(_ b: [UInt8]) {
-        lock.lock()
-        bytes = b
-        lock.unlock()
+    public static func put(_ b: [UInt8]) {
+        bytes.withLock { $0 = b }
     }
 
-    static func take() -> [UInt8] {
-        lock.lock()
-        defer { lock.unlock() }
-        let b = bytes
-        bytes = []
-        return b
-    }
-}
-
-/// Operands as the kernel gave them. CommandLine.arguments, and so ArgumentParser,
-/// decode argv as UTF-8 and put U+FFFD for bytes that are not; an operand holding
-/// U+FFFD is matched back to the argv entry it came from, whose bytes it then
-/// carries (as PathBytes), so `smimekit verify $'caf\xe9.eml'` opens that file.
-enum RawArguments {
-    static func recover(_ operands: [String]) -> [String] {
-        guard operands.contains(where: { $0.unicodeScalars.contains("\u{FFFD}") }) else { return operands }
-        let raw: [[UInt8]] = (1..<Int(CommandLine.argc)).compactMap { i in
-            CommandLine.unsafeArgv[i].map { Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: strlen($0))) }
-        }
-        var used = Set<Int>()
-        return operands.map { op in
-            guard op.unicodeScalars.contains("\u{FFFD}") else { return op }
-            for (i, r) in raw.enumerated() where !used.contains(i) && String(decoding: r, as: UTF8.self) == op {
-                used.insert(i)
-                return PathBytes.string(r)
-            }
-            return op
+    public static func take() -> [UInt8] {
+        bytes.withLock { b in
+            defer { b = [] }
+            return b
         }
     }
-
-    static func recover(_ operand: String) -> String { recover([operand])[0] }
 }

@@ -1,0 +1,533 @@
+// Verdicts through the result store: the part that verify, status, query and
+// changes share. A run goes in batches; each batch is read and hashed in
+// parallel, looked up in the store in one transaction, verified in parallel
+// where the store had nothing, and written back in one transaction.
+import Foundation
+import JMAP
+import MIME
+import ResultStore
+import SMIME
+
+/// What a command wants to know about one message.
+public struct VerdictRequest: Sendable {
+    public var message: ReadMessage
+    /// smimeStatusAtDelivery is wanted too (smimeStatus always is).
+    public var delivery = false
+    /// The whole VerificationResult is wanted (--details): the store cannot give it.
+    public var details = false
+
+    public init(message: ReadMessage, delivery: Bool = false, details: Bool = false) {
+        self.message = message
+        self.delivery = delivery
+        self.details = details
+    }
+}
+
+/// The RFC 9219 values of one message, from the store or computed now.
+public struct Verdict: Sendable {
+    public var status: SMIMEStatus?
+    public var errors: [String]?
+    /// The codes of `errors`, parallel to them.
+    public var errorCodes: [ProblemCode]?
+    public var verifiedAt: Date?
+    public var validUntil: Date?
+    public var statusAtDelivery: SMIMEStatus?
+    public var receivedAt: Date?
+    /// Where receivedAt came from (nil when it came from the store).
+    public var receivedAtSource: ReceivedTime.Source?
+    /// Set when computed in this run (nil when served from the store).
+    public var fresh: VerificationResult?
+    public var freshDelivery: VerificationResult?
+
+    public init() {}
+
+    /// A current verdict from the store; nil when its status is not one of RFC 9219's.
+    init?(stored: StoredVerdict) {
+        guard Self.readable(stored.status) else { return nil }
+        status = stored.status.flatMap(SMIMEStatus.init(rawValue:))
+        errors = stored.errors
+        errorCodes = stored.errorCodes?.compactMap(ProblemCode.init(rawValue:))
+        verifiedAt = stored.verifiedAt
+        validUntil = stored.validUntil
+    }
+
+    /// A stored status is served only when it is one of RFC 9219's (or none).
+    static func readable(_ status: String?) -> Bool {
+        status.map { SMIMEStatus(rawValue: $0) != nil } ?? true
+    }
+
+    public var properties: SMIMEProperties {
+        SMIMEProperties(status: status, statusAtDelivery: statusAtDelivery, errors: errors, verifiedAt: verifiedAt)
+    }
+
+    public var isVerified: Bool { status?.isVerified ?? false }
+}
+
+/// The verifier, the store and the keys verdicts are filed under. One value serves
+/// a run of the command line, or a server for its lifetime: every method may be
+/// called from several threads at once (the store is itself thread-safe, the
+/// writes go through one `StoreWriter`, and the one mutable field is under a lock).
+/// The methods block the calling thread while the work pool runs; from async code
+/// call them off the cooperative pool (see `VerdictService.detached`).
+public final class VerdictService: Sendable {
+    public let verifier: MessageVerifier
+    /// The store, until it fails in use (then nil for the rest of the service's life).
+    public var store: ResultStore? { storeState.withLock { $0 } }
+    private let storeState: Locked<ResultStore?>
+    /// Current verdicts depend on the anchors; at-delivery ones are filed without
+    /// them because the store compares anchor sets itself.
+    public let currentOptionsDigest: String
+    public let deliveryOptionsDigest: String
+    public let anchors: Set<String>
+    public let maxAge: TimeInterval
+    /// --at: a verdict at another time is not the verdict now, so the store's
+    /// current verdicts are neither read nor written (at-delivery ones still are).
+    public let at: Date?
+    /// --received-at, instead of the time read from each message.
+    public let receivedAtOption: Date?
+    public let maxBytes: Int
+    public let jobs: Int
+    /// The stamp rule (see `read`) is not enough for a security decision: on tmpfs a
+    /// write through a shared mmap leaves size, mtime, ctime and inode as they were.
+    /// When set, every file is read and hashed before a stored verdict is served for
+    /// it (verify); query, changes and status keep naming unchanged files by stamp.
+    public let hashesEveryFile: Bool
+    /// Where a store failure is said (the command line: a warning on standard error).
+    private let warn: @Sendable (String) -> Void
+
+    public init(verifier: MessageVerifier, store: ResultStore?, maxAge: TimeInterval, at: Date?,
+                receivedAt: Date?, maxBytes: Int, jobs: Int, hashesEveryFile: Bool = false,
+                warn: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.verifier = verifier
+        storeState = Locked(store)
+        let inputs = verifier.verdictInputsDigest()
+        // The receivedAt rule is part of what an at-delivery verdict was computed with: verdicts
+        // remembered under the older rule (Date before signingTime) are not served.
+        deliveryOptionsDigest = Digest.sha256Hex(Array("\(inputs) receivedAt-rule-2".utf8))
+        currentOptionsDigest = Digest.sha256Hex(Array("\(inputs) \(verifier.trust.anchorSetDigest)".utf8))
+        anchors = verifier.trust.anchorFingerprints
+        self.maxAge = maxAge
+        self.at = at
+        receivedAtOption = receivedAt
+        self.maxBytes = maxBytes
+        self.jobs = jobs
+        self.hashesEveryFile = hashesEveryFile
+        self.warn = warn
+    }
+
+    /// Writes go to the store on a queue of their own (see StoreWriter).
+    private let writer = StoreWriter()
+
+    /// A store that failed in use is dropped for the rest of the run: the answers
+    /// are still computed, just not remembered. Said once.
+    private func storeFailed(_ error: Error) {
+        let wasOpen = storeState.withLock { store -> Bool in
+            defer { store = nil }
+            return store != nil
+        }
+        if wasOpen { warn("\(error); going on without the result cache") }
+    }
+
+    /// Drops the store if a queued write failed.
+    private func checkWrites() {
+        if store != nil, let error = writer.takeFailure() { storeFailed(error) }
+    }
+
+    /// Waits for the queued writes: call before reading the store's state, and before exiting.
+    public func finish() {
+        writer.drain()
+        checkWrites()
+    }
+
+    /// Only the store's current verdicts (no verification): status's "fresh cached result".
+    public func cachedVerdicts(_ digests: [MessageDigest]) -> [Verdict?] {
+        guard let store, at == nil, !digests.isEmpty else { return Array(repeating: nil, count: digests.count) }
+        do {
+            return try store.verdicts(for: digests.map { StoreKey(messageDigest: $0.hex, optionsDigest: currentOptionsDigest) },
+                                      now: Date(), maxAge: maxAge).map { $0.flatMap(Verdict.init(stored:)) }
+        } catch {
+            storeFailed(error)
+            return Array(repeating: nil, count: digests.count)
+        }
+    }
+
+    /// Reads a batch of messages, in parallel. Where the store has a digest for a
+    /// file whose stamp (see `FileStamp`) is unchanged since it was recorded, the
+    /// message is named by it without being read: `bytes` and `message` stay nil,
+    /// and the file is read (and its digest checked) only if it must be verified.
+    /// The digests of files read here are recorded for the next run.
+    public func read(_ batch: [InputItem]) -> [Result<ReadMessage, InputFailure>] {
+        checkWrites()
+        let maxBytes = self.maxBytes
+        let streamAbove = verifier.inMemoryLimit
+        guard let store else {
+            ReadAhead.hint(batch.indices, of: batch, below: streamAbove)
+            return WorkPool.map(batch, jobs: jobs) { ReadMessage.read($0, maxBytes: maxBytes, streamAbove: streamAbove) }
+        }
+        // The walk's stat when it made one; a path read from a list is stat'ed here.
+        let stamps = batch.map { item -> FileStamp? in
+            guard case .file(let path, let stamp) = item else { return nil }
+            return stamp ?? FileStamp(path: path)
+        }
+        var lookups: [(path: String, stamp: FileStamp)] = []
+        var lookupIndex: [Int] = []
+        for (i, (item, stamp)) in zip(batch, stamps).enumerated() where !hashesEveryFile {
+            guard case .file(let path, _) = item, let stamp, stamp.size <= Int64(maxBytes) else { continue }
+            lookups.append((path, stamp))
+            lookupIndex.append(i)
+        }
+        var known = [MessageDigest?](repeating: nil, count: batch.count)
+        do {
+            if !lookups.isEmpty {
+                for (i, digest) in zip(lookupIndex, try store.knownDigests(lookups)) { known[i] = digest.map(MessageDigest.init(hex:)) }
+            }
+        } catch {
+            storeFailed(error)
+        }
+        ReadAhead.hint(batch.indices.filter { known[$0] == nil }, of: batch, below: streamAbove)
+        let inputs = batch.indices.map { (batch[$0], known[$0], stamps[$0]) }
+        let reads = WorkPool.map(inputs, jobs: jobs, heavy: { $0.1 == nil }) { item, digest, stamp -> Result<ReadMessage, InputFailure> in
+            if let digest, let stamp {
+                return .success(ReadMessage(item: item, digest: digest, size: Int(stamp.size), bytes: nil))
+            }
+            return ReadMessage.read(item, maxBytes: maxBytes, streamAbove: streamAbove)
+        }
+        var records: [FileRecord] = []
+        for i in batch.indices where known[i] == nil {
+            guard case .file(let path, _) = batch[i], let stamp = stamps[i], case .success(let m) = reads[i],
+                  Int64(m.size) == stamp.size else { continue }
+            records.append(FileRecord(path: path, stamp: stamp, digest: m.digest.hex))
+        }
+        if let store = self.store, !records.isEmpty {
+            writer.submit { [records] in try store.recordFiles(records) }
+        }
+        return reads
+    }
+
+    /// Verdicts for a batch, parallel to `requests`.
+    public func resolve(_ requests: [VerdictRequest]) -> [Result<Verdict, InputFailure>] {
+        checkWrites()
+        guard !requests.isEmpty else { return [] }
+        var current = [Verdict?](repeating: nil, count: requests.count)
+        var delivered = [DeliveryVerdict?](repeating: nil, count: requests.count)
+        if let store {
+            let lookups = requests.indices.filter { !requests[$0].details }
+            do {
+                if at == nil, !lookups.isEmpty {
+                    let keys = lookups.map { StoreKey(messageDigest: requests[$0].message.digest.hex, optionsDigest: currentOptionsDigest) }
+                    for (i, v) in zip(lookups, try store.verdicts(for: keys, now: Date(), maxAge: maxAge)) {
+                        current[i] = v.flatMap(Verdict.init(stored:))
+                    }
+                }
+                let wanted = lookups.filter { requests[$0].delivery }
+                if !wanted.isEmpty {
+                    let keys = wanted.map { StoreKey(messageDigest: requests[$0].message.digest.hex, optionsDigest: deliveryOptionsDigest) }
+                    // Without --received-at the time comes from the bytes (or the file), so it
+                    // is the same for the same key: no need to read every message for it.
+                    let times = receivedAtOption.map { t in wanted.map { _ in Optional(t) } }
+                    let found = try store.deliveryVerdicts(for: keys, currentAnchors: anchors, receivedAt: times)
+                    for (i, v) in zip(wanted, found) where Verdict.readable(v?.status) { delivered[i] = v }
+                }
+            } catch {
+                storeFailed(error)
+                current = Array(repeating: nil, count: requests.count)
+                delivered = Array(repeating: nil, count: requests.count)
+            }
+        }
+
+        let work = VerdictWork(verifier: verifier, at: at, receivedAtOption: receivedAtOption, maxBytes: maxBytes)
+        let inputs = requests.indices.map { (requests[$0], current[$0], delivered[$0]) }
+        // Served from the store, a verdict is a few copies: not worth waking a thread for.
+        let results = WorkPool.map(inputs, jobs: jobs, heavy: { $0.1 == nil || $0.0.details || ($0.0.delivery && $0.2 == nil) }) {
+            work.run($0.0, cached: $0.1, delivered: $0.2)
+        }
+        if store != nil { remember(requests, results) }
+        return results
+    }
+
+    /// Writes what was computed in this batch, in one transaction per table.
+    private func remember(_ requests: [VerdictRequest], _ results: [Result<Verdict, InputFailure>]) {
+        guard let store else { return }
+        var verdicts: [(StoreKey, StoredVerdict, String?)] = []
+        var deliveries: [(StoreKey, DeliveryVerdict)] = []
+        let now = Date()
+        let anchorList = Array(anchors)
+        for (request, result) in zip(requests, results) {
+            guard case .success(let v) = result else { continue }
+            let digest = request.message.digest.hex
+            if at == nil, v.fresh != nil, (v.validUntil.map { $0 > now } ?? true) {
+                let path: String? = if case .file(let p, _) = request.message.item { p } else { nil }
+                verdicts.append((StoreKey(messageDigest: digest, optionsDigest: currentOptionsDigest),
+                                 StoredVerdict(status: v.status?.rawValue, errors: v.errors, errorCodes: v.errorCodes?.map(\.rawValue),
+                                               verifiedAt: v.verifiedAt, validUntil: v.validUntil), path))
+            }
+            if v.freshDelivery != nil, let receivedAt = v.receivedAt {
+                deliveries.append((StoreKey(messageDigest: digest, optionsDigest: deliveryOptionsDigest),
+                                   DeliveryVerdict(status: v.statusAtDelivery?.rawValue, receivedAt: receivedAt, anchorSet: anchorList)))
+            }
+        }
+        guard !verdicts.isEmpty || !deliveries.isEmpty else { return }
+        writer.submit { [verdicts, deliveries] in
+            try store.record(batch: verdicts)
+            try store.recordDelivery(batch: deliveries)
+        }
+    }
+}
+
+/// The store writes of a run, made in order in the background so that the next
+/// batch is read and verified meanwhile (inline, a cold run's writes left every
+/// worker idle for a tenth of the time). At most two batches' writes wait; after
+/// a failure the rest are dropped and the failure is handed back once.
+final class StoreWriter: Sendable {
+    private struct State: Sendable {
+        var failure: Error?
+        var failed = false
+    }
+    private let work = SerialWork(depth: 2)
+    private let state = Locked(State())
+
+    func submit(_ write: @escaping @Sendable () throws -> Void) {
+        let state = self.state
+        work.submit {
+            guard !state.withLock({ $0.failed }) else { return }
+            do {
+                try write()
+            } catch {
+                state.withLock { s in
+                    s.failed = true
+                    s.failure = error
+                }
+            }
+        }
+    }
+
+    func drain() { work.drain() }
+
+    func takeFailure() -> Error? {
+        state.withLock { s in
+            defer { s.failure = nil }
+            return s.failure
+        }
+    }
+}
+
+/// The per-message part of `VerdictService.resolve`, run on the worker threads.
+private struct VerdictWork: Sendable {
+    let verifier: MessageVerifier
+    let at: Date?
+    let receivedAtOption: Date?
+    let maxBytes: Int
+
+    func run(_ request: VerdictRequest, cached: Verdict?, delivered: DeliveryVerdict?) -> Result<Verdict, InputFailure> {
+        let m = request.message
+        if let source = m.source {
+            // The verdict is filed under the digest read earlier: the file must not have changed since.
+            do throws(SourceError) { try source.checkUnchanged() } catch { return .failure(InputFailure(.source(error))) }
+            var subject = StreamedSubject(source: source, verifier: verifier, item: m.item, receivedAtOption: receivedAtOption)
+            return decide(request, cached: cached, delivered: delivered, subject: &subject)
+        }
+        // A large message read without keeping its source (its digest came from elsewhere):
+        // open it now, so that it is still never read whole.
+        if m.bytes == nil, m.message == nil, m.size > verifier.inMemoryLimit, case .file(let path, _) = m.item {
+            let source: FileSource
+            do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(.source(error))) }
+            guard source.count == m.size else { return .failure(InputFailure(.source(.changed))) }
+            var subject = StreamedSubject(source: source, verifier: verifier, item: m.item, receivedAtOption: receivedAtOption)
+            return decide(request, cached: cached, delivered: delivered, subject: &subject)
+        }
+        var subject = InMemorySubject(loaded: Loaded(read: m, verifier: verifier, maxBytes: maxBytes), verifier: verifier,
+                                      item: m.item, receivedAtOption: receivedAtOption)
+        return decide(request, cached: cached, delivered: delivered, subject: &subject)
+    }
+
+    /// The four properties from the store where it has them, computed through `subject` where not.
+    private func decide(_ request: VerdictRequest, cached: Verdict?, delivered: DeliveryVerdict?,
+                        subject: inout some VerdictSubject) -> Result<Verdict, InputFailure> {
+        var verdict = Verdict()
+        var computedAt: Date?
+        // A verification made only to learn the signingTimes, which the one at delivery may reuse.
+        var reusable: VerificationResult?
+        if let cached {
+            verdict = cached
+        } else {
+            let now = at ?? Date()
+            computedAt = now
+            let result: VerificationResult
+            switch subject.verify(at: now) {
+            case .failure(let f): return .failure(f)
+            case .success(let r): result = r
+            }
+            verdict.status = result.status
+            verdict.errors = result.smimeErrors
+            verdict.errorCodes = result.smimeErrors == nil ? nil : result.problems.map(\.code)
+            // semantics.md: null when there is no signature or none was checked.
+            verdict.verifiedAt = (result.status == nil || result.status == .unknown) ? nil : now
+            verdict.validUntil = result.validUntil
+            verdict.fresh = result
+        }
+
+        if request.details || (request.delivery && verdict.status != nil && delivered == nil) {
+            let evidence: ReceivedTime.Evidence
+            switch subject.receivedEvidence() {
+            case .failure(let f): return .failure(f)
+            case .success(let e): evidence = e
+            }
+            var signed = verdict.fresh
+            if evidence.needsSigningTime, signed == nil, verdict.status != nil {
+                // The current verdict came from the store: its signingTimes did not.
+                let now = at ?? Date()
+                switch subject.verify(at: now) {
+                case .failure(let f): return .failure(f)
+                case .success(let r):
+                    signed = r
+                    computedAt = now
+                }
+            }
+            let value = ReceivedTime.resolve(evidence, signingTimes: ReceivedTime.signingTimes(signed))
+            verdict.receivedAt = value?.date
+            verdict.receivedAtSource = value?.source
+            if verdict.fresh == nil { reusable = signed }
+        }
+        if request.delivery && verdict.status != nil {
+            if let delivered {
+                verdict.statusAtDelivery = delivered.status.flatMap(SMIMEStatus.init(rawValue:))
+                verdict.receivedAt = verdict.receivedAt ?? delivered.receivedAt
+            } else {
+                // Without a time or a readable message, the answer now is the best there is.
+                var result = verdict.fresh
+                if let receivedAt = verdict.receivedAt {
+                    switch subject.verify(at: receivedAt, reusing: verdict.fresh ?? reusable, checkedAt: computedAt) {
+                    case .failure(let f): return .failure(f)
+                    case .success(let r?): result = r
+                    case .success(nil): break
+                    }
+                }
+                if let result {
+                    verdict.statusAtDelivery = result.status
+                    verdict.freshDelivery = result
+                } else {
+                    verdict.statusAtDelivery = verdict.status
+                }
+            }
+        }
+        return .success(verdict)
+    }
+}
+
+/// A message as `VerdictWork.decide` needs it: verified, at some time, and dated.
+private protocol VerdictSubject {
+    mutating func verify(at time: Date) -> Result<VerificationResult, InputFailure>
+    /// The verdict at `time` (reusing `earlier`, checked at `checkedAt`, when nothing
+    /// could tell the times apart); nil when the message cannot be checked again.
+    mutating func verify(at time: Date, reusing earlier: VerificationResult?, checkedAt: Date?) -> Result<VerificationResult?, InputFailure>
+    /// What the message tells of its arrival (see `ReceivedTime`).
+    mutating func receivedEvidence() -> Result<ReceivedTime.Evidence, InputFailure>
+}
+
+/// A message held in memory, parsed at most once.
+private struct InMemorySubject: VerdictSubject {
+    var loaded: Loaded
+    let verifier: MessageVerifier
+    let item: InputItem
+    let receivedAtOption: Date?
+
+    mutating func verify(at time: Date) -> Result<VerificationResult, InputFailure> {
+        switch loaded.message() {
+        case .failure(let f): return .failure(f)
+        case .success(.some(let message)): return .success(Self.noted(verifier.verify(message, at: time), message))
+        case .success(.none): return .success(verifier.verify(bytes: loaded.bytes ?? [], at: time))
+        }
+    }
+
+    /// A bare CMS object's verdict says what it was read as.
+    private static func noted(_ result: VerificationResult, _ message: Message) -> VerificationResult {
+        guard BareCMS.isWrapped(message) else { return result }
+        var result = result
+        result.notes.append(BareCMS.note)
+        return result
+    }
+
+    mutating func verify(at time: Date, reusing earlier: VerificationResult?, checkedAt: Date?) -> Result<VerificationResult?, InputFailure> {
+        guard case .success(.some(let message)) = loaded.message() else { return .success(nil) }
+        if let earlier, let checkedAt { return .success(verifier.verify(message, at: time, reusing: earlier, checkedAt: checkedAt)) }
+        return .success(verifier.verify(message, at: time))
+    }
+
+    mutating func receivedEvidence() -> Result<ReceivedTime.Evidence, InputFailure> {
+        if let receivedAtOption { return .success(ReceivedTime.Evidence(option: receivedAtOption)) }
+        return loaded.message().map { ReceivedTime.evidence($0, item: item, option: nil) }
+    }
+}
+
+/// A message above --max-in-memory-size, streamed by the engine from its open file.
+private struct StreamedSubject: VerdictSubject {
+    let source: FileSource
+    let verifier: MessageVerifier
+    let item: InputItem
+    let receivedAtOption: Date?
+
+    mutating func verify(at time: Date) -> Result<VerificationResult, InputFailure> {
+        verifier.verify(source: source, at: time).mapError { InputFailure(.source($0)) }
+    }
+
+    mutating func verify(at time: Date, reusing earlier: VerificationResult?, checkedAt: Date?) -> Result<VerificationResult?, InputFailure> {
+        let outcome = if let earlier, let checkedAt {
+            verifier.verify(source: source, at: time, reusing: earlier, checkedAt: checkedAt)
+        } else {
+            verifier.verify(source: source, at: time)
+        }
+        return outcome.map { Optional($0) }.mapError { InputFailure(.source($0)) }
+    }
+
+    mutating func receivedEvidence() -> Result<ReceivedTime.Evidence, InputFailure> {
+        if let receivedAtOption { return .success(ReceivedTime.Evidence(option: receivedAtOption)) }
+        let header = try? LargeMessage.open(source, limits: verifier.limits).header.message
+        return .success(ReceivedTime.evidence(header, item: item, option: nil))
+    }
+}
+
+/// A message's bytes and parse, obtained at most once, on demand.
+private struct Loaded {
+    let read: ReadMessage
+    let verifier: MessageVerifier
+    let maxBytes: Int
+    private var cached: Result<Message?, InputFailure>?
+    private(set) var bytes: [UInt8]?
+
+    init(read: ReadMessage, verifier: MessageVerifier, maxBytes: Int) {
+        self.read = read
+        self.verifier = verifier
+        self.maxBytes = maxBytes
+        bytes = read.bytes
+    }
+
+    /// The parsed message; nil inside success when the MIME reader refuses it.
+    mutating func message() -> Result<Message?, InputFailure> {
+        if let cached { return cached }
+        let result: Result<Message?, InputFailure>
+        if let message = read.message {
+            result = .success(message)
+        } else {
+            if bytes == nil {
+                switch FileBytes.read(read.item, maxBytes: maxBytes) {
+                case .failure(let f):
+                    cached = .failure(f)
+                    return .failure(f)
+                case .success(let b):
+                    // The file changed between reading and verifying: its verdict would be filed
+                    // under the wrong digest.
+                    guard b.count == read.size, MessageDigest.of(b) == read.digest else {
+                        let f = InputFailure(.changed)
+                        cached = .failure(f)
+                        return .failure(f)
+                    }
+                    bytes = b
+                }
+            }
+            result = .success(try? BareCMS.parse(bytes ?? [], limits: verifier.limits))
+        }
+        cached = result
+        return result
+    }
+}
+

@@ -1,0 +1,43 @@
+// Entry points for a caller that holds a list of messages rather than a walk
+// (a JMAP server's Email/get and Email/query over a mailbox's files).
+import Dispatch
+import Foundation
+
+extension VerdictService {
+    /// The batch size of a scan: enough to keep every core busy, few enough to
+    /// hold in memory, and one store transaction each.
+    public var batchSize: Int { max(1, jobs) * 32 }
+
+    /// Verdicts for `items`, parallel to them, in batches as a scan makes them.
+    public func verdicts(for items: [InputItem], delivery: Bool = false, details: Bool = false) -> [Result<Verdict, InputFailure>] {
+        var out: [Result<Verdict, InputFailure>] = []
+        out.reserveCapacity(items.count)
+        for start in stride(from: 0, to: items.count, by: batchSize) {
+            let batch = Array(items[start..<min(start + batchSize, items.count)])
+            let reads = read(batch)
+            let requests = reads.compactMap { try? $0.get() }.map { VerdictRequest(message: $0, delivery: delivery, details: details) }
+            var verdicts = resolve(requests).makeIterator()
+            for r in reads { out.append(r.flatMap { _ in verdicts.next()! }) }
+        }
+        return out
+    }
+
+    /// Runs blocking engine work (verification, a scan) on a thread outside Swift's
+    /// cooperative pool and awaits its result, so an async server does not starve
+    /// its executors while the work pool runs.
+    public static func detached<R: Sendable>(_ body: @escaping @Sendable () -> R) async -> R {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: body()) }
+        }
+    }
+}
+
+extension QueryScan {
+    /// The results for `items`, parallel to them, in batches as a scan makes them.
+    public func results(for items: [InputItem], service: VerdictService?) -> [QueryResult] {
+        let size = max(1, jobs) * 32
+        return stride(from: 0, to: items.count, by: size).flatMap { start in
+            run(Array(items[start..<min(start + size, items.count)]), service: service)
+        }
+    }
+}
