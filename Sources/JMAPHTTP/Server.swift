@@ -166,7 +166,7 @@ struct JMAPResponder: HTTPResponder {
         let base = configuration.basePath.split(separator: "/").map(String.init)
 
         if segments == [".well-known", "jmap"] || segments == base + ["session"] {
-            guard request.method == .get || request.method == .head else { return methodNotAllowed("GET") }
+            guard request.method == .get else { return methodNotAllowed("GET") }
             let session = await backend.session(urls: sessionURLs(for: request, port: await bound.port))
             return json(status: .ok, contentType: "application/json", bytes: session,
                         extra: [.cacheControl: "no-cache, no-store, must-revalidate"])
@@ -180,7 +180,7 @@ struct JMAPResponder: HTTPResponder {
             guard request.method == .post else { return methodNotAllowed("POST") }
             return await api(request, context: context)
         case "download" where rest.count == 4:
-            guard request.method == .get || request.method == .head else { return methodNotAllowed("GET") }
+            guard request.method == .get else { return methodNotAllowed("GET") }
             return await download(accountId: rest[1], blobId: rest[2], name: rest[3], query: query)
         case "upload" where rest.count == 2:
             guard request.method == .post else { return methodNotAllowed("POST") }
