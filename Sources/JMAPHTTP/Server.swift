@@ -160,7 +160,7 @@ struct JMAPResponder: HTTPResponder {
     }
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        guard authorized(request) else { return unauthorized(request) }
+        guard authorized(request) else { return unauthorized(request, channel: context.channel) }
 
         let (segments, query) = splitTarget(request.uri.string)
         let base = configuration.basePath.split(separator: "/").map(String.init)
@@ -207,14 +207,19 @@ struct JMAPResponder: HTTPResponder {
         return constantTimeEqual(presented, token)
     }
 
-    func unauthorized(_ request: Request) -> Response {
+    /// 401 with the challenge. A request that came with a body is answered and
+    /// the connection closed, so that no one without the token makes the server
+    /// read (or drain) a body.
+    func unauthorized(_ request: Request, channel: any Channel) -> Response {
         let challenge = request.headers[.authorization] == nil
             ? #"Bearer realm="smimekit""#
             : #"Bearer realm="smimekit", error="invalid_token""#
-        var response = problem(status: .unauthorized, type: "about:blank",
-                               detail: "this server needs Authorization: Bearer and the token from its token file")
-        response.headers[.wwwAuthenticate] = challenge
-        return response
+        let bytes = problemBytes(status: .unauthorized, type: "about:blank",
+                                 detail: "this server needs Authorization: Bearer and the token from its token file")
+        let headers: HTTPFields = [.contentType: "application/problem+json", .wwwAuthenticate: challenge]
+        let hasBody = (request.headers[.contentLength].flatMap(Int.init) ?? 0) > 0 || request.headers[.transferEncoding] != nil
+        if hasBody { return closing(status: .unauthorized, headers: headers, bytes: bytes, channel: channel) }
+        return json(status: .unauthorized, contentType: "application/problem+json", bytes: bytes, extra: [.wwwAuthenticate: challenge])
     }
 
     // MARK: The API (RFC 8620 3.1)
@@ -344,7 +349,13 @@ struct JMAPResponder: HTTPResponder {
     /// connection alive). The output side is closed once the answer is written.
     func refuse(status: HTTPResponse.Status, limit: String, detail: String, channel: any Channel) -> Response {
         let bytes = problemBytes(status: status, type: "urn:ietf:params:jmap:error:limit", detail: detail, more: ["limit": limit])
-        let headers: HTTPFields = [.contentType: "application/problem+json", .contentLength: String(bytes.count), .connection: "close"]
+        return closing(status: status, headers: [.contentType: "application/problem+json"], bytes: bytes, channel: channel)
+    }
+
+    func closing(status: HTTPResponse.Status, headers: HTTPFields, bytes: [UInt8], channel: any Channel) -> Response {
+        var headers = headers
+        headers[.contentLength] = String(bytes.count)
+        headers[.connection] = "close"
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: bytes.count) { writer in
             try await writer.write(ByteBuffer(bytes: bytes))
             try await writer.finish(nil)

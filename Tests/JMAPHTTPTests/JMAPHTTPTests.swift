@@ -98,6 +98,16 @@ final class JMAPHTTPTests: XCTestCase {
             }
             let noneAPI = try await request(port, "POST", "/jmap/api", token: nil, body: echo("x"))
             XCTAssertEqual(noneAPI.status, 401)
+            // Without the token, a big body is not read: 401, and the connection closed.
+            let (bigReply, bigClosed) = try await onThread { () -> (HTTPTestReply, Bool) in
+                let c = try HTTPTestConnection(port: port, timeout: 20)
+                _ = c.send("POST /jmap/api HTTP/1.1\r\nHost: x\r\nContent-Length: \(8 << 20)\r\n\r\n")
+                _ = c.send([UInt8](repeating: 0x20, count: 4096))
+                return (try c.readResponse(), c.isClosedByPeer())
+            }
+            XCTAssertEqual(bigReply.status, 401)
+            XCTAssertEqual(bigReply.headers["www-authenticate"], #"Bearer realm="smimekit""#)
+            XCTAssertTrue(bigClosed)
             XCTAssertEqual(backend.apiCalls, 0, "an unauthenticated request never reaches the backend")
 
             let wrong = try await request(port, "GET", "/.well-known/jmap", token: "s3cret-token-0123456780")
