@@ -101,29 +101,27 @@ public struct FilterPlan: Sendable {
             if leaves[i].hasVerifiedSmime == nil && leaves[i].hasVerifiedSmimeAtDelivery == nil { return true }
             return verified(i)
         case .and(let children):
-            var answer: Bool? = true
-            for child in children {
-                switch evaluate(child, cheap: cheap, verified: verified) {
-                case false?: return false
-                case nil: answer = nil
-                case true?: break
-                }
-            }
-            return answer
+            return combine(children, decisive: false, cheap: cheap, verified: verified)
         case .or(let children):
-            var answer: Bool? = false
-            for child in children {
-                switch evaluate(child, cheap: cheap, verified: verified) {
-                case true?: return true
-                case nil: answer = nil
-                case false?: break
-                }
-            }
-            return answer
+            return combine(children, decisive: true, cheap: cheap, verified: verified)
         case .not(let children):
             // RFC 8620: NOT is true when none of the conditions is.
             return evaluate(.or(children), cheap: cheap, verified: verified).map { !$0 }
         }
+    }
+
+    /// AND (a false child decides) and OR (a true one does): otherwise unknown if
+    /// some child is, else the other value.
+    private func combine(_ children: [Node], decisive: Bool, cheap: (Int) -> Bool, verified: (Int) -> Bool?) -> Bool? {
+        var answer: Bool? = !decisive
+        for child in children {
+            switch evaluate(child, cheap: cheap, verified: verified) {
+            case decisive?: return decisive
+            case nil: answer = nil
+            default: break
+            }
+        }
+        return answer
     }
 
     public static func isVerified(_ status: SMIMEStatus?) -> Bool {

@@ -17,6 +17,16 @@ public enum JMAPResponse {
         .array([.string(name), arguments, .string(callId)])
     }
 
+    /// An Email/changes response (RFC 8620 5.2) as a whole Response.
+    public static func emailChanges(oldState: String, newState: String, hasMoreChanges: Bool,
+                                    created: [String], updated: [String], destroyed: [String]) -> JSON {
+        let ids = { (list: [String]) in JSON.array(list.map { .string($0) }) }
+        return envelope([invocation("Email/changes", .object([
+            ("accountId", .string("local")), ("oldState", .string(oldState)), ("newState", .string(newState)),
+            ("hasMoreChanges", .bool(hasMoreChanges)), ("created", ids(created)), ("updated", ids(updated)), ("destroyed", ids(destroyed)),
+        ]))])
+    }
+
     /// A method-level error (RFC 8620 3.6.2) as a whole Response.
     public static func error(type: String, description: String, callId: String = "0") -> JSON {
         envelope([invocation("error", .object([("type", .string(type)), ("description", .string(description))]), callId: callId)])

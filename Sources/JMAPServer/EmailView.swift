@@ -241,13 +241,9 @@ struct EmailView {
     static func emailBlobId(_ digest: String) -> String { "G" + digest.prefix(40) }
     static func partBlobId(_ digest: String, _ partId: String) -> String { "P" + digest.prefix(40) + "-" + partId }
 
-    func decoded(_ p: BodyPart) -> [UInt8] {
-        if p.part.contentType.mimeType.lowercased() == "message/rfc822" || p.part.contentType.type.lowercased() == "message" {
-            // A message part's blob is the message (RFC 8621 4.1.4), decoded if it was encoded.
-            return message.decodedBody(p.part)
-        }
-        return message.decodedBody(p.part)
-    }
+    /// A part's blob: its body with the transfer encoding removed (for a message/rfc822
+    /// part, the attached message, RFC 8621 4.1.4).
+    func decoded(_ p: BodyPart) -> [UInt8] { message.decodedBody(p.part) }
 
     func charset(_ p: BodyPart) -> String? {
         guard p.part.contentType.type.lowercased() == "text" else { return nil }

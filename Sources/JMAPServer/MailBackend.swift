@@ -4,6 +4,7 @@
 import Dispatch
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import SMIME
 
@@ -65,7 +66,7 @@ struct Synced: Sendable {
     let at: Date
 }
 
-public final class MailBackend: JMAPBackend, @unchecked Sendable {
+public final class MailBackend: JMAPBackend, Sendable {
     public let configuration: MailBackendConfiguration
     let engine: any MailEngine
     let index: MailIndex
@@ -73,18 +74,22 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
     /// The Email/changes journal's scope: this backend's set of operands.
     let scope: String
 
-    private let lock = NSLock()
+    /// What changes while the backend serves, all under one lock.
+    private struct State: Sendable {
+        var lastSync: Synced?
+        var uploads: [String: JMAPBlob] = [:]
+        /// Upload ids, oldest first: uploads are kept in memory, at most `uploadBudget` bytes of them.
+        var uploadOrder: [String] = []
+        var uploadBytes = 0
+        var derived: [String: Derived] = [:]
+        var subscribers: [UUID: AsyncStream<[UInt8]>.Continuation] = [:]
+        var announced: (email: String, mailbox: String)?
+        var poller: Task<Void, Never>?
+    }
+    private let shared = Locked(State())
+    /// One look that verifies and journals at a time (it guards no data of its own).
     private let syncLock = NSLock()
-    private var lastSync: Synced?
-    private var uploads: [String: JMAPBlob] = [:]
-    /// Upload ids, oldest first: uploads are kept in memory, at most `uploadBudget` bytes of them.
-    private var uploadOrder: [String] = []
-    private var uploadBytes = 0
     private var uploadBudget: Int { max(limits.maxSizeUpload, 1) * 4 }
-    private var derived: [String: Derived] = [:]
-    private var subscribers: [UUID: AsyncStream<[UInt8]>.Continuation] = [:]
-    private var announced: (email: String, mailbox: String)?
-    private var poller: Task<Void, Never>?
 
     public init(configuration: MailBackendConfiguration, engine: any MailEngine) {
         self.configuration = configuration
@@ -95,8 +100,10 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
     }
 
     deinit {
-        poller?.cancel()
-        for c in subscribers.values { c.finish() }
+        shared.withLock { s in
+            s.poller?.cancel()
+            for c in s.subscribers.values { c.finish() }
+        }
     }
 
     public var limits: JMAPLimits { configuration.limits }
@@ -230,13 +237,19 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
     /// The Email data now: reuses the last look when nothing on disk changed since
     /// (a minute at most, so that a verdict's expiry is seen).
     func sync(force: Bool = false) -> Synced {
-        syncLock.lock()
-        defer { syncLock.unlock() }
+        // The look at the directories is made by every request, in parallel; the verdicts
+        // and the journal only when it found something new, one request at a time.
         let snapshot = index.snapshot()
         let fingerprint = Self.fingerprint(snapshot)
-        if !force, let last = lock.withLock({ lastSync }), last.fingerprint == fingerprint, Date().timeIntervalSince(last.at) < 60 {
+        func reusable() -> Synced? {
+            guard !force, let last = shared.withLock({ $0.lastSync }), last.fingerprint == fingerprint,
+                  Date().timeIntervalSince(last.at) < 60 else { return nil }
             return last
         }
+        if let last = reusable() { return last }
+        syncLock.lock()
+        defer { syncLock.unlock() }
+        if let last = reusable() { return last }
         let messages = snapshot.emails.map { EngineMessage(path: $0.paths[0], bytes: nil, digest: $0.digest, size: $0.size) }
         var verdicts: [String: SMIMEProperties] = [:]
         var seen: [SeenEmail] = []
@@ -257,7 +270,7 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
         }
         let synced = Synced(snapshot: snapshot, verdicts: verdicts, emailState: state, journaled: journaled,
                             fingerprint: fingerprint, at: Date())
-        lock.withLock { lastSync = synced }
+        shared.withLock { $0.lastSync = synced }
         announce(synced)
         return synced
     }
@@ -283,7 +296,7 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
     }
 
     func derivedFacts(_ email: EmailEntry, message: EngineMessage?, parsed: Message?) -> Derived {
-        if let d = lock.withLock({ derived[email.digest] }) { return d }
+        if let d = shared.withLock({ $0.derived[email.digest] }) { return d }
         let m = message ?? index.bytes(of: email)
         let parsed = parsed ?? m.flatMap { try? Message(bytes: $0.bytes ?? [], limits: configuration.mimeLimits) }
         func first(_ field: String) -> String {
@@ -302,7 +315,7 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
             d.sentAt = p.root.fields(named: "Date").last.flatMap { MailDate.parse(p.headerText($0)) }
             d.subject = p.root.fields(named: "Subject").last.map { EmailQuery.baseSubject(p.headerText($0)) } ?? ""
         }
-        lock.withLock { derived[email.digest] = d }
+        shared.withLock { $0.derived[email.digest] = d }
         return d
     }
 
@@ -310,24 +323,25 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
 
     func storeUpload(_ blob: JMAPBlob) -> String {
         let id = "U" + Digest.sha256Hex(blob.bytes).prefix(40)
-        lock.withLock {
-            if uploads[id] == nil {
-                uploads[id] = blob
-                uploadOrder.append(id)
-                uploadBytes += blob.bytes.count
+        let budget = uploadBudget
+        shared.withLock { s in
+            if s.uploads[id] == nil {
+                s.uploads[id] = blob
+                s.uploadOrder.append(id)
+                s.uploadBytes += blob.bytes.count
             }
             // RFC 8620 6.1: a server may delete an unused upload after a while; here the oldest go first.
-            while uploadBytes > uploadBudget, uploadOrder.count > 1 {
-                let old = uploadOrder.removeFirst()
-                uploadBytes -= uploads.removeValue(forKey: old)?.bytes.count ?? 0
+            while s.uploadBytes > budget, s.uploadOrder.count > 1 {
+                let old = s.uploadOrder.removeFirst()
+                s.uploadBytes -= s.uploads.removeValue(forKey: old)?.bytes.count ?? 0
             }
         }
         return id
     }
 
     func blob(_ blobId: String) -> JMAPBlob? {
-        if let u = lock.withLock({ uploads[blobId] }) { return u }
-        let snapshot = lock.withLock { lastSync?.snapshot } ?? index.snapshot()
+        if let u = shared.withLock({ $0.uploads[blobId] }) { return u }
+        let snapshot = shared.withLock { $0.lastSync?.snapshot } ?? index.snapshot()
         if blobId.hasPrefix("G"), blobId.count == 41 {
             let prefix = String(blobId.dropFirst())
             guard let e = snapshot.emails.first(where: { $0.digest.hasPrefix(prefix) }), let m = index.bytes(of: e), let b = m.bytes else {
@@ -373,15 +387,15 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
     public func stateChanges() -> AsyncStream<[UInt8]> {
         let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self)
         let key = UUID()
-        lock.withLock {
-            subscribers[key] = continuation
-            if poller == nil, configuration.pollInterval > 0 {
-                let interval = configuration.pollInterval
-                poller = Task.detached { [weak self] in
+        let interval = configuration.pollInterval
+        shared.withLock { s in
+            s.subscribers[key] = continuation
+            if s.poller == nil, interval > 0 {
+                s.poller = Task.detached { [weak self] in
                     while !Task.isCancelled {
                         try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
                         guard let self else { return }
-                        if self.lock.withLock({ self.subscribers.isEmpty }) { continue }
+                        if self.shared.withLock({ $0.subscribers.isEmpty }) { continue }
                         // The look (and any verification) runs off the cooperative pool.
                         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                             DispatchQueue.global().async { _ = self.sync(); c.resume() }
@@ -392,7 +406,7 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
         }
         continuation.onTermination = { [weak self] _ in
             guard let self else { return }
-            _ = self.lock.withLock { self.subscribers.removeValue(forKey: key) }
+            _ = self.shared.withLock { $0.subscribers.removeValue(forKey: key) }
         }
         return stream
     }
@@ -401,11 +415,11 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
 
     private func announce(_ synced: Synced) {
         let mailbox = mailboxState(synced.snapshot)
-        let targets: [AsyncStream<[UInt8]>.Continuation] = lock.withLock {
-            let changed = announced.map { $0.email != synced.emailState || $0.mailbox != mailbox } ?? false
-            let first = announced == nil
-            announced = (synced.emailState, mailbox)
-            return (changed && !first) ? Array(subscribers.values) : []
+        let targets: [AsyncStream<[UInt8]>.Continuation] = shared.withLock { s in
+            let changed = s.announced.map { $0.email != synced.emailState || $0.mailbox != mailbox } ?? false
+            let first = s.announced == nil
+            s.announced = (synced.emailState, mailbox)
+            return (changed && !first) ? Array(s.subscribers.values) : []
         }
         guard !targets.isEmpty else { return }
         let event: JSON = .object([
@@ -419,7 +433,7 @@ public final class MailBackend: JMAPBackend, @unchecked Sendable {
 
     /// Forgets the last look at the mail (after a write), so the next method looks again.
     func invalidate() {
-        lock.withLock { lastSync = nil }
+        shared.withLock { $0.lastSync = nil }
     }
 }
 
@@ -469,7 +483,7 @@ final class RequestContext {
         case "Core/echo": needed = Capabilities.core
         case "Blob/get": needed = Capabilities.blob
         case "Mailbox/get", "Mailbox/query", "Mailbox/changes", "Mailbox/queryChanges", "Mailbox/set",
-             "Email/get", "Email/query", "Email/queryChanges", "Email/changes", "Email/set", "Email/import",
+             "Email/get", "Email/query", "Email/queryChanges", "Email/changes", "Email/set", "Email/import", "Email/parse", "SearchSnippet/get",
              "Thread/get":
             needed = Capabilities.mail
         default:
@@ -495,6 +509,8 @@ final class RequestContext {
         case "Thread/get": return [(name, try ThreadGet.run(self, args))]
         case "Email/set": return [(name, try EmailSet.run(self, args))]
         case "Email/import": return [(name, try EmailSet.importEmails(self, args))]
+        case "Email/parse": return [(name, try EmailParse.run(self, args))]
+        case "SearchSnippet/get": return [(name, try SearchSnippets.run(self, args))]
         case "Blob/get": return [(name, try BlobGet.run(self, args))]
         default: throw MethodError("unknownMethod", "the server has no method \"\(name)\"")
         }

@@ -37,7 +37,7 @@ public final class MailScanEngine: MailEngine, Sendable {
             start += batch.count
             let requests = batch.map { m in
                 VerdictRequest(message: ReadMessage(item: .file(m.path, stamp: nil), digest: MessageDigest(hex: m.digest), size: m.size,
-                                                    bytes: m.bytes.flatMap { $0.count <= ReadMessage.keepLimit ? $0 : nil }),
+                                                    bytes: m.bytes),
                                delivery: delivery)
             }
             for r in service.resolve(requests) {

@@ -5,6 +5,7 @@
 // come from the absolute path, so they are the same in every run.
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import SMIME
 
@@ -62,7 +63,25 @@ enum MailTree {
             let name = (path as NSString).lastPathComponent
             add(path, name: name.isEmpty ? "/" : name, parent: nil, sortOrder: i, into: &out, seen: &seen, depth: 0)
         }
-        return out
+        // A role names one mailbox of the account, and siblings have different names (RFC 8621 2):
+        // the first that claims a role keeps it; a name met again among siblings (two operands
+        // both called Maildir) gets the directory it is in, then a number.
+        var taken: Set<String> = []
+        var names: [String: Int] = [:]
+        return out.map { m in
+            var role = m.role
+            if let r = role, !taken.insert(r).inserted { role = nil }
+            var name = m.name
+            let key = { (n: String) in "\(m.parentId ?? "")\u{1}\(n.lowercased())" }
+            if names[key(name)] != nil {
+                let dir = ((m.path as NSString).deletingLastPathComponent as NSString).lastPathComponent
+                name = "\(m.name) (\(dir))"
+                var n = 2
+                while names[key(name)] != nil { name = "\(m.name) (\(dir) \(n))"; n += 1 }
+            }
+            names[key(name)] = 1
+            return MailboxNode(id: m.id, name: name, parentId: m.parentId, role: role, path: m.path, kind: m.kind, sortOrder: m.sortOrder)
+        }
     }
 
     /// A directory's device and inode, so that a symbolic link back up the tree is a mailbox once.
@@ -154,6 +173,8 @@ struct FileFacts: Sendable {
     let digest: String
     let size: Int
     let threadId: String
+    /// From the file's name (maildir flags), which a stamp does not cover: kept with the name.
+    let keywords: Set<String>
 }
 
 /// One Email: the bytes found at one or more paths.
@@ -190,12 +211,12 @@ struct Snapshot: Sendable {
 }
 
 /// Reads the operands into snapshots, remembering digests by stamp.
-final class MailIndex: @unchecked Sendable {
+final class MailIndex: Sendable {
     let operands: [String]
     let maxMessageSize: Int
     let engine: any MailEngine
-    private let lock = NSLock()
-    private var facts: [String: FileFacts] = [:]
+    /// What was learnt of each path, by its stamp.
+    private let facts = Locked<[String: FileFacts]>([:])
 
     init(operands: [String], maxMessageSize: Int, engine: any MailEngine) {
         self.operands = operands
@@ -248,7 +269,7 @@ final class MailIndex: @unchecked Sendable {
         var byId: [String: Int] = [:]
         var unreadable: [(String, String)] = []
         var newFacts: [String: FileFacts] = [:]
-        let known = lock.withLock { facts }
+        let known = facts.withLock { $0 }
         var listed: [(node: MailboxNode, path: String, stamp: FileStamp)] = []
         for node in mailboxes {
             for (path, stamp) in MailTree.files(of: node) { listed.append((node, path, stamp)) }
@@ -263,7 +284,8 @@ final class MailIndex: @unchecked Sendable {
             case .failure(let e): unreadable.append((listed[i].path, e.description))
             case .success(let f):
                 let head = f.bytes ?? Self.header(listed[i].path) ?? []
-                found[i] = FileFacts(stamp: listed[i].stamp, digest: f.digest, size: f.size, threadId: Self.threadId(head, digest: f.digest))
+                found[i] = FileFacts(stamp: listed[i].stamp, digest: f.digest, size: f.size, threadId: Self.threadId(head, digest: f.digest),
+                                     keywords: MailTree.keywords(path: listed[i].path))
             }
         }
         for (i, item) in listed.enumerated() {
@@ -271,7 +293,7 @@ final class MailIndex: @unchecked Sendable {
             let (node, path) = (item.node, item.path)
             newFacts[path] = facts
             let id = EmailID.make(digestHex: facts.digest)
-            let kw = MailTree.keywords(path: path)
+            let kw = facts.keywords
             if let i = byId[id] {
                 emails[i].paths.append(path)
                 if !emails[i].mailboxIds.contains(node.id) { emails[i].mailboxIds.append(node.id) }
@@ -282,7 +304,7 @@ final class MailIndex: @unchecked Sendable {
                                          keywords: kw, threadId: facts.threadId))
             }
         }
-        lock.withLock { facts = newFacts }
+        facts.withLock { $0 = newFacts }
         return Snapshot(mailboxes: mailboxes, emails: emails, byId: byId, unreadable: unreadable)
     }
 

@@ -163,6 +163,144 @@ enum EmailGet {
     }
 }
 
+/// RFC 8621 4.9: blobs (uploads, messages, message/rfc822 parts) read as Emails, with the
+/// RFC 9219 properties when asked for (verified as Email/get verifies).
+enum EmailParse {
+    static let defaultProperties = ["messageId", "inReplyTo", "references", "sender", "from", "to", "cc", "bcc", "replyTo",
+                                    "subject", "sentAt", "hasAttachment", "preview", "bodyValues", "textBody", "htmlBody", "attachments"]
+
+    static func run(_ ctx: RequestContext, _ json: JSON) throws(MethodError) -> JSON {
+        let args = Arguments(json)
+        let backend = ctx.backend
+        guard let blobIds = try args.strings("blobIds")?.map(ctx.resolve(id:)) else { throw .invalidArguments("\"blobIds\" is required") }
+        if blobIds.count > backend.limits.maxObjectsInGet {
+            throw MethodError("requestTooLarge", "\(blobIds.count) blobs to parse; at most \(backend.limits.maxObjectsInGet) at once (maxObjectsInGet)")
+        }
+        let props = try args.strings("properties") ?? defaultProperties
+        try EmailGet.checkProperties(props, using: ctx.using)
+        let bodyProps = try args.strings("bodyProperties") ?? EmailView.defaultBodyProperties
+        for p in bodyProps where !EmailView.knownBodyProperties.contains(p) && HeaderRequest(p) == nil {
+            throw .invalidArguments("EmailBodyPart has no property \"\(p)\"")
+        }
+        let fetch = (try args.bool("fetchTextBodyValues", default: false), try args.bool("fetchHTMLBodyValues", default: false),
+                     try args.bool("fetchAllBodyValues", default: false))
+        let maxBytes = try args.unsigned("maxBodyValueBytes") ?? 0
+        var parsed: [(String, JSON)] = [], notParsable: [String] = [], notFound: [String] = []
+        var loaded: [(String, EngineMessage, Message)] = []
+        for id in blobIds {
+            guard let blob = backend.blob(id) else { notFound.append(id); continue }
+            guard let m = try? Message(bytes: blob.bytes, limits: backend.configuration.mimeLimits) else { notParsable.append(id); continue }
+            let digest = Digest.sha256Hex(blob.bytes)
+            // Not a file in a mailbox: the bytes are given, and no path is ever read.
+            loaded.append((id, EngineMessage(path: "/nonexistent/jmap-blob/" + id, bytes: blob.bytes, digest: digest, size: blob.bytes.count), m))
+        }
+        var verdicts: [SMIMEProperties?] = loaded.map { _ in nil }
+        if props.contains(where: { EmailGet.smime.contains($0) }) {
+            let results = backend.engine.verdicts(loaded.map(\.1), delivery: props.contains("smimeStatusAtDelivery"))
+            verdicts = results.map { try? $0.get() }
+        }
+        for ((id, message, m), verdict) in zip(loaded, verdicts) {
+            let view = EmailView(message: m, digest: message.digest)
+            let entry = EmailEntry(id: "", digest: message.digest, size: message.size, paths: [], mailboxIds: [], keywords: [], threadId: "")
+            var pairs: [(String, JSON)] = []
+            for p in props {
+                switch p {
+                case "id", "mailboxIds", "keywords", "receivedAt", "threadId": pairs.append((p, .null))
+                case "blobId": pairs.append((p, .string(id)))
+                case "size": pairs.append((p, .number(Double(message.size))))
+                case _ where EmailGet.smime.contains(p):
+                    pairs.append((p, (verdict ?? SMIMEProperties(status: nil)).value(SMIMEProperty(rawValue: p)!)))
+                default:
+                    pairs.append((p, EmailGet.value(p, view: view, entry: entry, message: message, ctx: ctx, bodyProps: bodyProps,
+                                                    fetch: fetch, maxBytes: maxBytes)))
+                }
+            }
+            parsed.append((id, .object(pairs)))
+        }
+        return .object([
+            ("accountId", .string(backend.accountId)),
+            ("parsed", parsed.isEmpty ? .null : .object(parsed)),
+            ("notParsable", notParsable.isEmpty ? .null : .array(notParsable.map { .string($0) })),
+            ("notFound", notFound.isEmpty ? .null : .array(notFound.map { .string($0) })),
+        ])
+    }
+}
+
+/// RFC 8621 5.1 SearchSnippet/get: the subject and a piece of the text body with the
+/// words of the filter's text, subject and body conditions marked.
+enum SearchSnippets {
+    static func terms(_ json: JSON, into out: inout [String], depth: Int = 0) {
+        guard depth < 64, let pairs = json.objectValue else { return }
+        for (k, v) in pairs {
+            if k == "conditions", let a = v.arrayValue { for c in a { terms(c, into: &out, depth: depth + 1) } }
+            if ["text", "subject", "body"].contains(k), let t = v.stringValue, !t.isEmpty { out.append(t) }
+        }
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    /// `text` with every term marked, or nil when none is in it.
+    static func marked(_ text: String, _ terms: [String]) -> String? {
+        var ranges: [Range<String.Index>] = []
+        for t in terms {
+            var from = text.startIndex
+            while from < text.endIndex, let r = text.range(of: t, options: .caseInsensitive, range: from..<text.endIndex) {
+                ranges.append(r)
+                from = r.upperBound
+            }
+        }
+        guard !ranges.isEmpty else { return nil }
+        ranges.sort { $0.lowerBound < $1.lowerBound }
+        var out = ""
+        var at = text.startIndex
+        for r in ranges where r.lowerBound >= at {
+            out += escape(String(text[at..<r.lowerBound])) + "<mark>" + escape(String(text[r])) + "</mark>"
+            at = r.upperBound
+        }
+        return out + escape(String(text[at...]))
+    }
+
+    static func run(_ ctx: RequestContext, _ json: JSON) throws(MethodError) -> JSON {
+        let args = Arguments(json)
+        guard let ids = try args.strings("emailIds")?.map(ctx.resolve(id:)) else { throw .invalidArguments("\"emailIds\" is required") }
+        if ids.count > ctx.backend.limits.maxObjectsInGet {
+            throw MethodError("requestTooLarge", "\(ids.count) snippets asked for; at most \(ctx.backend.limits.maxObjectsInGet) at once")
+        }
+        var words: [String] = []
+        if let f = json["filter"], f != .null {
+            _ = try QueryFilter.parse(f)   // the same filter Email/query takes, or the same error
+            terms(f, into: &words)
+        }
+        let synced = ctx.sync()
+        var list: [JSON] = [], notFound: [String] = []
+        for id in ids {
+            guard let e = synced.snapshot.email(id) else { notFound.append(id); continue }
+            var subject: JSON = .null, preview: JSON = .null
+            if !words.isEmpty, let m = ctx.backend.index.bytes(of: e),
+               let parsed = try? Message(bytes: m.bytes ?? [], limits: ctx.backend.configuration.mimeLimits) {
+                let view = EmailView(message: parsed, digest: e.digest)
+                if let f = parsed.root.fields(named: "Subject").last, let s = marked(parsed.headerText(f), words) { subject = .string(s) }
+                let inner = ctx.backend.engine.innerMessages(m, parsed: parsed).map { EmailView(message: $0, digest: e.digest) }
+                for v in [view] + inner {
+                    guard let part = v.lists.text.first(where: { $0.type == "text/plain" || $0.type == "text/html" }) else { continue }
+                    var text = v.text(part)
+                    if part.type == "text/html" { text = EmailView.stripTags(text) }
+                    text = text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+                    guard let hit = words.compactMap({ text.range(of: $0, options: .caseInsensitive) }).min(by: { $0.lowerBound < $1.lowerBound }) else { continue }
+                    let start = text.index(hit.lowerBound, offsetBy: -min(80, text.distance(from: text.startIndex, to: hit.lowerBound)))
+                    let end = text.index(start, offsetBy: min(255, text.distance(from: start, to: text.endIndex)))
+                    if let s = marked(String(text[start..<end]), words) { preview = .string(s); break }
+                }
+            }
+            list.append(.object([("emailId", .string(id)), ("subject", subject), ("preview", preview)]))
+        }
+        return .object([("accountId", .string(ctx.backend.accountId)), ("list", .array(list)),
+                        ("notFound", notFound.isEmpty ? .null : .array(notFound.map { .string($0) }))])
+    }
+}
+
 enum EmailChanges {
     static func run(_ ctx: RequestContext, _ json: JSON, type: String) throws(MethodError) -> JSON {
         let args = Arguments(json)

@@ -90,7 +90,8 @@ final class EmailSubject: FilterSubject {
     let parsed: Message?
     let verdict: SMIMEProperties?
     let delivery: SMIMEStatus?
-    let facts: MailBackend.Derived
+    /// Dates and sort keys: kept by digest in the backend, read from the file only the first time.
+    lazy var facts: MailBackend.Derived = backend.derivedFacts(entry, message: loaded, parsed: parsed)
 
     init(entry: EmailEntry, backend: MailBackend, loaded: EngineMessage?, verdict: SMIMEProperties?, delivery: SMIMEStatus?) {
         self.entry = entry
@@ -99,7 +100,6 @@ final class EmailSubject: FilterSubject {
         parsed = loaded.flatMap { try? Message(bytes: $0.bytes ?? [], limits: backend.configuration.mimeLimits) }
         self.verdict = verdict
         self.delivery = delivery
-        facts = backend.derivedFacts(entry, message: loaded, parsed: parsed)
     }
 
     var message: Message { parsed ?? Self.empty }
@@ -183,7 +183,8 @@ enum EmailQuery {
             QueryFilter.keys(f, into: &keys)
         }
         let sort = try comparators(json["sort"])
-        let needsMessage = !keys.subtracting(cheapKeys).isEmpty || sort.contains { !["size", "hasKeyword"].contains($0.property) }
+        // Sorting needs no read: its keys are kept by digest once a message has been read.
+        let needsMessage = !keys.subtracting(cheapKeys).isEmpty
         var delivery: [String: SMIMEStatus?] = [:]
         if keys.contains("hasVerifiedSmimeAtDelivery") {
             let messages = s.emails.map { EngineMessage(path: $0.paths[0], bytes: nil, digest: $0.digest, size: $0.size) }
@@ -207,6 +208,11 @@ enum EmailQuery {
                 }
                 return order[a.0.id]! < order[b.0.id]!
             }
+        }
+        // collapseThreads: only the first Email of each thread, in the sorted order (RFC 8621 4.4.3).
+        if try Arguments(json).bool("collapseThreads", default: false) {
+            var threads: Set<String> = []
+            matched = matched.filter { threads.insert($0.0.threadId).inserted }
         }
         return matched.map(\.0.id)
     }
@@ -242,7 +248,6 @@ enum EmailQuery {
 
     static func run(_ ctx: RequestContext, _ json: JSON) throws(MethodError) -> JSON {
         let args = Arguments(json)
-        _ = try args.bool("collapseThreads", default: false)
         let synced = ctx.sync()
         let ids = try results(ctx, json, synced: synced)
         let (position, window) = try Window.apply(ids, args: args)

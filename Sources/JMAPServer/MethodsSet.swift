@@ -5,6 +5,7 @@
 // dot file renamed to ID.eml.
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import SMIME
 
@@ -42,8 +43,9 @@ enum Delivery {
         let unique = "\(Int(Date().timeIntervalSince1970)).\(id).\(getpid())_\(UInt32.random(in: 0...UInt32.max)).\(hostname)"
         switch node.kind {
         case .maildir:
+            // A maildir is told by its cur/ (as mdirs does): tmp/ and new/ are made when missing.
+            for sub in ["tmp", "new"] where !MailTree.isDirectory(node.path + "/" + sub) { mkdir(node.path + "/" + sub, 0o700) }
             let tmpDir = node.path + "/tmp"
-            if !MailTree.isDirectory(tmpDir) { mkdir(tmpDir, 0o700) }
             let tmp = tmpDir + "/" + unique
             try write(bytes, to: tmp)
             let flags = MailTree.flags(for: keywords)
@@ -93,7 +95,7 @@ enum Delivery {
         return Set(pairs.map { $0.0.lowercased() })
     }
 
-    static func created(_ bytes: [UInt8], limits: MIMELimits) -> (id: String, entry: JSON) {
+    static func created(_ bytes: [UInt8]) -> (id: String, entry: JSON) {
         let digest = Digest.sha256Hex(bytes)
         let threadId = MailIndex.threadId(bytes, digest: digest)
         return (EmailID.make(digestHex: digest), EmailSetResponse.createdEntry(digestHex: digest, size: bytes.count, threadId: threadId))
@@ -101,10 +103,15 @@ enum Delivery {
 }
 
 enum EmailSet {
-    static func compositionError(_ e: CompositionError) -> SetError {
-        let props = e.properties
-        if !props.isEmpty { return .invalidProperties(props, e.description) }
-        return SetError(type: "invalidProperties", description: e.description)
+    /// What supplies a missing key, in the words of the server's options.
+    static func advice(_ r: Remedy) -> String {
+        switch r {
+        case .giveSigningKey: return "start the server with --key or --identities"
+        case .giveRecipientCertificates: return "start the server with --recipients or --recipient-cert"
+        case .raiseMessageSizeLimit: return "raise --max-message-size"
+        // Anything else in the engine's own words.
+        default: return r.words
+        }
     }
 
     static func run(_ ctx: RequestContext, _ json: JSON) throws(MethodError) -> JSON {
@@ -130,36 +137,31 @@ enum EmailSet {
             throw MethodError("requestTooLarge", "\(total) objects to set; at most \(backend.limits.maxObjectsInSet) at once (maxObjectsInSet)")
         }
         let config = backend.configuration
-        let builder = EmailCreateBuilder(blobDirectory: config.blobDirectory, now: config.composer.time,
-                                         smimeCapability: ctx.using.contains(Capabilities.smimeAdvanced),
-                                         digestHex: { Digest.sha256Hex($0) })
+        // The engine's Email/set create (the one `sign --jmap` uses): built, signed and/or
+        // encrypted; what is left here is where the bytes go.
+        let creation = EmailCreation(
+            builder: EmailCreateBuilder(blobDirectory: config.blobDirectory, now: config.composer.time,
+                                        smimeCapability: ctx.using.contains(Capabilities.smimeAdvanced),
+                                        digestHex: { Digest.sha256Hex($0) }),
+            composer: config.composer, advice: advice)
         var created: [(String, JSON)] = []
         var notCreated: [(String, SetError)] = []
         for (cid, email) in create {
+            let node: MailboxNode
+            let keywords: Set<String>
             do throws(SetError) {
-                let node = try Delivery.target(email["mailboxIds"], in: before.snapshot, ctx: ctx)
-                let keywords = try Delivery.keywords(email["keywords"])
-                let made = try builder.build(email)
-                var bytes = made.bytes
-                if made.smimeSign || made.smimeEncrypt {
-                    var composer = config.composer
-                    if made.smimeSign && composer.signer == nil {
-                        throw .invalidProperties(["smimeSign"], "smimeSign needs a signing key: start the server with --key or --identities")
-                    }
-                    if made.smimeEncrypt && composer.recipients == nil {
-                        throw .invalidProperties(["smimeEncrypt"], "smimeEncrypt needs recipient certificates: start the server with --recipients or --recipient-cert")
-                    }
-                    if let p = made.headerProtection { composer.headerProtection = p }
-                    do { bytes = try composer.compose(bytes, sign: made.smimeSign, encrypt: made.smimeEncrypt) } catch {
-                        throw compositionError(error)
-                    }
-                }
-                let (id, entry) = Delivery.created(bytes, limits: config.mimeLimits)
-                _ = try Delivery.deliver(bytes, id: id, into: node, keywords: keywords)
-                created.append((cid, entry))
-                ctx.createdIds.append((cid, id))
+                node = try Delivery.target(email["mailboxIds"], in: before.snapshot, ctx: ctx)
+                keywords = try Delivery.keywords(email["keywords"])
             } catch {
                 notCreated.append((cid, error))
+                continue
+            }
+            switch creation.create(email, store: { bytes, id in _ = try Delivery.deliver(bytes, id: id, into: node, keywords: keywords) }) {
+            case .success(let entry):
+                created.append((cid, entry))
+                if let id = entry["id"]?.stringValue { ctx.createdIds.append((cid, id)) }
+            case .failure(let e):
+                notCreated.append((cid, e))
             }
         }
         func refusal(_ id: String) -> SetError {
@@ -212,7 +214,7 @@ enum EmailSet {
                 }
                 let node = try Delivery.target(spec["mailboxIds"], in: before.snapshot, ctx: ctx)
                 let keywords = try Delivery.keywords(spec["keywords"])
-                let (id, entry) = Delivery.created(blob.bytes, limits: backend.configuration.mimeLimits)
+                let (id, entry) = Delivery.created(blob.bytes)
                 _ = try Delivery.deliver(blob.bytes, id: id, into: node, keywords: keywords)
                 created.append((cid, entry))
                 ctx.createdIds.append((cid, id))

@@ -65,7 +65,7 @@ extension ByteSource {
 }
 
 /// A regular file, read with pread so that concurrent readers need no locking.
-public final class FileSource: ByteSource, @unchecked Sendable {
+public final class FileSource: ByteSource, Sendable {
     public let path: String
     public let count: Int
     /// The file as it was when opened.
@@ -127,7 +127,7 @@ public final class FileSource: ByteSource, @unchecked Sendable {
 }
 
 /// Bytes in memory as a source: for tests, and for callers that already hold them.
-public final class MemorySource: ByteSource, @unchecked Sendable {
+public final class MemorySource: ByteSource, Sendable {
     public let storage: [UInt8]
     public var count: Int { storage.count }
 

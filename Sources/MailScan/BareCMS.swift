@@ -47,7 +47,12 @@ public enum BareCMS {
     }
 
     /// Said with the verdict of a bare CMS object.
-    public static let note = Problem(.bareCMSObject, "This file is a bare CMS object, not a mail message: it was read as an S/MIME entity with no From, so the signer cannot be bound to a sender; use --no-sender-check to check the signature and certificate path alone")
+    /// `advice` says how to check the signature and certificate path alone (`Remedy.skipSenderCheck`).
+    public static func note(advice: String) -> Problem {
+        Problem(.bareCMSObject, "This file is a bare CMS object, not a mail message: it was read as an S/MIME entity with no From, so the signer cannot be bound to a sender; " + advice)
+    }
+
+    public static let note = note(advice: Remedy.skipSenderCheck.words)
 
     public static func contentInfo(_ bytes: [UInt8]) -> ([UInt8], Kind)? {
         if let kind = kind(der: bytes) { return (bytes, kind) }

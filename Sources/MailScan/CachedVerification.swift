@@ -94,10 +94,13 @@ public final class VerdictService: Sendable {
     public let hashesEveryFile: Bool
     /// Where a store failure is said (the command line: a warning on standard error).
     private let warn: @Sendable (String) -> Void
+    /// Said with the verdict of a bare CMS object, in the caller's words (see `Remedy`).
+    private let bareCMSNote: Problem
 
     public init(verifier: MessageVerifier, store: ResultStore?, maxAge: TimeInterval, at: Date?,
                 receivedAt: Date?, maxBytes: Int, jobs: Int, hashesEveryFile: Bool = false,
-                warn: @escaping @Sendable (String) -> Void = { _ in }) {
+                warn: @escaping @Sendable (String) -> Void = { _ in },
+                advice: @Sendable (Remedy) -> String = { $0.words }) {
         self.verifier = verifier
         storeState = Locked(store)
         let inputs = verifier.verdictInputsDigest()
@@ -113,6 +116,7 @@ public final class VerdictService: Sendable {
         self.jobs = jobs
         self.hashesEveryFile = hashesEveryFile
         self.warn = warn
+        bareCMSNote = BareCMS.note(advice: advice(.skipSenderCheck))
     }
 
     /// Writes go to the store on a queue of their own (see StoreWriter).
@@ -235,7 +239,7 @@ public final class VerdictService: Sendable {
             }
         }
 
-        let work = VerdictWork(verifier: verifier, at: at, receivedAtOption: receivedAtOption, maxBytes: maxBytes)
+        let work = VerdictWork(verifier: verifier, at: at, receivedAtOption: receivedAtOption, maxBytes: maxBytes, bareCMSNote: bareCMSNote)
         let inputs = requests.indices.map { (requests[$0], current[$0], delivered[$0]) }
         // Served from the store, a verdict is a few copies: not worth waking a thread for.
         let results = WorkPool.map(inputs, jobs: jobs, heavy: { $0.1 == nil || $0.0.details || ($0.0.delivery && $0.2 == nil) }) {
@@ -317,13 +321,14 @@ private struct VerdictWork: Sendable {
     let at: Date?
     let receivedAtOption: Date?
     let maxBytes: Int
+    let bareCMSNote: Problem
 
     func run(_ request: VerdictRequest, cached: Verdict?, delivered: DeliveryVerdict?) -> Result<Verdict, InputFailure> {
         let m = request.message
         if let source = m.source {
             // The verdict is filed under the digest read earlier: the file must not have changed since.
             do throws(SourceError) { try source.checkUnchanged() } catch { return .failure(InputFailure(.source(error))) }
-            var subject = StreamedSubject(source: source, verifier: verifier, item: m.item, receivedAtOption: receivedAtOption)
+            var subject = VerdictSubject(body: .streamed(source), verifier: verifier, item: m.item, receivedAtOption: receivedAtOption, bareCMSNote: bareCMSNote)
             return decide(request, cached: cached, delivered: delivered, subject: &subject)
         }
         // A large message read without keeping its source (its digest came from elsewhere):
@@ -332,17 +337,17 @@ private struct VerdictWork: Sendable {
             let source: FileSource
             do throws(SourceError) { source = try FileSource(path: path) } catch { return .failure(InputFailure(.source(error))) }
             guard source.count == m.size else { return .failure(InputFailure(.source(.changed))) }
-            var subject = StreamedSubject(source: source, verifier: verifier, item: m.item, receivedAtOption: receivedAtOption)
+            var subject = VerdictSubject(body: .streamed(source), verifier: verifier, item: m.item, receivedAtOption: receivedAtOption, bareCMSNote: bareCMSNote)
             return decide(request, cached: cached, delivered: delivered, subject: &subject)
         }
-        var subject = InMemorySubject(loaded: Loaded(read: m, verifier: verifier, maxBytes: maxBytes), verifier: verifier,
-                                      item: m.item, receivedAtOption: receivedAtOption)
+        var subject = VerdictSubject(body: .memory(Loaded(read: m, verifier: verifier, maxBytes: maxBytes)), verifier: verifier,
+                                     item: m.item, receivedAtOption: receivedAtOption, bareCMSNote: bareCMSNote)
         return decide(request, cached: cached, delivered: delivered, subject: &subject)
     }
 
     /// The four properties from the store where it has them, computed through `subject` where not.
     private func decide(_ request: VerdictRequest, cached: Verdict?, delivered: DeliveryVerdict?,
-                        subject: inout some VerdictSubject) -> Result<Verdict, InputFailure> {
+                        subject: inout VerdictSubject) -> Result<Verdict, InputFailure> {
         var verdict = Verdict()
         var computedAt: Date?
         // A verification made only to learn the signingTimes, which the one at delivery may reuse.
@@ -414,75 +419,72 @@ private struct VerdictWork: Sendable {
     }
 }
 
-/// A message as `VerdictWork.decide` needs it: verified, at some time, and dated.
-private protocol VerdictSubject {
-    mutating func verify(at time: Date) -> Result<VerificationResult, InputFailure>
-    /// The verdict at `time` (reusing `earlier`, checked at `checkedAt`, when nothing
-    /// could tell the times apart); nil when the message cannot be checked again.
-    mutating func verify(at time: Date, reusing earlier: VerificationResult?, checkedAt: Date?) -> Result<VerificationResult?, InputFailure>
-    /// What the message tells of its arrival (see `ReceivedTime`).
-    mutating func receivedEvidence() -> Result<ReceivedTime.Evidence, InputFailure>
-}
-
-/// A message held in memory, parsed at most once.
-private struct InMemorySubject: VerdictSubject {
-    var loaded: Loaded
+/// A message as `VerdictWork.decide` needs it: verified, at some time, and dated;
+/// held in memory (read and parsed at most once) or, above --max-in-memory-size,
+/// streamed by the engine from its open file.
+private struct VerdictSubject {
+    enum Body {
+        case memory(Loaded)
+        case streamed(FileSource)
+    }
+    var body: Body
     let verifier: MessageVerifier
     let item: InputItem
     let receivedAtOption: Date?
+    let bareCMSNote: Problem
 
     mutating func verify(at time: Date) -> Result<VerificationResult, InputFailure> {
-        switch loaded.message() {
-        case .failure(let f): return .failure(f)
-        case .success(.some(let message)): return .success(Self.noted(verifier.verify(message, at: time), message))
-        case .success(.none): return .success(verifier.verify(bytes: loaded.bytes ?? [], at: time))
+        switch body {
+        case .streamed(let source):
+            return verifier.verify(source: source, at: time).mapError { InputFailure(.source($0)) }
+        case .memory(var loaded):
+            defer { body = .memory(loaded) }
+            switch loaded.message() {
+            case .failure(let f): return .failure(f)
+            case .success(.some(let message)): return .success(noted(verifier.verify(message, at: time), message))
+            case .success(.none): return .success(verifier.verify(bytes: loaded.bytes ?? [], at: time))
+            }
         }
     }
 
     /// A bare CMS object's verdict says what it was read as.
-    private static func noted(_ result: VerificationResult, _ message: Message) -> VerificationResult {
+    private func noted(_ result: VerificationResult, _ message: Message) -> VerificationResult {
         guard BareCMS.isWrapped(message) else { return result }
         var result = result
-        result.notes.append(BareCMS.note)
+        result.notes.append(bareCMSNote)
         return result
     }
 
+    /// The verdict at `time` (reusing `earlier`, checked at `checkedAt`, when nothing
+    /// could tell the times apart); nil when the message cannot be checked again.
     mutating func verify(at time: Date, reusing earlier: VerificationResult?, checkedAt: Date?) -> Result<VerificationResult?, InputFailure> {
-        guard case .success(.some(let message)) = loaded.message() else { return .success(nil) }
-        if let earlier, let checkedAt { return .success(verifier.verify(message, at: time, reusing: earlier, checkedAt: checkedAt)) }
-        return .success(verifier.verify(message, at: time))
-    }
-
-    mutating func receivedEvidence() -> Result<ReceivedTime.Evidence, InputFailure> {
-        if let receivedAtOption { return .success(ReceivedTime.Evidence(option: receivedAtOption)) }
-        return loaded.message().map { ReceivedTime.evidence($0, item: item, option: nil) }
-    }
-}
-
-/// A message above --max-in-memory-size, streamed by the engine from its open file.
-private struct StreamedSubject: VerdictSubject {
-    let source: FileSource
-    let verifier: MessageVerifier
-    let item: InputItem
-    let receivedAtOption: Date?
-
-    mutating func verify(at time: Date) -> Result<VerificationResult, InputFailure> {
-        verifier.verify(source: source, at: time).mapError { InputFailure(.source($0)) }
-    }
-
-    mutating func verify(at time: Date, reusing earlier: VerificationResult?, checkedAt: Date?) -> Result<VerificationResult?, InputFailure> {
-        let outcome = if let earlier, let checkedAt {
-            verifier.verify(source: source, at: time, reusing: earlier, checkedAt: checkedAt)
-        } else {
-            verifier.verify(source: source, at: time)
+        switch body {
+        case .streamed(let source):
+            let outcome = if let earlier, let checkedAt {
+                verifier.verify(source: source, at: time, reusing: earlier, checkedAt: checkedAt)
+            } else {
+                verifier.verify(source: source, at: time)
+            }
+            return outcome.map { Optional($0) }.mapError { InputFailure(.source($0)) }
+        case .memory(var loaded):
+            defer { body = .memory(loaded) }
+            guard case .success(.some(let message)) = loaded.message() else { return .success(nil) }
+            if let earlier, let checkedAt { return .success(verifier.verify(message, at: time, reusing: earlier, checkedAt: checkedAt)) }
+            return .success(verifier.verify(message, at: time))
         }
-        return outcome.map { Optional($0) }.mapError { InputFailure(.source($0)) }
     }
 
+    /// What the message tells of its arrival (see `ReceivedTime`).
     mutating func receivedEvidence() -> Result<ReceivedTime.Evidence, InputFailure> {
         if let receivedAtOption { return .success(ReceivedTime.Evidence(option: receivedAtOption)) }
-        let header = try? LargeMessage.open(source, limits: verifier.limits).header.message
-        return .success(ReceivedTime.evidence(header, item: item, option: nil))
+        switch body {
+        case .streamed(let source):
+            let header = try? LargeMessage.open(source, limits: verifier.limits).header.message
+            return .success(ReceivedTime.evidence(header, item: item, option: nil))
+        case .memory(var loaded):
+            defer { body = .memory(loaded) }
+            return loaded.message().map { ReceivedTime.evidence($0, item: item, option: nil) }
+        }
     }
 }
 

@@ -14,9 +14,7 @@ public struct ChangesScan: Sendable {
     public let service: VerdictService
 
     public init(store: ResultStore, scope: String, service: VerdictService) {
-        self.store = store
-        self.scope = scope
-        self.service = service
+        (self.store, self.scope, self.service) = (store, scope, service)
     }
 
     /// Before the first batch.

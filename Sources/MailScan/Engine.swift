@@ -1,5 +1,21 @@
 // Entry points for a caller that holds a list of messages rather than a walk
 // (a JMAP server's Email/get and Email/query over a mailbox's files).
+//
+// The engine in short (what the command line and a JMAP server share):
+// - InputWalk (operands: files, directories, maildirs, `-`, a list of paths) and
+//   InputItem; BatchScan runs a walk in batches with the walk a few ahead.
+// - VerdictService: one Sendable value for a run or a server's lifetime; read
+//   (digests, by file stamp where the store knows them), resolve (Verdict: the
+//   four RFC 9219 properties, from the store or computed), cachedVerdicts,
+//   verdicts(for:) over a list of items, finish (waits for the store writes).
+// - QueryScan (a Filter through JMAP's FilterPlan, sort keys, what is verified)
+//   with run/results(for:) giving QueryResult/QueryMatch; QueryWindow cuts the
+//   RFC 8620 window (position, anchor, anchorOffset, limit, total).
+// - ChangesScan for Email/changes over a scope (ScanScope.key of the operands).
+// - StructureRead (status without cryptography), ContentExtraction (verify --out),
+//   EmailCreation (Email/set create with smimeSign / smimeEncrypt).
+// - Failures are InputFailure (a typed InputError, with a Remedy the caller words).
+// - WorkPool.map, Prefetch, SerialWork and MIME's Locked are all the concurrency.
 import Dispatch
 import Foundation
 

@@ -266,6 +266,23 @@ public enum Remedy: Sendable, Equatable {
     case raiseMessageSizeLimit
     /// Standard input is read when asked for by name (the command line's `-`).
     case readStandardInput
+    /// A signing key (the command line's --key or --identities).
+    case giveSigningKey
+    /// Recipient certificates (the command line's --recipients or --recipient-cert).
+    case giveRecipientCertificates
+    /// Verifying without the sender check (the command line's --no-sender-check).
+    case skipSenderCheck
+
+    /// The engine's own words for it, for a caller without words of its own.
+    public var words: String {
+        switch self {
+        case .raiseMessageSizeLimit: return "raise the message size limit"
+        case .readStandardInput: return "read standard input by name"
+        case .giveSigningKey: return "give a signing key"
+        case .giveRecipientCertificates: return "give recipient certificates"
+        case .skipSenderCheck: return "verify without the sender check to check the signature and certificate path alone"
+        }
+    }
 }
 
 /// Why an input could not be read as a message.

@@ -1,44 +1,13 @@
-// The engine's concurrency, all of it in this file: one lock type, a parallel
-// map over a bounded number of workers, a bounded hand-over from a producer
-// thread, and serial background work. Everything else in the engine (and the
-// command line above it) is sequential code that calls these.
+// The engine's concurrency, all of it in this file: a parallel map over a
+// bounded number of workers, a bounded hand-over from a producer thread, and
+// serial background work, all built on MIME's Locked (the one lock type).
+// Everything else in the engine (and the command line above it) is sequential
+// code that calls these.
 import Dispatch
 import Foundation
-
-/// A value that several threads share, reached only inside `withLock`, with the
-/// condition variable of the same lock for waiting until the value is ready.
-///
-/// Why the unchecked Sendable conformance is safe: `value` is private and every
-/// access to it goes through `withLock`, which holds `condition`'s lock for the
-/// whole access, so no two threads ever touch it at once; `Value: Sendable`
-/// keeps whatever a closure hands out safe to use after the lock is released.
-public final class Locked<Value: Sendable>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var value: Value
-
-    public init(_ value: Value) { self.value = value }
-
-    /// Runs `body` under the lock; waiters are woken afterwards, since it may have changed the value.
-    public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        condition.lock()
-        defer {
-            condition.broadcast()
-            condition.unlock()
-        }
-        return try body(&value)
-    }
-
-    /// Waits (releasing the lock meanwhile) until `ready` holds, then runs `body` under the lock.
-    public func withLock<R>(when ready: (Value) -> Bool, _ body: (inout Value) throws -> R) rethrows -> R {
-        condition.lock()
-        defer {
-            condition.broadcast()
-            condition.unlock()
-        }
-        while !ready(value) { condition.wait() }
-        return try body(&value)
-    }
-}
+import MIME
+// Clients of the engine share state through the same lock type.
+@_exported import class MIME.Locked
 
 /// Messages in parallel, in order.
 public enum WorkPool {

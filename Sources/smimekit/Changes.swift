@@ -55,24 +55,14 @@ struct Changes: ParsableCommand {
         do {
             if let since {
                 let c = try store.changes(since: since, maxChanges: maxChanges, scope: scope)
-                let response = JMAPResponse.envelope([JMAPResponse.invocation("Email/changes", .object([
-                    ("accountId", .string("local")),
-                    ("oldState", .string(c.oldState)),
-                    ("newState", .string(c.newState)),
-                    ("hasMoreChanges", .bool(c.hasMoreChanges)),
-                    ("created", .array(c.created.map { .string($0) })),
-                    ("updated", .array(c.updated.map { .string($0) })),
-                    ("destroyed", .array(c.destroyed.map { .string($0) })),
-                ]))])
+                let response = JMAPResponse.emailChanges(oldState: c.oldState, newState: c.newState, hasMoreChanges: c.hasMoreChanges,
+                                                         created: c.created, updated: c.updated, destroyed: c.destroyed)
                 StandardOutput.shared.write(response.serialized() + "\n")
             } else {
                 StandardOutput.shared.write(try store.state(scope: scope) + "\n")
             }
         } catch let e as ResultStoreError {
-            Diagnostics.error(e.description)
-            let response = JMAPResponse.error(type: e.jmapType, description: e.description)
-            StandardOutput.shared.write(response.serialized() + "\n")
-            StandardOutput.shared.flush()
+            Diagnostics.jmapError(e.description, type: e.jmapType, description: e.description, asResponse: true)
             throw ExitCode(ExitStatus.trouble)
         }
         StandardOutput.shared.flush()
@@ -84,7 +74,7 @@ struct Changes: ParsableCommand {
         let service = VerdictService(
             verifier: try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize), store: store,
             maxAge: TimeInterval(cache.maxAge), at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil,
-            maxBytes: input.maxMessageSize, jobs: input.jobCount, warn: { Diagnostics.warning($0) })
+            maxBytes: input.maxMessageSize, jobs: input.jobCount, warn: { Diagnostics.warning($0) }, advice: { $0.advice })
         let changes = ChangesScan(store: store, scope: scope, service: service)
         var sawError = false
         var storeError: Error?

@@ -1,7 +1,7 @@
 // `smimekit encrypt`: the same run as sign, seen from the recipients' side.
 import ArgumentParser
 
-struct Encrypt: ParsableCommand {
+struct Encrypt: ComposeCommand {
     static let configuration = CommandConfiguration(
         abstract: "Encrypt a message with S/MIME to its sender and every To, Cc and Bcc recipient (and sign it first with --sign).",
         discussion: """
@@ -20,15 +20,12 @@ struct Encrypt: ParsableCommand {
             """
     )
 
+    /// Always encrypts; signs first with --sign.
+    var does: (sign: Bool, encrypt: Bool) { (sign, true) }
+
     @OptionGroup(title: "Input and output") var io: ComposeIO
     @OptionGroup(title: "Recipients") var recipients: RecipientOptions
-    @Flag(help: "Sign the message first (needs a signing key).")
-    var sign = false
+    @Flag(help: "Sign the message first (needs a signing key).") var sign = false
     @OptionGroup(title: "Signer (with --sign)") var signer: SignerOptions
     @OptionGroup var config: ConfigOptions
-
-    func run() throws {
-        try ComposeRun(io: io, signer: signer, recipients: recipients, wantSigner: sign, wantRecipients: true)
-            .run(sign: sign, encrypt: true)
-    }
 }

@@ -24,6 +24,19 @@ extension Remedy {
         switch self {
         case .raiseMessageSizeLimit: return "--max-message-size"
         case .readStandardInput: return "-"
+        case .giveSigningKey: return "--key"
+        case .giveRecipientCertificates: return "--recipients"
+        case .skipSenderCheck: return "--no-sender-check"
+        }
+    }
+
+    /// What to run with, as Email/set's SetErrors say it.
+    var advice: String {
+        switch self {
+        case .giveSigningKey: return "run with --key or --identities"
+        case .giveRecipientCertificates: return "run with --recipients or --recipient-cert"
+        case .skipSenderCheck: return "use --no-sender-check to check the signature and certificate path alone"
+        default: return "give \(flag)"
         }
     }
 }

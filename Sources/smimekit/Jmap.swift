@@ -9,7 +9,7 @@ struct Jmap: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Answer one JMAP request (RFC 8620, 8621, 9219) over mail directories: Request on standard input, Response on standard output.",
         discussion: """
-            Each directory is a mailbox tree: a maildir with its Maildir++ folders, or a directory of message files with its subdirectories. Methods: Core/echo, Mailbox/get, Mailbox/query, Mailbox/changes, Email/get, Email/query, Email/queryChanges, Email/changes, Email/set (create, with smimeSign and smimeEncrypt of urn:ietf:params:jmap:smime-advanced), Email/import, Thread/get, Blob/get. The RFC 9219 properties (smimeStatus, smimeStatusAtDelivery, smimeErrors, smimeVerifiedAt) and filters (hasSmime, hasVerifiedSmime, hasVerifiedSmimeAtDelivery) need urn:ietf:params:jmap:smimeverify in "using". Ids, verdicts and the result cache are those of verify and query.
+            Each directory is a mailbox tree: a maildir with its Maildir++ folders, or a directory of message files with its subdirectories. Methods: Core/echo, Mailbox/get, Mailbox/query, Mailbox/changes, Email/get, Email/query, Email/queryChanges, Email/changes, Email/set (create, with smimeSign and smimeEncrypt of urn:ietf:params:jmap:smime-advanced), Email/import, Email/parse, Thread/get, SearchSnippet/get, Blob/get. The RFC 9219 properties (smimeStatus, smimeStatusAtDelivery, smimeErrors, smimeVerifiedAt) and filters (hasSmime, hasVerifiedSmime, hasVerifiedSmimeAtDelivery) need urn:ietf:params:jmap:smimeverify in "using". Ids, verdicts and the result cache are those of verify and query.
 
             The account is "local". Request-level errors (RFC 8620 3.6.1: notJSON, notRequest, unknownCapability, limit) are answered with a problem document; method-level ones inside the Response. Email/set writes a new message into its mailbox whole or not at all (a maildir's tmp/, then new/); messages are never changed or removed.
 
@@ -41,6 +41,9 @@ struct Jmap: ParsableCommand {
     @OptionGroup var config: ConfigOptions
 
     func run() throws {
+        if !session && (request == nil || request == "-") && isatty(STDIN_FILENO) == 1 {
+            throw ValidationError("no request: pipe a JMAP Request into standard input or give --request FILE")
+        }
         let backend = try service.makeMailBackend()
         if session {
             let urls = SessionURLs(apiUrl: "stdin:", downloadUrl: "file:{accountId}/{blobId}/{name}?type={type}",

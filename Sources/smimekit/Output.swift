@@ -87,6 +87,17 @@ enum Diagnostics {
     }
 }
 
+extension Diagnostics {
+    /// A JMAP method error: `message` on standard error and, `asResponse`, the
+    /// error as a whole JMAP Response on standard output.
+    static func jmapError(_ message: String, type: String, description: String, asResponse: Bool) {
+        error(message)
+        guard asResponse else { return }
+        StandardOutput.shared.write(JMAPResponse.error(type: type, description: description).serialized() + "\n")
+        StandardOutput.shared.flush()
+    }
+}
+
 /// Pads text columns for a person reading a terminal.
 enum TextColumns {
     static func pad(_ s: String, _ width: Int) -> String {

@@ -17,20 +17,14 @@ struct FilterOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "The same on smimeStatusAtDelivery.")
     var hasVerifiedSmimeAtDelivery: Bool?
 
-    @Option(help: ArgumentHelp("From contains this text (case-insensitive).", valueName: "text"))
-    var from: String?
-    @Option(help: ArgumentHelp("To contains this text.", valueName: "text"))
-    var to: String?
-    @Option(help: ArgumentHelp("Cc contains this text.", valueName: "text"))
-    var cc: String?
-    @Option(help: ArgumentHelp("Bcc contains this text.", valueName: "text"))
-    var bcc: String?
-    @Option(help: ArgumentHelp("Subject contains this text.", valueName: "text"))
-    var subject: String?
-    @Option(help: ArgumentHelp("From, To, Cc, Bcc, Subject or a text body part contains this text.", valueName: "text"))
-    var text: String?
-    @Option(help: ArgumentHelp("A text body part (not an attachment) contains this text.", valueName: "text"))
-    var body: String?
+    // The text conditions of RFC 8621, one a line: a field (or the body) contains the text.
+    @Option(help: ArgumentHelp("From contains this text (case-insensitive).", valueName: "text")) var from: String?
+    @Option(help: ArgumentHelp("To contains this text.", valueName: "text")) var to: String?
+    @Option(help: ArgumentHelp("Cc contains this text.", valueName: "text")) var cc: String?
+    @Option(help: ArgumentHelp("Bcc contains this text.", valueName: "text")) var bcc: String?
+    @Option(help: ArgumentHelp("Subject contains this text.", valueName: "text")) var subject: String?
+    @Option(help: ArgumentHelp("From, To, Cc, Bcc, Subject or a text body part contains this text.", valueName: "text")) var text: String?
+    @Option(help: ArgumentHelp("A text body part (not an attachment) contains this text.", valueName: "text")) var body: String?
 
     @Option(help: ArgumentHelp("The message has this header field, whose value contains VALUE when given (repeatable).", valueName: "name[:value]"))
     var header: [String] = []
@@ -59,16 +53,14 @@ struct FilterOptions: ParsableArguments {
     /// The whole filter. Typed errors carry the JMAP error type.
     func build() throws(FilterError) -> Filter {
         var c = FilterCondition()
-        c.hasSmime = hasSmime
-        c.hasVerifiedSmime = hasVerifiedSmime
-        c.hasVerifiedSmimeAtDelivery = hasVerifiedSmimeAtDelivery
-        c.from = from
-        c.to = to
-        c.cc = cc
-        c.bcc = bcc
-        c.subject = subject
-        c.text = text
-        c.body = body
+        for (flag, value) in [(\FilterCondition.hasSmime, hasSmime), (\.hasVerifiedSmime, hasVerifiedSmime),
+                              (\.hasVerifiedSmimeAtDelivery, hasVerifiedSmimeAtDelivery), (\.hasAttachment, hasAttachment)] {
+            c[keyPath: flag] = value
+        }
+        for (field, value) in [(\FilterCondition.from, from), (\.to, to), (\.cc, cc), (\.bcc, bcc), (\.subject, subject),
+                               (\.text, text), (\.body, body)] {
+            c[keyPath: field] = value
+        }
         c.before = try before.map { s throws(FilterError) in try Self.date(s, "--before") }
         c.after = try after.map { s throws(FilterError) in try Self.date(s, "--after") }
         for (name, value) in [("--min-size", minSize), ("--max-size", maxSize)] {
@@ -76,7 +68,6 @@ struct FilterOptions: ParsableArguments {
         }
         c.minSize = minSize
         c.maxSize = maxSize
-        c.hasAttachment = hasAttachment
         var parts: [Filter] = [.condition(c)]
         // FilterCondition holds one of each; more become further conditions under the AND.
         for spec in header {
@@ -87,15 +78,12 @@ struct FilterOptions: ParsableArguments {
             h.header = pieces.count == 2 ? [name, pieces[1].trimmingCharacters(in: .whitespaces)] : [name]
             parts.append(.condition(h))
         }
-        for k in hasKeyword {
-            var h = FilterCondition()
-            h.hasKeyword = k
-            parts.append(.condition(h))
-        }
-        for k in notKeyword {
-            var h = FilterCondition()
-            h.notKeyword = k
-            parts.append(.condition(h))
+        for (field, keywords) in [(\FilterCondition.hasKeyword, hasKeyword), (\.notKeyword, notKeyword)] {
+            for k in keywords {
+                var h = FilterCondition()
+                h[keyPath: field] = k
+                parts.append(.condition(h))
+            }
         }
         if let filter {
             let text: [UInt8]

@@ -1,5 +1,6 @@
 // The progress line of long runs.
 import Foundation
+import MIME
 import MailScan
 
 /// "1234/10000 messages, 5678/s, 3s, ETA 2s" on stderr, redrawn at most ten

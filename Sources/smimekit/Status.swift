@@ -58,7 +58,7 @@ struct Status: ParsableCommand {
         if cached, let store = try cache.open() {
             service = VerdictService(
                 verifier: try trust.verifier(limits: limits, inMemoryLimit: input.maxInMemorySize), store: store, maxAge: TimeInterval(cache.maxAge),
-                at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil, maxBytes: maxSize, jobs: jobs, warn: { Diagnostics.warning($0) })
+                at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil, maxBytes: maxSize, jobs: jobs, warn: { Diagnostics.warning($0) }, advice: { $0.advice })
         }
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: [.smimeStatus])

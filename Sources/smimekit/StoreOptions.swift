@@ -2,6 +2,7 @@
 // that verifies (verify, status, query, changes).
 import ArgumentParser
 import Foundation
+import MIME
 import MailScan
 import ResultStore
 import SMIME

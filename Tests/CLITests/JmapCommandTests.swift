@@ -115,6 +115,11 @@ final class JmapCommandTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(served, 30, "most verdicts come from the cache verify filled")
+        // The same ids, in the same order, as query --format json.
+        let query = try CLI.run(["query", "--store", store, "--has-verified-smime", "--format", "json"] + trust + [dir.path])
+        XCTAssertEqual(query.status, 0, query.stderr)
+        let queryIds = ((try object(query)["methodResponses"] as? [[Any]])?.first?[1] as? [String: Any])?["ids"] as? [String]
+        XCTAssertEqual(queryIds, ids)
         let verifiedIds = Set(verified.filter { ["signed/verified", "encrypted+signed/verified"].contains($0.value["smimeStatus"] as? String ?? "") }.keys)
         XCTAssertEqual(Set(ids), verifiedIds)
 
@@ -284,6 +289,14 @@ final class JmapCommandTests: XCTestCase {
         let state = try XCTUnwrap(first["state"] as? String)
         let firstItem = try XCTUnwrap((first["list"] as? [[String: Any]])?.first)
         XCTAssertEqual(firstItem["smimeStatus"] as? String, "signed/verified")
+        // Email/parse of the message's blob verifies it the same way (RFC 9219 4.1).
+        let parse = try responses(try jmap(##"""
+            [["Email/get",{"accountId":"local","properties":["blobId"]},"g"],
+             ["Email/parse",{"accountId":"local","#blobIds":{"resultOf":"g","name":"Email/get","path":"/list/*/blobId"},
+                             "properties":["subject","smimeStatus","smimeErrors"]},"p"]]
+            """##, trusted))
+        let parsed = try XCTUnwrap((parse[1].1["parsed"] as? [String: Any])?.values.first as? [String: Any], "\(parse[1].1)")
+        XCTAssertEqual(parsed["smimeStatus"] as? String, "signed/verified")
         Thread.sleep(forTimeInterval: 1.1)
         let r = try responses(try jmap(get + "", trusted))
         let secondItem = try XCTUnwrap((r[0].1["list"] as? [[String: Any]])?.first)

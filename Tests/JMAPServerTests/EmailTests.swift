@@ -188,6 +188,14 @@ final class EmailTests: BackendTestCase {
         XCTAssertEqual(windowed["position"]?.numberValue, 2)
         XCTAssertEqual(windowed["total"]?.numberValue, 3)
 
+        let snippets = try one(b, "SearchSnippet/get", #"{"accountId":"local","filter":{"operator":"OR","conditions":[{"subject":"lunch"},{"text":"zzz"}]},"emailIds":["\#(ids[1])","\#(ids[2])","Mnope"]}"#)
+        let list = snippets["list"]?.arrayValue ?? []
+        XCTAssertEqual(list.first?["subject"]?.stringValue, "Re: <mark>lunch</mark>")
+        XCTAssertEqual(list.first?["preview"], .null)
+        XCTAssertEqual(list.last?["subject"], .null)
+        XCTAssertTrue(list.last?["preview"]?.stringValue?.hasPrefix("<mark>zzz</mark><mark>zzz</mark>") ?? false, list.last?.serialized() ?? "")
+        XCTAssertEqual(strings(snippets["notFound"]), ["Mnope"])
+        XCTAssertEqual(try errorType(b, "SearchSnippet/get", #"{"accountId":"local","filter":{"colour":"red"},"emailIds":[]}"#), "unsupportedFilter")
         XCTAssertEqual(try errorType(b, "Email/query", #"{"accountId":"local","anchor":"Mnope"}"#), "anchorNotFound")
         XCTAssertEqual(try errorType(b, "Email/query", #"{"accountId":"local","filter":{"allInThreadHaveKeyword":"$seen"}}"#), "unsupportedFilter")
         XCTAssertEqual(try errorType(b, "Email/query", #"{"accountId":"local","filter":{"colour":"red"}}"#), "unsupportedFilter")
@@ -315,6 +323,19 @@ final class EmailTests: BackendTestCase {
         let threads = try one(b, "Thread/get", #"{"accountId":"local","ids":null}"#)
         XCTAssertEqual(threads["list"]?.arrayValue?.count, 2)
 
+        // Email/parse reads a blob as an Email without filing it.
+        let parsed = try one(b, "Email/parse", #"{"accountId":"local","blobIds":["\#(blobId)","Unone"],"properties":["subject","from","size","blobId","id","preview","smimeStatus"]}"#)
+        let e = try XCTUnwrap(parsed["parsed"]?[blobId])
+        XCTAssertEqual(e["subject"]?.stringValue, "uploaded")
+        XCTAssertEqual(e["from"]?.arrayValue?.first?["email"]?.stringValue, "alice@example.org")
+        XCTAssertEqual(e["blobId"]?.stringValue, blobId)
+        XCTAssertEqual(e["id"], .null)
+        XCTAssertEqual(e["preview"]?.stringValue, "Hi Bob.")
+        XCTAssertEqual(e["smimeStatus"], .null)
+        XCTAssertEqual(strings(parsed["notFound"]), ["Unone"])
+        XCTAssertEqual(try errorType(b, "Email/parse", #"{"accountId":"local","blobIds":["\#(blobId)"],"properties":["smimeStatus"]}"#,
+                                     using: [Capabilities.core, Capabilities.mail]), "invalidArguments")
+
         // Download: the whole message, and one part decoded.
         let digest = Digest.sha256Hex(existing)
         let whole = await b.download(accountId: "local", blobId: "G" + digest.prefix(40))
@@ -421,6 +442,11 @@ final class ThreadTests: BackendTestCase {
         let threads = try one(b, "Thread/get", #"{"accountId":"local","ids":["\#(threadIds[0])","Tnope"]}"#)
         XCTAssertEqual(strings(threads["list"]?.arrayValue?.first?["emailIds"]), [ids[1], ids[0]], "oldest first")
         XCTAssertEqual(strings(threads["notFound"]), ["Tnope"])
+        // collapseThreads keeps the first of each thread in the sorted order.
+        let collapsed = try one(b, "Email/query", #"{"accountId":"local","sort":[{"property":"receivedAt","isAscending":false}],"collapseThreads":true}"#)
+        XCTAssertEqual(strings(collapsed["ids"]).count, 2)
+        XCTAssertTrue(strings(collapsed["ids"]).contains(ids[0]), "the newer of the thread")
+        XCTAssertFalse(strings(collapsed["ids"]).contains(ids[1]))
     }
 }
 

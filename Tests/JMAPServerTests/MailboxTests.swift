@@ -117,6 +117,22 @@ final class MailboxTests: BackendTestCase {
         XCTAssertEqual(try errorType(b, "Mailbox/changes", #"{"accountId":"local"}"#), "invalidArguments")
     }
 
+    func testARoleNamesOneMailbox() throws {
+        let a = try maildir("a")
+        let b = try maildir("b")
+        _ = try maildir("a/.Sent")
+        _ = try maildir("b/.Sent")
+        let got = try one(backend([a.path, b.path]), "Mailbox/get", #"{"accountId":"local","properties":["name","role"]}"#)
+        let roles = (got["list"]?.arrayValue ?? []).compactMap { $0["role"]?.stringValue }
+        XCTAssertEqual(roles.sorted(), ["inbox", "sent"])
+        XCTAssertEqual(got["list"]?.arrayValue?.first?["role"]?.stringValue, "inbox", "the first operand is the inbox")
+
+        // Two operands of one name are told apart by the directory they are in.
+        let one1 = try maildir("x/Maildir"), two = try maildir("y/Maildir")
+        let named = try self.one(backend([one1.path, two.path]), "Mailbox/get", #"{"accountId":"local","properties":["name"]}"#)
+        XCTAssertEqual((named["list"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }, ["Maildir", "Maildir (y)"])
+    }
+
     func testSetIsRefused() throws {
         let (mail, _) = try makeTree()
         let b = backend([mail.path])

@@ -125,4 +125,14 @@ final class VerdictServiceTests: XCTestCase {
         XCTAssertNil(try again.verdicts(for: [.file(good)])[0].get().status)
         again.finish()
     }
+
+    func testTheEngineNamesNoFlagOfTheCommandLine() {
+        XCTAssertFalse(BareCMS.note.message.contains("--"), BareCMS.note.message)
+        XCTAssertTrue(BareCMS.note(advice: "use --no-sender-check").message.hasSuffix("; use --no-sender-check"))
+        for remedy in [Remedy.raiseMessageSizeLimit, .readStandardInput, .giveSigningKey, .giveRecipientCertificates, .skipSenderCheck] {
+            XCTAssertFalse(remedy.words.contains("--"), remedy.words)
+        }
+        XCTAssertFalse(InputFailure(.notRegular(.fifo)).reason.contains("--"))
+        XCTAssertEqual(InputFailure(.notRegular(.fifo)).remedy, .readStandardInput)
+    }
 }
