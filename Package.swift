@@ -8,6 +8,7 @@
 //   ResultStore  the SQLite result cache
 //   MailScan     the run engine: input walk, message reader, cached verifier, query plan, work pool
 //   JMAPServer   JMAP requests and methods over mail on disk (Backend.swift: the transport seam)
+//   JMAPHTTP     the HTTP front of `smimekit serve` (RFC 8620 over HTTP/1.1, no TLS)
 //   smimekit     the command line, a thin table of subcommands
 import PackageDescription
 
@@ -24,6 +25,18 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `smimekit serve` (issue 15). Hummingbird rather than bare SwiftNIO: it gives
+        // HTTP/1.1 parsing, keep-alive, a router, streamed request bodies that can be
+        // refused part-way (the byte limits), streamed responses (the event source) and
+        // graceful shutdown through swift-service-lifecycle, all on async/await, so the
+        // transport is a few hundred lines of routing and limits rather than channel
+        // handlers and hand-made back-pressure. Only the Hummingbird product is used:
+        // no HummingbirdTLS, no swift-nio-ssl (TLS is a reverse proxy's job).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -53,10 +66,20 @@ let package = Package(
         .target(name: "MailScan", dependencies: ["MIME", "JMAP", "SMIME", "ResultStore"]),
         // JMAP over mail on disk (RFC 8620/8621/9219), whatever carries the requests.
         .target(name: "JMAPServer", dependencies: ["JMAP", "MIME", "SMIME", "ResultStore", "MailScan"]),
+        // The HTTP transport for a JMAPBackend: routes, bearer auth, byte and concurrency limits.
+        .target(name: "JMAPHTTP", dependencies: [
+            "JMAPServer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         .executableTarget(
             name: "smimekit",
             dependencies: [
-                "MIME", "JMAP", "SMIME", "ResultStore", "MailScan", "JMAPServer",
+                "MIME", "JMAP", "SMIME", "ResultStore", "MailScan", "JMAPServer", "JMAPHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Start-up (issue 17): with the Swift runtime and Foundation linked in,
@@ -70,12 +93,17 @@ let package = Package(
 
         // Fixture factory for tests: CAs, certificates, CRLs and messages made
         // with the openssl command line in a temporary directory.
-        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["revocation_helper.py"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["revocation_helper.py", "jmap_client_check.py"]),
         .testTarget(name: "MIMETests", dependencies: ["MIME", "TestSupport"]),
         .testTarget(name: "SMIMETests", dependencies: ["SMIME", "MIME", "TestSupport"]),
         .testTarget(name: "JMAPTests", dependencies: ["JMAP", "MIME"]),
         .testTarget(name: "MailScanTests", dependencies: ["MailScan", "MIME", "JMAP", "SMIME", "ResultStore", "TestSupport"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "MIME", "TestSupport"]),
+        .testTarget(name: "JMAPHTTPTests", dependencies: [
+            "JMAPHTTP", "JMAPServer", "TestSupport",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "JMAPServerTests", dependencies: ["JMAPServer", "JMAP", "MIME", "SMIME", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["smimekit", "MIME", "ResultStore", "TestSupport"], exclude: ["Transcripts", "Golden"]),
     ]

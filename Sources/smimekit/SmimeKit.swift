@@ -34,7 +34,7 @@ struct SmimeKit: ParsableCommand {
               ~/.cache/smimekit/results.sqlite  the same, when XDG_CACHE_HOME is not set
             """,
         version: "0.1.0",
-        subcommands: [Status.self, Verify.self, Query.self, Changes.self, Sign.self, Encrypt.self, Decrypt.self, Trust.self, Jmap.self]
+        subcommands: [Status.self, Verify.self, Query.self, Changes.self, Sign.self, Encrypt.self, Decrypt.self, Trust.self, Jmap.self, Serve.self]
     )
 }
 
