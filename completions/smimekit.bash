@@ -173,13 +173,13 @@ _smimekit() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|verify|query|changes|sign|encrypt|decrypt|trust|help)
+    status|verify|query|changes|sign|encrypt|decrypt|trust|jmap|serve|help)
         # Offer subcommand argument completions
         "_smimekit_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status verify query changes sign encrypt decrypt trust help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status verify query changes sign encrypt decrypt trust jmap serve help' -- "${cur}"))
         ;;
     esac
 }
@@ -904,6 +904,265 @@ _smimekit_trust_list() {
         ;;
     '--format')
         __smimekit_add_completions -W 'text'$'\n''ndjson'$'\n''json'
+        return
+        ;;
+    esac
+}
+
+_smimekit_jmap() {
+    repeating_flags=()
+    non_repeating_flags=(--session --no-system-trust --online --allow-sha1 --allow-md5 --no-sender-check --no-cache --pss --opaque --oaep --no-config --version -h --help)
+    repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert --chain --recipients --recipient-cert)
+    non_repeating_options=(--request --trust-source --revocation --online-timeout --min-rsa-bits --max-layers --max-certificates --at --received-at --passin --store --max-age --key --cert --identities --digest --cipher --header-protection --blob-dir -j --jobs --max-message-size --username)
+    __smimekit_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--request')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--trust')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--trust-source')
+        __smimekit_add_completions -W 'nss-email'$'\n''bundle'$'\n''none'
+        return
+        ;;
+    '--certs')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--crl')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--revocation')
+        __smimekit_add_completions -W 'off'$'\n''soft'$'\n''hard'
+        return
+        ;;
+    '--online-timeout')
+        return
+        ;;
+    '--min-rsa-bits')
+        return
+        ;;
+    '--max-layers')
+        return
+        ;;
+    '--max-certificates')
+        return
+        ;;
+    '--at')
+        return
+        ;;
+    '--received-at')
+        return
+        ;;
+    '--decrypt-key')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--decrypt-cert')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--passin')
+        return
+        ;;
+    '--store')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    '--key')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--cert')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--chain')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--identities')
+        __smimekit_add_completions -d
+        return
+        ;;
+    '--digest')
+        __smimekit_add_completions -W 'sha256'$'\n''sha384'$'\n''sha512'$'\n''sha224'
+        return
+        ;;
+    '--recipients')
+        __smimekit_add_completions -d
+        return
+        ;;
+    '--recipient-cert')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--cipher')
+        __smimekit_add_completions -W 'aes-256-gcm'$'\n''aes-128-gcm'$'\n''aes-256-cbc'$'\n''aes-128-cbc'
+        return
+        ;;
+    '--header-protection')
+        return
+        ;;
+    '--blob-dir')
+        __smimekit_add_completions -d
+        return
+        ;;
+    '-j'|'--jobs')
+        return
+        ;;
+    '--max-message-size')
+        return
+        ;;
+    '--username')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __smimekit_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_smimekit_serve() {
+    repeating_flags=()
+    non_repeating_flags=(--allow-non-loopback --no-system-trust --online --allow-sha1 --allow-md5 --no-sender-check --no-cache --pss --opaque --oaep --no-config --version -h --help)
+    repeating_options=(--trust --certs --crl --decrypt-key --decrypt-cert --chain --recipients --recipient-cert)
+    non_repeating_options=(--listen --token-file --trust-source --revocation --online-timeout --min-rsa-bits --max-layers --max-certificates --at --received-at --passin --store --max-age --key --cert --identities --digest --cipher --header-protection --blob-dir -j --jobs --max-message-size --username)
+    __smimekit_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--listen')
+        return
+        ;;
+    '--token-file')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--trust')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--trust-source')
+        __smimekit_add_completions -W 'nss-email'$'\n''bundle'$'\n''none'
+        return
+        ;;
+    '--certs')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--crl')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--revocation')
+        __smimekit_add_completions -W 'off'$'\n''soft'$'\n''hard'
+        return
+        ;;
+    '--online-timeout')
+        return
+        ;;
+    '--min-rsa-bits')
+        return
+        ;;
+    '--max-layers')
+        return
+        ;;
+    '--max-certificates')
+        return
+        ;;
+    '--at')
+        return
+        ;;
+    '--received-at')
+        return
+        ;;
+    '--decrypt-key')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--decrypt-cert')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--passin')
+        return
+        ;;
+    '--store')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    '--key')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--cert')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--chain')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--identities')
+        __smimekit_add_completions -d
+        return
+        ;;
+    '--digest')
+        __smimekit_add_completions -W 'sha256'$'\n''sha384'$'\n''sha512'$'\n''sha224'
+        return
+        ;;
+    '--recipients')
+        __smimekit_add_completions -d
+        return
+        ;;
+    '--recipient-cert')
+        __smimekit_add_completions -f
+        return
+        ;;
+    '--cipher')
+        __smimekit_add_completions -W 'aes-256-gcm'$'\n''aes-128-gcm'$'\n''aes-256-cbc'$'\n''aes-128-cbc'
+        return
+        ;;
+    '--header-protection')
+        return
+        ;;
+    '--blob-dir')
+        __smimekit_add_completions -d
+        return
+        ;;
+    '-j'|'--jobs')
+        return
+        ;;
+    '--max-message-size')
+        return
+        ;;
+    '--username')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __smimekit_add_completions -d
         return
         ;;
     esac

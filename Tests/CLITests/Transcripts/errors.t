@@ -2,7 +2,7 @@
 # option shows the usage of its subcommand, trouble is exit 2.
 
 $ smimekit
-smimekit: no subcommand given; the subcommands are status, verify, query, changes, sign, encrypt, decrypt, trust
+smimekit: no subcommand given; the subcommands are status, verify, query, changes, sign, encrypt, decrypt, trust, jmap, serve
 Usage: smimekit <subcommand> [<options>]
   See 'smimekit --help' for the subcommands.
 [exit 2]
