@@ -3,26 +3,23 @@
 #include <string.h>
 #include <time.h>
 
-STACK_OF(X509) *smk_x509_stack_new(void) { return sk_X509_new_null(); }
-int smk_x509_stack_num(const STACK_OF(X509) *s) { return s ? sk_X509_num(s) : 0; }
-X509 *smk_x509_stack_value(const STACK_OF(X509) *s, int i) { return sk_X509_value(s, i); }
-int smk_x509_stack_push_up_ref(STACK_OF(X509) *s, X509 *x) {
-    if (!X509_up_ref(x)) return 0;
-    if (!sk_X509_push(s, x)) { X509_free(x); return 0; }
-    return 1;
-}
-void smk_x509_stack_free_all(STACK_OF(X509) *s) { sk_X509_pop_free(s, X509_free); }
-void smk_x509_stack_free_shallow(STACK_OF(X509) *s) { sk_X509_free(s); }
+// OpenSSL's typed stacks are macros Swift cannot call: the same five functions
+// for each element type, smk_<name>_stack_new, _num, _value, _push_up_ref
+// (the stack takes a reference of its own) and _free_all (with the elements).
+#define SMK_STACK_FUNCTIONS(T, name) \
+    STACK_OF(T) *smk_##name##_stack_new(void) { return sk_##T##_new_null(); } \
+    int smk_##name##_stack_num(const STACK_OF(T) *s) { return s ? sk_##T##_num(s) : 0; } \
+    T *smk_##name##_stack_value(const STACK_OF(T) *s, int i) { return sk_##T##_value(s, i); } \
+    int smk_##name##_stack_push_up_ref(STACK_OF(T) *s, T *x) { \
+        if (!T##_up_ref(x)) return 0; \
+        if (!sk_##T##_push(s, x)) { T##_free(x); return 0; } \
+        return 1; \
+    } \
+    void smk_##name##_stack_free_all(STACK_OF(T) *s) { sk_##T##_pop_free(s, T##_free); }
 
-STACK_OF(X509_CRL) *smk_crl_stack_new(void) { return sk_X509_CRL_new_null(); }
-int smk_crl_stack_num(const STACK_OF(X509_CRL) *s) { return s ? sk_X509_CRL_num(s) : 0; }
-X509_CRL *smk_crl_stack_value(const STACK_OF(X509_CRL) *s, int i) { return sk_X509_CRL_value(s, i); }
-int smk_crl_stack_push_up_ref(STACK_OF(X509_CRL) *s, X509_CRL *c) {
-    if (!X509_CRL_up_ref(c)) return 0;
-    if (!sk_X509_CRL_push(s, c)) { X509_CRL_free(c); return 0; }
-    return 1;
-}
-void smk_crl_stack_free_all(STACK_OF(X509_CRL) *s) { sk_X509_CRL_pop_free(s, X509_CRL_free); }
+SMK_STACK_FUNCTIONS(X509, x509)
+SMK_STACK_FUNCTIONS(X509_CRL, crl)
+void smk_x509_stack_free_shallow(STACK_OF(X509) *s) { sk_X509_free(s); }
 
 int smk_signerinfo_num(STACK_OF(CMS_SignerInfo) *s) { return s ? sk_CMS_SignerInfo_num(s) : 0; }
 CMS_SignerInfo *smk_signerinfo_value(STACK_OF(CMS_SignerInfo) *s, int i) { return sk_CMS_SignerInfo_value(s, i); }

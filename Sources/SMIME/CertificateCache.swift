@@ -8,7 +8,7 @@ import COpenSSLShim
 import Foundation
 
 /// Bytes as a dictionary key, hashed in one call rather than byte by byte.
-struct ByteKey: Hashable, @unchecked Sendable {
+struct ByteKey: Hashable, Sendable {
     let bytes: [UInt8]
 
     func hash(into hasher: inout Hasher) {
@@ -31,49 +31,39 @@ struct ByteKey: Hashable, @unchecked Sendable {
 }
 
 /// Parsed certificates by their DER.
-final class CertificateCache: @unchecked Sendable {
+final class CertificateCache: Sendable {
     /// Plenty for a mailbox's signers and CAs; the whole cache is dropped when full.
     static let capacity = 1024
-    private let lock = NSLock()
-    private var parsed: [ByteKey: Certificate] = [:]
-    /// The same certificates by their X509 object, which CMS_add1_cert hands on
-    /// to the SignedData: so the signer found there is the one parsed here, with
-    /// its fields already read.
-    private var byObject: [OpaquePointer: Certificate] = [:]
+
+    private struct State {
+        var parsed: [ByteKey: Certificate] = [:]
+        /// The same certificates by their X509 object (its address), which CMS_add1_cert
+        /// hands on to the SignedData: so the signer found there is the one parsed here,
+        /// with its fields already read.
+        var byObject: [Int: Certificate] = [:]
+    }
+    private let state = Locked(State())
 
     /// The cached certificate whose X509 object this is, if any.
     func known(_ x509: OpaquePointer) -> Certificate? {
-        lock.lock()
-        defer { lock.unlock() }
-        return byObject[x509]
+        state.withLock { $0.byObject[Int(bitPattern: x509)] }
     }
 
     /// The certificate with this DER; nil when OpenSSL does not read it.
     func certificate(_ der: ArraySlice<UInt8>) -> Certificate? {
         let key = ByteKey(bytes: Array(der))
-        lock.lock()
-        let known = parsed[key]
-        lock.unlock()
-        if let known { return known }
-        let x509: OpaquePointer? = key.bytes.withUnsafeBufferPointer { buffer in
-            var p = buffer.baseAddress
-            return d2i_X509(nil, &p, buffer.count)
+        if let known = state.withLock({ $0.parsed[key] }) { return known }
+        guard let certificate = Certificate.fromDER(key.bytes) else { return nil }
+        return state.withLock { s in
+            if let raced = s.parsed[key] { return raced }
+            if s.parsed.count >= Self.capacity {
+                s.parsed.removeAll(keepingCapacity: true)
+                s.byObject.removeAll(keepingCapacity: true)
+            }
+            s.parsed[key] = certificate
+            s.byObject[Int(bitPattern: certificate.x509)] = certificate
+            return certificate
         }
-        guard let x509 else {
-            ERR_clear_error()
-            return nil
-        }
-        let certificate = Certificate(owning: x509, der: key.bytes)
-        lock.lock()
-        defer { lock.unlock() }
-        if let raced = parsed[key] { return raced }
-        if parsed.count >= Self.capacity {
-            parsed.removeAll(keepingCapacity: true)
-            byObject.removeAll(keepingCapacity: true)
-        }
-        parsed[key] = certificate
-        byObject[x509] = certificate
-        return certificate
     }
 }
 

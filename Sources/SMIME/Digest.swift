@@ -5,14 +5,14 @@ import Foundation
 public enum Digest {
     /// Fetched once: OpenSSL 3's one-shot SHA256() looks the algorithm up on every
     /// call, which costs as much as hashing a small message.
-    nonisolated(unsafe) private static let sha256Algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+    private static let sha256Algorithm = EVP_MD_fetch(nil, "SHA256", nil).map { SharedObject(pointer: $0) }
 
     public static func sha256(_ bytes: some ContiguousBytes) -> [UInt8] {
         var md = [UInt8](repeating: 0, count: 32)
         bytes.withUnsafeBytes { raw in
             md.withUnsafeMutableBufferPointer { out in
                 var len: UInt32 = 0
-                if let algorithm = sha256Algorithm {
+                if let algorithm = sha256Algorithm?.pointer {
                     EVP_Digest(raw.baseAddress, raw.count, out.baseAddress, &len, algorithm, nil)
                 } else {
                     SHA256(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, out.baseAddress)

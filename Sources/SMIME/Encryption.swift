@@ -124,7 +124,7 @@ public enum RecipientLookup: Sendable {
 }
 
 /// RevocationList is not public; the book holds it boxed.
-struct RevocationListBox: @unchecked Sendable {
+struct RevocationListBox: Sendable {
     let list: RevocationList
 }
 

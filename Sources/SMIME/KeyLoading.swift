@@ -57,10 +57,7 @@ public enum KeyLoader {
     }
 
     public static func certificates(_ url: URL) throws -> [Certificate] {
-        var out: [Certificate] = []
-        for file in try InputFiles.expand(url) { out += Certificate.parseAll(try InputFiles.read(file)) }
-        if out.isEmpty { throw EngineError.noCertificates(url.relativePath) }
-        return out
+        try InputFiles.parseAll(url, Certificate.parseAll, none: EngineError.noCertificates)
     }
 
     static func privateKey(_ bytes: [UInt8], path: String, password: String?) throws -> PrivateKey {

@@ -61,6 +61,9 @@ public struct RevocationStatus: Sendable, Hashable, Codable {
 }
 
 
+// Safe to share (hence unchecked): the lets never change, everything mutable is
+// below `condition` and only touched while it is held, and `slots` (a semaphore)
+// is made for threads.
 public final class OnlineRevocation: @unchecked Sendable {
     /// Seconds per URL, connecting included.
     public let timeout: Int
@@ -87,8 +90,9 @@ public final class OnlineRevocation: @unchecked Sendable {
     private var answers: [String: Answer] = [:]
     private var failedURLs: [String: String] = [:]
     private var pending: Set<String> = []
+    private var sent = 0
     /// Requests sent, for tests and the bench.
-    public private(set) var requestsSent = 0
+    public var requestsSent: Int { condition.lock(); defer { condition.unlock() }; return sent }
 
     /// Answers without a nextUpdate are kept this long at most.
     static let maxAgeWithoutNextUpdate: TimeInterval = 86_400
@@ -164,7 +168,7 @@ public final class OnlineRevocation: @unchecked Sendable {
     func fetch(_ url: String, post: (body: [UInt8], type: String)?) -> Result<[UInt8], FetchFailure> {
         slots.wait()
         defer { slots.signal() }
-        condition.lock(); requestsSent += 1; condition.unlock()
+        condition.lock(); sent += 1; condition.unlock()
         var out: UnsafeMutablePointer<UInt8>?
         var length = 0
         var error = [CChar](repeating: 0, count: 256)
@@ -220,11 +224,8 @@ public final class OnlineRevocation: @unchecked Sendable {
                                         revokedAt: r.status == 1 ? Date(timeIntervalSince1970: TimeInterval(r.revoked_at)) : nil)
                 return .success(.ocsp(parsed, until: until))
             }
-            switch result {
-            case .success(let (a, cached)):
-                if case .ocsp(let parsed, _) = a { return ((parsed, url, cached), reasons) }
-            case .failure(let f):
-                reasons.append("OCSP \(url): \(f.reason)")
+            if let found = Self.usable(result, "OCSP", url, &reasons, { if case .ocsp(let parsed, _) = $0 { parsed } else { nil } }) {
+                return ((found.0, url, found.cached), reasons)
             }
         }
         return (nil, reasons)
@@ -244,14 +245,24 @@ public final class OnlineRevocation: @unchecked Sendable {
                 }
                 return .success(.crl(list, until: until))
             }
-            switch result {
-            case .success(let (a, cached)):
-                if case .crl(let list, _) = a { return ((list, url, cached), reasons) }
-            case .failure(let f):
-                reasons.append("CRL \(url): \(f.reason)")
+            if let found = Self.usable(result, "CRL", url, &reasons, { if case .crl(let list, _) = $0 { list } else { nil } }) {
+                return ((found.0, url, found.cached), reasons)
             }
         }
         return (nil, reasons)
+    }
+
+    /// What `take` finds in the answer from `url`, and whether it was cached; nil
+    /// when there is none, with the reason (after `method` and the URL) when it failed.
+    static func usable<Found>(_ result: Result<(Answer, Bool), FetchFailure>, _ method: String, _ url: String,
+                              _ reasons: inout [String], _ take: (Answer) -> Found?) -> (Found, cached: Bool)? {
+        switch result {
+        case .success(let (a, cached)):
+            return take(a).map { ($0, cached) }
+        case .failure(let f):
+            reasons.append("\(method) \(url): \(f.reason)")
+            return nil
+        }
     }
 
     /// Certificates named by caIssuers (DER or PKCS#7 certs-only).

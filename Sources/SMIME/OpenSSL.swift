@@ -34,6 +34,23 @@ func withReadBIO<R>(_ bytes: some Collection<UInt8>, _ body: (OpaquePointer) thr
     }
 }
 
+/// Every object `pem` reads from PEM bytes (each block in turn), else the one
+/// `der` reads from DER bytes; OpenSSL's errors of the attempt are cleared.
+func pemOrDER(_ bytes: [UInt8], pem: (OpaquePointer) -> OpaquePointer?, der: (OpaquePointer) -> OpaquePointer?) -> [OpaquePointer] {
+    var out: [OpaquePointer] = []
+    _ = withReadBIO(bytes) { bio in
+        while let object = pem(bio) { out.append(object) }
+    }
+    ERR_clear_error()
+    if out.isEmpty {
+        _ = withReadBIO(bytes) { bio in
+            if let object = der(bio) { out.append(object) }
+        }
+        ERR_clear_error()
+    }
+    return out
+}
+
 /// What an OpenSSL i2d_ function writes: asked once for the length, then into a buffer of that size.
 func derEncoding(_ i2d: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32) -> [UInt8] {
     let n = i2d(nil)
@@ -58,8 +75,9 @@ func bioContents(_ bio: OpaquePointer) -> [UInt8] {
 /// The fields people read (names, serial, validity, addresses) are computed on
 /// first use and kept: a run meets the same few signer and CA certificates in
 /// thousands of messages, and printing an X509_NAME costs more than looking it up.
-public final class Certificate: @unchecked Sendable, Hashable, CustomStringConvertible {
-    let x509: OpaquePointer
+public final class Certificate: Sendable, Hashable, CustomStringConvertible {
+    private let object: SharedObject
+    var x509: OpaquePointer { object.pointer }
 
     private struct Fields {
         var der: [UInt8]?
@@ -71,33 +89,41 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         var subjectAltNameMail: SubjectAltNameMail?
         var subjectEmails: [String]?
     }
-    private let lock = NSLock()
-    private var fields: Fields  // under `lock`
+    private let fields: Locked<Fields>
 
     /// Takes over a reference the caller already holds; `der`, when known, is its encoding.
     init(owning x509: OpaquePointer, der: [UInt8]? = nil) {
-        self.x509 = x509
-        fields = Fields(der: der)
+        object = SharedObject(pointer: x509)
+        fields = Locked(Fields(der: der))
     }
+
     /// Takes a new reference.
     init(retaining x509: OpaquePointer) {
         X509_up_ref(x509)
-        self.x509 = x509
-        fields = Fields()
+        object = SharedObject(pointer: x509)
+        fields = Locked(Fields())
     }
     deinit { X509_free(x509) }
+
+    /// The certificate with this DER encoding; nil (OpenSSL's errors cleared) when it does not parse.
+    static func fromDER(_ der: [UInt8]) -> Certificate? {
+        let x509: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+            var p = buffer.baseAddress
+            return d2i_X509(nil, &p, buffer.count)
+        }
+        guard let x509 else {
+            ERR_clear_error()
+            return nil
+        }
+        return Certificate(owning: x509, der: der)
+    }
 
     /// The field kept under `path`, computed by `make` the first time. The lock is
     /// not held while computing: two threads may both compute it, to the same value.
     private func memo<T>(_ path: WritableKeyPath<Fields, T?>, _ make: () -> T) -> T {
-        lock.lock()
-        let known = fields[keyPath: path]
-        lock.unlock()
-        if let known { return known }
+        if let known = fields.withLock({ $0[keyPath: path] }) { return known }
         let value = make()
-        lock.lock()
-        fields[keyPath: path] = value
-        lock.unlock()
+        fields.withLock { $0[keyPath: path] = value }
         return value
     }
 
@@ -265,49 +291,27 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
 
     /// Reads every certificate in PEM or DER bytes.
     public static func parseAll(_ bytes: [UInt8]) -> [Certificate] {
-        var out: [Certificate] = []
-        _ = withReadBIO(bytes) { bio in
-            while let x = PEM_read_bio_X509(bio, nil, nil, nil) {
-                out.append(Certificate(owning: x))
-            }
-        }
-        ERR_clear_error()
-        if out.isEmpty {
-            _ = withReadBIO(bytes) { bio in
-                if let x = d2i_X509_bio(bio, nil) { out.append(Certificate(owning: x)) }
-            }
-            ERR_clear_error()
-        }
-        return out
+        pemOrDER(bytes, pem: { PEM_read_bio_X509($0, nil, nil, nil) }, der: { d2i_X509_bio($0, nil) }).map { Certificate(owning: $0) }
     }
 }
 
 /// A certificate revocation list.
-final class RevocationList: @unchecked Sendable {
-    let crl: OpaquePointer
-    init(owning crl: OpaquePointer) { self.crl = crl }
+final class RevocationList: Sendable {
+    private let object: SharedObject
+    var crl: OpaquePointer { object.pointer }
+    init(owning crl: OpaquePointer) { object = SharedObject(pointer: crl) }
     deinit { X509_CRL_free(crl) }
 
     static func parseAll(_ bytes: [UInt8]) -> [RevocationList] {
-        var out: [RevocationList] = []
-        _ = withReadBIO(bytes) { bio in
-            while let c = PEM_read_bio_X509_CRL(bio, nil, nil, nil) { out.append(RevocationList(owning: c)) }
-        }
-        ERR_clear_error()
-        if out.isEmpty {
-            _ = withReadBIO(bytes) { bio in
-                if let c = d2i_X509_CRL_bio(bio, nil) { out.append(RevocationList(owning: c)) }
-            }
-            ERR_clear_error()
-        }
-        return out
+        pemOrDER(bytes, pem: { PEM_read_bio_X509_CRL($0, nil, nil, nil) }, der: { d2i_X509_CRL_bio($0, nil) }).map { RevocationList(owning: $0) }
     }
 }
 
 /// A private key.
-public final class PrivateKey: @unchecked Sendable {
-    let pkey: OpaquePointer
-    init(owning pkey: OpaquePointer) { self.pkey = pkey }
+public final class PrivateKey: Sendable {
+    private let object: SharedObject
+    var pkey: OpaquePointer { object.pointer }
+    init(owning pkey: OpaquePointer) { object = SharedObject(pointer: pkey) }
     deinit { EVP_PKEY_free(pkey) }
 
     func matches(_ cert: Certificate) -> Bool { X509_check_private_key(cert.x509, pkey) == 1 }
@@ -350,6 +354,15 @@ enum InputFiles {
             throw EngineError.unreadable(url.relativePath, "cannot be read")
         }
         return [UInt8](data)
+    }
+
+    /// What `parse` finds in the file, or in every file of the directory; `none`
+    /// (given the path as the user wrote it) when that is nothing.
+    static func parseAll<T>(_ url: URL, _ parse: ([UInt8]) -> [T], none: (String) -> EngineError) throws -> [T] {
+        var found: [T] = []
+        for file in try expand(url) { found += parse(try read(file)) }
+        if found.isEmpty { throw none(url.relativePath) }
+        return found
     }
 }
 

@@ -13,7 +13,7 @@ import Foundation
 /// then the result depends on nothing else that changes during a run (the
 /// trust store and the options are fixed per MessageVerifier, which owns this).
 /// Failures are recomputed, so their explanations stay exact.
-final class PathCache: @unchecked Sendable {
+final class PathCache: Sendable {
     struct Entry {
         let chain: [Certificate]
         /// The latest notBefore and earliest notAfter in the chain (Unix seconds).
@@ -23,8 +23,7 @@ final class PathCache: @unchecked Sendable {
 
     /// Plenty for a mailbox's signers; the whole cache is dropped when full.
     static let capacity = 2048
-    private let lock = NSLock()
-    private var entries: [ByteKey: Entry] = [:]
+    private let entries = Locked([ByteKey: Entry]())
 
     /// The key: flags, then each certificate's DER with its length in front.
     /// Certificates from `certificates` bring their DER along; others are encoded.
@@ -57,9 +56,7 @@ final class PathCache: @unchecked Sendable {
     }
 
     func lookup(_ key: [UInt8], at time: Int64) -> [Certificate]? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let entry = entries[ByteKey(bytes: key)], entry.from <= time, time < entry.until else { return nil }
+        guard let entry = entries.withLock({ $0[ByteKey(bytes: key)] }), entry.from <= time, time < entry.until else { return nil }
         return entry.chain
     }
 
@@ -73,9 +70,9 @@ final class PathCache: @unchecked Sendable {
             until = min(until, Int64(notAfter.timeIntervalSince1970.rounded(.down)))
         }
         guard from < until else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-        entries[ByteKey(bytes: key)] = Entry(chain: chain, from: from, until: until)
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[ByteKey(bytes: key)] = Entry(chain: chain, from: from, until: until)
+        }
     }
 }

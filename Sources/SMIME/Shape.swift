@@ -99,38 +99,52 @@ extension SMIMEShape {
     }
 }
 
-/// The cheap detector: the status a message has from its structure alone.
+/// The cheap detector: the status a message has from its structure alone, in
+/// memory or in a source (a message too large to hold).
 public enum StructureDetector {
     /// `nil` (no S/MIME), `.unknown` or `.signed`, without any cryptography.
     public static func status(of message: Message) -> SMIMEStatus? {
-        switch SMIMEShape(message.root) {
+        // A message in memory reads nothing from a source: there is nothing to throw.
+        try? status(of: Entity(message))
+    }
+
+    /// `status(of:)` for a message too large to hold: header structure only.
+    public static func status(of large: LargeMessage) throws(StreamingError) -> SMIMEStatus? {
+        try status(of: Entity(large))
+    }
+
+    static func status(of entity: Entity) throws(StreamingError) -> SMIMEStatus? {
+        switch SMIMEShape(entity.part) {
         case .detached, .malformedDetached:
             return .signed
         case .foreignSigned:
             return .unknown
-        case .pkcs7Mime(let part, let smimeType):
+        case .pkcs7Mime(_, let smimeType):
             switch smimeType {
             case "signed-data": return .signed
             case "enveloped-data", "authenveloped-data", "certs-only", "compressed-data": return .unknown
-            default: return CMSSniffer.looksSigned(message.decodedBody(part)) ? .signed : .unknown
+            default: return try entity.looksSigned() ? .signed : .unknown
             }
         case .notSMIME:
-            return containsSignedPart(message, message.root, depth: 0) ? .signed : nil
+            var budget = entity.partBudget
+            return try containsSignedPart(entity, depth: 0, budget: &budget) ? .signed : nil
         }
     }
 
-    /// A signed part below the root, not inside an attached message: a partly signed message.
-    static func containsSignedPart(_ message: Message, _ part: MIMEPart, depth: Int) -> Bool {
+    /// A signed part below the entity, not inside an attached message: a partly signed
+    /// message. In a source every multipart level is one scan of its body, its parts
+    /// counted against `budget`.
+    static func containsSignedPart(_ entity: Entity, depth: Int, budget: inout Int) throws(StreamingError) -> Bool {
         guard depth < 200 else { return false }
-        for child in part.children {
-            switch SMIMEShape(child).signing {
+        for part in try entity.parts(depth: depth, budget: &budget) {
+            let child = try entity.open(part)
+            switch SMIMEShape(child.part).signing {
             case .signed: return true
             case .unsigned: continue
             case .sniff:
-                let body = message.slice(child.bodyRange)
-                if CMSSniffer.looksSigned(head: body.prefix(CMSSniffer.headBytes), transferEncoding: child.contentTransferEncoding) { return true }
+                if CMSSniffer.looksSigned(head: try child.bodyHead(CMSSniffer.headBytes), transferEncoding: child.part.contentTransferEncoding) { return true }
             case .container:
-                if containsSignedPart(message, child, depth: depth + 1) { return true }
+                if try containsSignedPart(child, depth: depth + 1, budget: &budget) { return true }
             }
         }
         return false

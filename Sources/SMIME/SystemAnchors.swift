@@ -116,23 +116,15 @@ enum SystemAnchors {
 
     struct LoadError: Error { let message: String }
 
-    /// "YYMMDDHHMMSSZ" (RFC 5280 UTCTime, years 1950-2049) or "YYYYMMDDHHMMSSZ".
+    /// "YYMMDDHHMMSSZ" (RFC 5280 UTCTime, years 1950-2049) or "YYYYMMDDHHMMSSZ",
+    /// read by OpenSSL as a certificate's times are.
     static func utcTime(_ text: String) -> Date? {
-        let digits = Array(text.utf8)
-        guard digits.last == UInt8(ascii: "Z"), digits.count == 13 || digits.count == 15,
-              digits.dropLast().allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        let n = digits.dropLast().map { Int($0 - 0x30) }
-        func two(_ i: Int) -> Int { n[i] * 10 + n[i + 1] }
-        var year: Int, i: Int
-        if digits.count == 13 {
-            year = two(0); year += year < 50 ? 2000 : 1900; i = 2
-        } else {
-            year = two(0) * 100 + two(2); i = 4
+        guard let time = ASN1_TIME_new() else { return nil }
+        defer { ASN1_TIME_free(time) }
+        guard ASN1_TIME_set_string_X509(time, text) == 1 else {
+            ERR_clear_error()
+            return nil
         }
-        var t = tm()
-        t.tm_year = Int32(year - 1900); t.tm_mon = Int32(two(i) - 1); t.tm_mday = Int32(two(i + 2))
-        t.tm_hour = Int32(two(i + 4)); t.tm_min = Int32(two(i + 6)); t.tm_sec = Int32(two(i + 8))
-        guard (0...11).contains(t.tm_mon), (1...31).contains(t.tm_mday) else { return nil }
-        return Date(timeIntervalSince1970: TimeInterval(timegm(&t)))
+        return Certificate.date(time)
     }
 }

@@ -38,8 +38,9 @@ public struct TrustConfiguration: Sendable, Hashable {
     }
 }
 
-public final class TrustStore: @unchecked Sendable {  // `pending` and `loaded` are under `lock`
-    private let rawStore: OpaquePointer
+public final class TrustStore: Sendable {
+    private let storeObject: SharedObject
+    private var rawStore: OpaquePointer { storeObject.pointer }
     /// The OpenSSL store with every anchor in it. The default anchors are parsed on
     /// first use: a run served from the result cache never pays for it.
     var store: OpaquePointer {
@@ -61,19 +62,26 @@ public final class TrustStore: @unchecked Sendable {  // `pending` and `loaded` 
     /// The default anchor set actually used (nss-email falls back to bundle when NSS is missing).
     public let source: TrustSource
     /// Anchors (by fingerprint) that NSS trusts only for e-mail certificates issued up to a date.
-    /// Set once here (a var only so that tests can give a fixture root such a date).
-    var emailDistrustAfter: [String: Date]
+    /// Set once here (settable only so that tests can give a fixture root such a date).
+    var emailDistrustAfter: [String: Date] {
+        get { distrustDates.withLock { $0 } }
+        set { distrustDates.withLock { $0 = newValue } }
+    }
+    private let distrustDates: Locked<[String: Date]>
     /// Things a person should know about the anchors (a fallback taken): one sentence each.
     public let warnings: [String]
 
-    private let lock = NSLock()
-    private var pending: [(entry: SystemAnchors.Entry, index: Int)]
-    private var userAnchors: [(anchor: TrustAnchor, index: Int)]
-    private var loaded: [TrustAnchor]?
+    /// The anchors before and after they are parsed and put into the store (see anchorList).
+    private struct Anchors {
+        var pending: [(entry: SystemAnchors.Entry, index: Int)]
+        var userAnchors: [(anchor: TrustAnchor, index: Int)]
+        var loaded: [TrustAnchor]?
+    }
+    private let anchorState: Locked<Anchors>
 
     public init(_ config: TrustConfiguration) throws {
         guard let store = X509_STORE_new() else { throw EngineError.invalidOption("cannot create a certificate store") }
-        self.rawStore = store
+        self.storeObject = SharedObject(pointer: store)
         var defaults: [SystemAnchors.Entry] = []
         var warnings: [String] = []
         var source = config.useSystemTrust ? config.source : .none
@@ -97,40 +105,29 @@ public final class TrustStore: @unchecked Sendable {  // `pending` and `loaded` 
         }
         var user: [TrustAnchor] = []
         for url in config.anchors {
-            var found: [Certificate] = []
-            for file in try InputFiles.expand(url) {
-                found += Certificate.parseAll(try InputFiles.read(file))
-            }
-            if found.isEmpty { throw EngineError.noCertificates(url.relativePath) }
-            user += found.map { TrustAnchor(certificate: $0, source: url.relativePath) }
+            user += try InputFiles.parseAll(url, Certificate.parseAll, none: EngineError.noCertificates)
+                .map { TrustAnchor(certificate: $0, source: url.relativePath) }
         }
         // Each anchor once, defaults first; the index keeps the loading order for anchorList.
         var seen = Set<String>()
         var order = 0
-        pending = []
+        var pending: [(entry: SystemAnchors.Entry, index: Int)] = []
         for entry in defaults where seen.insert(entry.fingerprint).inserted {
             pending.append((entry, order)); order += 1
         }
-        userAnchors = []
+        var userAnchors: [(anchor: TrustAnchor, index: Int)] = []
         for anchor in user where seen.insert(anchor.certificate.fingerprint).inserted {
             userAnchors.append((anchor, order)); order += 1
         }
         var extra: [Certificate] = []
         for url in config.extraCertificates {
-            var found: [Certificate] = []
-            for file in try InputFiles.expand(url) { found += Certificate.parseAll(try InputFiles.read(file)) }
-            if found.isEmpty { throw EngineError.noCertificates(url.relativePath) }
-            extra += found
+            extra += try InputFiles.parseAll(url, Certificate.parseAll, none: EngineError.noCertificates)
         }
         var crls: [RevocationList] = []
-        var crlFingerprints: [String] = []
         for url in config.crls {
-            var found: [RevocationList] = []
-            for file in try InputFiles.expand(url) { found += RevocationList.parseAll(try InputFiles.read(file)) }
-            if found.isEmpty { throw EngineError.noCRLs(url.relativePath) }
-            crls += found
-            crlFingerprints += found.map(\.fingerprint)
+            crls += try InputFiles.parseAll(url, RevocationList.parseAll, none: EngineError.noCRLs)
         }
+        let crlFingerprints = crls.map(\.fingerprint)
         ERR_clear_error()
         self.extraCertificates = extra
         self.crls = crls
@@ -142,33 +139,27 @@ public final class TrustStore: @unchecked Sendable {  // `pending` and `loaded` 
         for (entry, _) in pending where !named.contains(entry.fingerprint) {
             if let date = entry.emailDistrustAfter { distrust[entry.fingerprint] = date }
         }
-        self.emailDistrustAfter = distrust
+        self.distrustDates = Locked(distrust)
+        self.anchorState = Locked(Anchors(pending: pending, userAnchors: userAnchors, loaded: nil))
         self.source = source
         self.warnings = warnings
     }
 
     /// Every anchor once, with where it came from, in loading order (parses the defaults on first use).
     public var anchorList: [TrustAnchor] {
-        lock.withLock {
-            if let loaded { return loaded }
-            var all: [(TrustAnchor, Int)] = userAnchors.map { ($0.anchor, $0.index) }
-            for (entry, index) in pending {
+        anchorState.withLock { state in
+            if let loaded = state.loaded { return loaded }
+            var all: [(TrustAnchor, Int)] = state.userAnchors.map { ($0.anchor, $0.index) }
+            for (entry, index) in state.pending {
                 // OpenSSL 3.0 takes about half a millisecond per certificate here (the key is decoded).
-                var p: UnsafePointer<UInt8>?
-                let x509: OpaquePointer? = entry.der.withUnsafeBufferPointer { buffer in
-                    p = buffer.baseAddress
-                    return d2i_X509(nil, &p, buffer.count)
-                }
-                guard let x509 else { ERR_clear_error(); continue }
-                all.append((TrustAnchor(certificate: Certificate(owning: x509, der: entry.der), source: entry.source,
+                guard let certificate = Certificate.fromDER(entry.der) else { continue }
+                all.append((TrustAnchor(certificate: certificate, source: entry.source,
                                         emailDistrustAfter: entry.emailDistrustAfter), index))
             }
             let list = all.sorted { $0.1 < $1.1 }.map(\.0)
             for anchor in list { X509_STORE_add_cert(rawStore, anchor.certificate.x509) }
             ERR_clear_error() // duplicates are fine
-            loaded = list
-            pending = []
-            userAnchors = []
+            state = Anchors(pending: [], userAnchors: [], loaded: list)
             return list
         }
     }
