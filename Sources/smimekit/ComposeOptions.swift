@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import SMIME
 
@@ -38,21 +39,7 @@ struct SignerOptions: ParsableArguments {
 
     /// nil when no key was given at all.
     func source() throws -> SignerSource? {
-        if let key {
-            let (k, c, bundled) = try PasswordPrompt.identity(keyFile: key, certificateFile: cert, passin: passin)
-            guard let c else {
-                throw EngineError.invalidOption("\(key) holds no certificate: give it with --cert")
-            }
-            var extra = bundled
-            for file in chain { extra += try KeyLoader.certificates(URL(fileURLWithPath: file)) }
-            return .identity(try SigningIdentity(key: k, certificate: c, chain: extra.filter { $0 != c }))
-        }
-        if let identities {
-            let ids = try PasswordPrompt.identities(directory: identities, passin: passin)
-            return .directory(ids, path: identities)
-        }
-        if cert != nil { throw EngineError.invalidOption("--cert needs the key that goes with it (--key)") }
-        return nil
+        try .open(key: key, cert: cert, chain: chain, identities: identities, passin: passin, warn: { Diagnostics.warning($0) })
     }
 }
 
@@ -86,9 +73,7 @@ struct RecipientOptions: ParsableArguments {
     var isEmpty: Bool { recipients.isEmpty && recipientCert.isEmpty }
 
     func book() throws -> RecipientBook {
-        try RecipientBook.load(directories: recipients.map { URL(fileURLWithPath: $0) },
-                               files: recipientCert.map { URL(fileURLWithPath: $0) },
-                               crlFiles: crl.map { URL(fileURLWithPath: $0) })
+        try RecipientBook.load(directories: recipients, files: recipientCert, crls: crl)
     }
 }
 

@@ -136,23 +136,11 @@ struct JMAPComposeOptions: ParsableArguments {
     var headerProtectionPolicy: HeaderProtectionPolicy { HeaderProtectionPolicy(rawValue: headerProtection.lowercased()) ?? .default }
 
     func signerSource(passin: String?) throws -> SignerSource? {
-        if let key {
-            let (k, c, bundled) = try PasswordPrompt.identity(keyFile: key, certificateFile: cert, passin: passin)
-            guard let c else { throw EngineError.invalidOption("\(key) holds no certificate: give it with --cert") }
-            var extra = bundled
-            for file in chain { extra += try KeyLoader.certificates(URL(fileURLWithPath: file)) }
-            return .identity(try SigningIdentity(key: k, certificate: c, chain: extra.filter { $0 != c }))
-        }
-        if let identities {
-            return .directory(try PasswordPrompt.identities(directory: identities, passin: passin), path: identities)
-        }
-        return nil
+        try .open(key: key, cert: cert, chain: chain, identities: identities, passin: passin, warn: { Diagnostics.warning($0) })
     }
 
     func book(crls: [String]) throws -> RecipientBook? {
         if recipients.isEmpty && recipientCert.isEmpty { return nil }
-        return try RecipientBook.load(directories: recipients.map { URL(fileURLWithPath: $0) },
-                                      files: recipientCert.map { URL(fileURLWithPath: $0) },
-                                      crlFiles: crls.map { URL(fileURLWithPath: $0) })
+        return try RecipientBook.load(directories: recipients, files: recipientCert, crls: crls)
     }
 }
