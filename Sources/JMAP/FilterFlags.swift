@@ -5,24 +5,13 @@ import Foundation
 /// RFC 8621 4.4.1 FilterCondition and RFC 9219 4.2 as flag values, combined by AND,
 /// and with `filter` (JSON, or @FILE) by AND.
 public struct FilterFlags: Sendable, Equatable {
-    public var hasSmime: Bool?
-    public var hasVerifiedSmime: Bool?
-    public var hasVerifiedSmimeAtDelivery: Bool?
-    public var from: String?
-    public var to: String?
-    public var cc: String?
-    public var bcc: String?
-    public var subject: String?
-    public var text: String?
-    public var body: String?
+    /// The flags that are one field of a FilterCondition each (hasSmime, from, minSize, ...).
+    public var condition = FilterCondition()
     /// NAME or NAME:VALUE, one condition each.
     public var header: [String] = []
     /// RFC 3339 with a zone, or a date (00:00Z).
     public var before: String?
     public var after: String?
-    public var minSize: Int?
-    public var maxSize: Int?
-    public var hasAttachment: Bool?
     public var hasKeyword: [String] = []
     public var notKeyword: [String] = []
     /// A FilterCondition or FilterOperator as JSON, or @FILE to read it from a file.
@@ -32,22 +21,12 @@ public struct FilterFlags: Sendable, Equatable {
 
     /// The whole filter. Typed errors carry the JMAP error type; they name the flags.
     public func build() throws(FilterError) -> Filter {
-        var c = FilterCondition()
-        for (flag, value) in [(\FilterCondition.hasSmime, hasSmime), (\.hasVerifiedSmime, hasVerifiedSmime),
-                              (\.hasVerifiedSmimeAtDelivery, hasVerifiedSmimeAtDelivery), (\.hasAttachment, hasAttachment)] {
-            c[keyPath: flag] = value
-        }
-        for (field, value) in [(\FilterCondition.from, from), (\.to, to), (\.cc, cc), (\.bcc, bcc), (\.subject, subject),
-                               (\.text, text), (\.body, body)] {
-            c[keyPath: field] = value
-        }
+        var c = condition
         c.before = try before.map { s throws(FilterError) in try Self.date(s, "--before") }
         c.after = try after.map { s throws(FilterError) in try Self.date(s, "--after") }
-        for (name, value) in [("--min-size", minSize), ("--max-size", maxSize)] {
+        for (name, value) in [("--min-size", c.minSize), ("--max-size", c.maxSize)] {
             if let value, value < 0 { throw .invalidArguments("\(name) takes a number of octets, not \(value)") }
         }
-        c.minSize = minSize
-        c.maxSize = maxSize
         var parts: [Filter] = [.condition(c)]
         // FilterCondition holds one of each; more become further conditions under the AND.
         for spec in header {

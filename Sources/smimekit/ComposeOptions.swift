@@ -11,6 +11,23 @@ struct SignerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Signing key: PEM, DER or PKCS#12 (a .p12 holds the certificate too).", valueName: "file"), completion: .file())
     var key: String?
 
+    @OptionGroup var files: SignerFiles
+
+    @Option(help: ArgumentHelp("Password of keys and PKCS#12 files: pass:PASSWORD, env:VAR, file:PATH or fd:N.", valueName: "source"))
+    var passin: String?
+
+    @OptionGroup var form: SignatureForm
+
+    var options: SigningOptions { form.options }
+
+    /// nil when no key was given at all.
+    func source() throws -> SignerSource? {
+        try .open(key: key, cert: files.cert, chain: files.chain, identities: files.identities, passin: passin, warn: { Diagnostics.warning($0) })
+    }
+}
+
+/// The signer's files besides its key, for sign and for jmap's Email/set.
+struct SignerFiles: ParsableArguments {
     @Option(help: ArgumentHelp("Certificate of --key, when the key file does not hold it.", valueName: "file"), completion: .file())
     var cert: String?
 
@@ -19,10 +36,10 @@ struct SignerOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Directory of PKCS#12 or PEM key+certificate files; the one naming the signer's address is used.", valueName: "dir"), completion: .directory)
     var identities: String?
+}
 
-    @Option(help: ArgumentHelp("Password of keys and PKCS#12 files: pass:PASSWORD, env:VAR, file:PATH or fd:N.", valueName: "source"))
-    var passin: String?
-
+/// How a message is signed, for sign and for jmap's Email/set.
+struct SignatureForm: ParsableArguments {
     @Option(help: ArgumentHelp("Digest: sha256 (default), sha384, sha512 or sha224.", valueName: "name"),
             completion: .list(["sha256", "sha384", "sha512", "sha224"]))
     var digest = "sha256"
@@ -33,14 +50,7 @@ struct SignerOptions: ParsableArguments {
     @Flag(help: "Opaque signed-data (application/pkcs7-mime) instead of multipart/signed.")
     var opaque = false
 
-    var options: SigningOptions {
-        SigningOptions(digest: digest, pss: pss, format: opaque ? .opaque : .detached)
-    }
-
-    /// nil when no key was given at all.
-    func source() throws -> SignerSource? {
-        try .open(key: key, cert: cert, chain: chain, identities: identities, passin: passin, warn: { Diagnostics.warning($0) })
-    }
+    var options: SigningOptions { SigningOptions(digest: digest, pss: pss, format: opaque ? .opaque : .detached) }
 }
 
 struct RecipientOptions: ParsableArguments {

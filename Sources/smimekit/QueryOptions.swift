@@ -53,10 +53,16 @@ struct FilterOptions: ParsableArguments {
     /// The whole filter. Typed errors carry the JMAP error type.
     func build() throws(FilterError) -> Filter {
         var f = FilterFlags()
-        (f.hasSmime, f.hasVerifiedSmime, f.hasVerifiedSmimeAtDelivery, f.hasAttachment) = (hasSmime, hasVerifiedSmime, hasVerifiedSmimeAtDelivery, hasAttachment)
-        (f.from, f.to, f.cc, f.bcc, f.subject, f.text, f.body) = (from, to, cc, bcc, subject, text, body)
-        (f.header, f.before, f.after, f.minSize, f.maxSize) = (header, before, after, minSize, maxSize)
-        (f.hasKeyword, f.notKeyword, f.filter) = (hasKeyword, notKeyword, filter)
+        for (flag, value) in [(\FilterCondition.hasSmime, hasSmime), (\.hasVerifiedSmime, hasVerifiedSmime),
+                              (\.hasVerifiedSmimeAtDelivery, hasVerifiedSmimeAtDelivery), (\.hasAttachment, hasAttachment)] {
+            f.condition[keyPath: flag] = value
+        }
+        for (field, value) in [(\FilterCondition.from, from), (\.to, to), (\.cc, cc), (\.bcc, bcc), (\.subject, subject),
+                               (\.text, text), (\.body, body)] {
+            f.condition[keyPath: field] = value
+        }
+        (f.condition.minSize, f.condition.maxSize) = (minSize, maxSize)
+        (f.header, f.before, f.after, f.hasKeyword, f.notKeyword, f.filter) = (header, before, after, hasKeyword, notKeyword, filter)
         return try f.build()
     }
 }

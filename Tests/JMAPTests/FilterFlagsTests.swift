@@ -6,9 +6,9 @@ import XCTest
 final class FilterFlagsTests: XCTestCase {
     func testOneConditionWhenOnlyScalarFlags() throws {
         var f = FilterFlags()
-        f.hasSmime = true
-        f.from = "alice"
-        f.minSize = 10
+        f.condition.hasSmime = true
+        f.condition.from = "alice"
+        f.condition.minSize = 10
         guard case .condition(let c) = try f.build() else { return XCTFail("one condition expected") }
         XCTAssertEqual(c.hasSmime, true)
         XCTAssertEqual(c.from, "alice")
@@ -42,7 +42,7 @@ final class FilterFlagsTests: XCTestCase {
 
     func testErrorsNameTheFlag() {
         var f = FilterFlags()
-        f.minSize = -1
+        f.condition.minSize = -1
         XCTAssertThrowsError(try f.build()) { XCTAssertTrue("\($0)".contains("--min-size")) }
         f = FilterFlags()
         f.header = [":x"]

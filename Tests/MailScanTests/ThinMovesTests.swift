@@ -89,3 +89,12 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertNil(InterruptCleanup.tracked)
     }
 }
+
+/// One reading of maildir flags for query and the JMAP server.
+final class MaildirFlagsPathTests: XCTestCase {
+    func testKeywordsOfAPath() {
+        XCTAssertEqual(MaildirFlags.keywords(path: "/m/cur/1.x:2,FRSTa"), ["$flagged", "$answered", "$seen"])
+        XCTAssertEqual(MaildirFlags.keywords(path: "/m/new/1.x"), [])
+        XCTAssertEqual(MaildirFlags.keywords(path: "/m:2,S/cur/1.x"), [])
+    }
+}
