@@ -358,16 +358,18 @@ public struct EmailCreateBuilder: Sendable {
     }
 }
 
-/// header:Name[:asForm][:all] (RFC 8621 4.1.3).
-struct HeaderProperty {
-    enum Form: String { case raw = "asRaw", text = "asText", addresses = "asAddresses", grouped = "asGroupedAddresses",
-                             messageIDs = "asMessageIds", date = "asDate", urls = "asURLs" }
-    let name: String
-    let form: Form
-    let all: Bool
+/// header:Name[:asForm][:all] (RFC 8621 4.1.3), for Email/set's create and Email/get alike.
+public struct HeaderProperty: Sendable, Equatable {
+    public enum Form: String, Sendable {
+        case raw = "asRaw", text = "asText", addresses = "asAddresses", grouped = "asGroupedAddresses",
+             messageIds = "asMessageIds", date = "asDate", urls = "asURLs"
+    }
+    public let name: String
+    public let form: Form
+    public let all: Bool
     var lowerName: String { name.lowercased() }
 
-    init?(_ property: String) {
+    public init?(_ property: String) {
         var pieces = property.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard pieces.count >= 2, pieces[0] == "header", !pieces[1].isEmpty else { return nil }
         guard pieces[1].unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != ":" }) else { return nil }
@@ -379,16 +381,24 @@ struct HeaderProperty {
         if pieces.isEmpty { form = .raw } else if pieces.count == 1, let f = Form(rawValue: pieces[0]) { form = f } else { return nil }
     }
 
-    /// RFC 8621 4.1.2: forms a known field may be read (and so written) in.
-    var formAllowed: Bool {
+    public init(name: String, form: Form, all: Bool = false) {
+        self.name = name
+        self.form = form
+        self.all = all
+    }
+
+    /// RFC 8621 4.1.2: the forms a field RFC 5322 or RFC 2369 defines may be given or
+    /// asked for in (any form for other fields); Return-Path and Received are read raw only.
+    public func formAllowed(reading: Bool = false) -> Bool {
         if form == .raw { return true }
         switch lowerName {
         case "from", "sender", "reply-to", "to", "cc", "bcc", "resent-from", "resent-sender", "resent-reply-to", "resent-to", "resent-cc", "resent-bcc":
             return form == .addresses || form == .grouped
-        case "message-id", "in-reply-to", "references", "resent-message-id": return form == .messageIDs
+        case "message-id", "in-reply-to", "references", "resent-message-id": return form == .messageIds
         case "date", "resent-date": return form == .date
         case "list-help", "list-unsubscribe", "list-subscribe", "list-post", "list-owner", "list-archive": return form == .urls
         case "subject", "comments", "keywords", "list-id": return form == .text
+        case "return-path", "received": return !reading
         default: return true
         }
     }
@@ -449,7 +459,7 @@ struct Validation {
 
     /// The complete fields for a header:X property (several with :all).
     mutating func headerFields(_ h: HeaderProperty, _ value: JSON, property: String) -> [[UInt8]]? {
-        guard h.formAllowed else { fail(property, "\(h.name) cannot be given \(h.form.rawValue) (RFC 8621 4.1.2)"); return nil }
+        guard h.formAllowed() else { fail(property, "\(h.name) cannot be given \(h.form.rawValue) (RFC 8621 4.1.2)"); return nil }
         if h.lowerName == "content-transfer-encoding" { fail(property, "Content-Transfer-Encoding is chosen by the server"); return nil }
         var values: [JSON]
         if h.all {
@@ -487,7 +497,7 @@ struct Validation {
                     }
                 }
                 text = parts.joined(separator: ", ")
-            case .messageIDs:
+            case .messageIds:
                 text = messageIDs(item, property: property).map(HeaderWriter.messageIDs)
                 if text == nil { return nil }
             case .date:

@@ -5,48 +5,8 @@ import Foundation
 import JMAP
 import MIME
 
-/// `header:Name[:asForm][:all]` (RFC 8621 4.1.3).
-struct HeaderRequest: Equatable {
-    enum Form: String { case raw = "asRaw", text = "asText", addresses = "asAddresses", grouped = "asGroupedAddresses",
-                             messageIds = "asMessageIds", date = "asDate", urls = "asURLs" }
-    let name: String
-    let form: Form
-    let all: Bool
-
-    init?(_ property: String) {
-        var pieces = property.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard pieces.count >= 2, pieces.count <= 4, pieces[0] == "header", !pieces[1].isEmpty,
-              pieces[1].unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else { return nil }
-        name = pieces[1]
-        pieces.removeFirst(2)
-        var all = false
-        if pieces.last == "all" { all = true; pieces.removeLast() }
-        self.all = all
-        if pieces.isEmpty { form = .raw } else if pieces.count == 1, let f = Form(rawValue: pieces[0]) { form = f } else { return nil }
-    }
-
-    init(name: String, form: Form, all: Bool = false) {
-        self.name = name
-        self.form = form
-        self.all = all
-    }
-
-    /// RFC 8621 4.1.2: the forms a field RFC 5322 or RFC 2369 defines may be asked for in
-    /// (any form for other fields).
-    var formAllowed: Bool {
-        if form == .raw { return true }
-        switch name.lowercased() {
-        case "from", "sender", "reply-to", "to", "cc", "bcc", "resent-from", "resent-sender", "resent-reply-to", "resent-to", "resent-cc", "resent-bcc":
-            return form == .addresses || form == .grouped
-        case "message-id", "in-reply-to", "references", "resent-message-id": return form == .messageIds
-        case "date", "resent-date": return form == .date
-        case "list-help", "list-unsubscribe", "list-subscribe", "list-post", "list-owner", "list-archive": return form == .urls
-        case "subject", "comments", "keywords", "list-id": return form == .text
-        case "return-path", "received": return false
-        default: return true
-        }
-    }
-}
+/// `header:Name[:asForm][:all]` (RFC 8621 4.1.3): JMAP's, the one Email/set reads too.
+typealias HeaderRequest = HeaderProperty
 
 enum HeaderForms {
     static func value(_ request: HeaderRequest, part: MIMEPart, message: Message) -> JSON {

@@ -143,23 +143,8 @@ enum MailTree {
         return out
     }
 
-    /// Maildir flags after ":2," as RFC 8621 keywords (as the CLI's query reads them).
-    static func keywords(path: String) -> Set<String> {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
-        guard let marker = name.range(of: ":2,", options: .backwards) else { return [] }
-        var out: Set<String> = []
-        for flag in name[marker.upperBound...] {
-            switch flag {
-            case "D": out.insert("$draft")
-            case "F": out.insert("$flagged")
-            case "P": out.insert("$forwarded")
-            case "R": out.insert("$answered")
-            case "S": out.insert("$seen")
-            default: break
-            }
-        }
-        return out
-    }
+    /// Maildir flags after ":2," as RFC 8621 keywords, read as the CLI's query reads them.
+    static func keywords(path: String) -> Set<String> { MaildirFlags.keywords(path: path) }
 
     static func flags(for keywords: Set<String>) -> String {
         let map: [(String, Character)] = [("$draft", "D"), ("$flagged", "F"), ("$forwarded", "P"), ("$answered", "R"), ("$seen", "S")]

@@ -39,7 +39,7 @@ enum EmailGet {
             }
             if p.hasPrefix("header:") {
                 guard let h = HeaderRequest(p) else { throw .invalidArguments("\"\(p)\" is not header:Name[:asForm][:all]") }
-                guard h.formAllowed else { throw .invalidArguments("the header field \(h.name) cannot be read as \(h.form.rawValue) (RFC 8621 4.1.2)") }
+                guard h.formAllowed(reading: true) else { throw .invalidArguments("the header field \(h.name) cannot be read as \(h.form.rawValue) (RFC 8621 4.1.2)") }
                 continue
             }
             throw .invalidArguments("Email has no property \"\(p)\"")

@@ -18,23 +18,12 @@ enum Delivery {
         return name.replacingOccurrences(of: "/", with: "\\057").replacingOccurrences(of: ":", with: "\\072")
     }()
 
-    static func write(_ bytes: [UInt8], to path: String) throws(SetError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SetError(type: "serverFail", description: "cannot write \(path): \(String(cString: strerror(errno)))") }
-        var offset = 0
-        var ok = true
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { ok = false; break }
-            offset += n
-        }
-        if ok && fsync(fd) != 0 { ok = false }
-        let why = String(cString: strerror(errno))
-        close(fd)
-        if !ok {
-            unlink(path)
-            throw SetError(type: "serverFail", description: "cannot write \(path): \(why)")
+    /// The engine's one atomic write, its failure a serverFail.
+    static func write(_ bytes: [UInt8], to path: String, replacing: Bool) throws(SetError) {
+        do {
+            if replacing { try AtomicFile.write(bytes, to: path, mode: 0o600, tracked: false) } else { try AtomicFile.writeNew(bytes, to: path, mode: 0o600) }
+        } catch {
+            throw SetError(type: "serverFail", description: "cannot write \(error.path): \(error.why)")
         }
     }
 
@@ -47,7 +36,7 @@ enum Delivery {
             for sub in ["tmp", "new"] where !MailTree.isDirectory(node.path + "/" + sub) { mkdir(node.path + "/" + sub, 0o700) }
             let tmpDir = node.path + "/tmp"
             let tmp = tmpDir + "/" + unique
-            try write(bytes, to: tmp)
+            try write(bytes, to: tmp, replacing: false)
             let flags = MailTree.flags(for: keywords)
             let final = flags.isEmpty ? node.path + "/new/" + unique : node.path + "/cur/" + unique + ":2," + flags
             // link(2) then unlink, as maildir delivery does: never overwrites a file already there.
@@ -61,13 +50,7 @@ enum Delivery {
         case .plain:
             let final = node.path + "/" + id + ".eml"
             if FileManager.default.fileExists(atPath: final) { return final }  // the same bytes: the same Email
-            let tmp = node.path + "/." + unique + ".tmp"
-            try write(bytes, to: tmp)
-            guard rename(tmp, final) == 0 else {
-                let why = String(cString: strerror(errno))
-                unlink(tmp)
-                throw SetError(type: "serverFail", description: "cannot write \(final): \(why)")
-            }
+            try write(bytes, to: final, replacing: true)
             return final
         }
     }

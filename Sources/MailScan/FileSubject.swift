@@ -116,6 +116,11 @@ public enum SearchBlind: Int, CaseIterable, Sendable {
 public enum MaildirFlags {
     public static func keywords(_ item: InputItem) -> Set<String> {
         guard case .file(let path, _) = item else { return [] }
+        return keywords(path: path)
+    }
+
+    /// The keywords of a file's name.
+    public static func keywords(path: String) -> Set<String> {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         guard let marker = name.range(of: ":2,", options: .backwards) else { return [] }
         var out: Set<String> = []

@@ -4,6 +4,7 @@
 // the time spent verifying it. A mailbox carries the same few certificates over
 // and over, so the SignedData is parsed without its certificates field and the
 // certificates, parsed at most once each, are put back into it.
+import MIME
 import COpenSSLShim
 import Foundation
 

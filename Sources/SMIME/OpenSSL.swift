@@ -1,5 +1,6 @@
 // Thin owners of OpenSSL objects. Each class frees what it owns; nothing here
 // decides anything about S/MIME.
+import MIME
 import COpenSSLShim
 import Foundation
 

@@ -2,6 +2,7 @@
 // A mailbox holds thousands of messages from a few signers: building and
 // checking the same path again (two or three signature checks, the policy
 // tree) costs more than the message's own signature.
+import MIME
 import COpenSSLShim
 import Foundation
 

@@ -1,6 +1,7 @@
 // The trust anchors, extra intermediates and CRLs, loaded once and shared by
 // every message of a run (loading the system bundle per message would cost
 // more than verifying the message).
+import MIME
 import COpenSSLShim
 import Foundation
 

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import SMIME
 
@@ -10,6 +11,23 @@ struct SignerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Signing key: PEM, DER or PKCS#12 (a .p12 holds the certificate too).", valueName: "file"), completion: .file())
     var key: String?
 
+    @OptionGroup var files: SignerFiles
+
+    @Option(help: ArgumentHelp("Password of keys and PKCS#12 files: pass:PASSWORD, env:VAR, file:PATH or fd:N.", valueName: "source"))
+    var passin: String?
+
+    @OptionGroup var form: SignatureForm
+
+    var options: SigningOptions { form.options }
+
+    /// nil when no key was given at all.
+    func source() throws -> SignerSource? {
+        try .open(key: key, cert: files.cert, chain: files.chain, identities: files.identities, passin: passin, warn: { Diagnostics.warning($0) })
+    }
+}
+
+/// The signer's files besides its key, for sign and for jmap's Email/set.
+struct SignerFiles: ParsableArguments {
     @Option(help: ArgumentHelp("Certificate of --key, when the key file does not hold it.", valueName: "file"), completion: .file())
     var cert: String?
 
@@ -18,10 +36,10 @@ struct SignerOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Directory of PKCS#12 or PEM key+certificate files; the one naming the signer's address is used.", valueName: "dir"), completion: .directory)
     var identities: String?
+}
 
-    @Option(help: ArgumentHelp("Password of keys and PKCS#12 files: pass:PASSWORD, env:VAR, file:PATH or fd:N.", valueName: "source"))
-    var passin: String?
-
+/// How a message is signed, for sign and for jmap's Email/set.
+struct SignatureForm: ParsableArguments {
     @Option(help: ArgumentHelp("Digest: sha256 (default), sha384, sha512 or sha224.", valueName: "name"),
             completion: .list(["sha256", "sha384", "sha512", "sha224"]))
     var digest = "sha256"
@@ -32,28 +50,7 @@ struct SignerOptions: ParsableArguments {
     @Flag(help: "Opaque signed-data (application/pkcs7-mime) instead of multipart/signed.")
     var opaque = false
 
-    var options: SigningOptions {
-        SigningOptions(digest: digest, pss: pss, format: opaque ? .opaque : .detached)
-    }
-
-    /// nil when no key was given at all.
-    func source() throws -> SignerSource? {
-        if let key {
-            let (k, c, bundled) = try PasswordPrompt.identity(keyFile: key, certificateFile: cert, passin: passin)
-            guard let c else {
-                throw EngineError.invalidOption("\(key) holds no certificate: give it with --cert")
-            }
-            var extra = bundled
-            for file in chain { extra += try KeyLoader.certificates(URL(fileURLWithPath: file)) }
-            return .identity(try SigningIdentity(key: k, certificate: c, chain: extra.filter { $0 != c }))
-        }
-        if let identities {
-            let ids = try PasswordPrompt.identities(directory: identities, passin: passin)
-            return .directory(ids, path: identities)
-        }
-        if cert != nil { throw EngineError.invalidOption("--cert needs the key that goes with it (--key)") }
-        return nil
-    }
+    var options: SigningOptions { SigningOptions(digest: digest, pss: pss, format: opaque ? .opaque : .detached) }
 }
 
 struct RecipientOptions: ParsableArguments {
@@ -86,9 +83,7 @@ struct RecipientOptions: ParsableArguments {
     var isEmpty: Bool { recipients.isEmpty && recipientCert.isEmpty }
 
     func book() throws -> RecipientBook {
-        try RecipientBook.load(directories: recipients.map { URL(fileURLWithPath: $0) },
-                               files: recipientCert.map { URL(fileURLWithPath: $0) },
-                               crlFiles: crl.map { URL(fileURLWithPath: $0) })
+        try RecipientBook.load(directories: recipients, files: recipientCert, crls: crl)
     }
 }
 

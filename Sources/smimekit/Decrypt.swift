@@ -1,6 +1,7 @@
 // `smimekit decrypt`: the message with its outer encryption removed.
 import ArgumentParser
 import Foundation
+import MailScan
 import SMIME
 
 struct Decrypt: ParsableCommand {
@@ -44,10 +45,7 @@ struct Decrypt: ParsableCommand {
 
     func run() throws {
         do {
-            let identities = try keys.enumerated().map { i, key in
-                let (k, c, _) = try PasswordPrompt.identity(keyFile: key, certificateFile: i < certs.count ? certs[i] : nil, passin: passin)
-                return DecryptionIdentity(key: k, certificate: c)
-            }
+            let identities = try DecryptionIdentity.open(keys: keys, certificates: certs, passin: passin)
             let plain = try MailComposer.decrypt(try MessageFiles.read(input), identities: identities)
             try MessageFiles.emit(plain, to: output)
         } catch {

@@ -2,6 +2,7 @@
 // the usage of the subcommand it was given to. Exit 2 for all trouble.
 import ArgumentParser
 import Foundation
+import MailScan
 import SMIME
 
 struct UsageError: Error, CustomStringConvertible {

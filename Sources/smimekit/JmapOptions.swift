@@ -83,24 +83,8 @@ struct JMAPComposeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Signing key for smimeSign: PEM, DER or PKCS#12 (a .p12 holds the certificate too).", valueName: "file"), completion: .file())
     var key: String?
 
-    @Option(help: ArgumentHelp("Certificate of --key, when the key file does not hold it.", valueName: "file"), completion: .file())
-    var cert: String?
-
-    @Option(help: ArgumentHelp("Intermediate certificates to send with the signature (repeatable).", valueName: "file"), completion: .file())
-    var chain: [String] = []
-
-    @Option(help: ArgumentHelp("Directory of PKCS#12 or PEM key+certificate files; the one naming the signer's address is used.", valueName: "dir"), completion: .directory)
-    var identities: String?
-
-    @Option(help: ArgumentHelp("Digest: sha256 (default), sha384, sha512 or sha224.", valueName: "name"),
-            completion: .list(["sha256", "sha384", "sha512", "sha224"]))
-    var digest = "sha256"
-
-    @Flag(help: "Sign with RSASSA-PSS instead of PKCS#1 v1.5 (RSA keys).")
-    var pss = false
-
-    @Flag(help: "Opaque signed-data (application/pkcs7-mime) instead of multipart/signed.")
-    var opaque = false
+    @OptionGroup var files: SignerFiles
+    @OptionGroup var form: SignatureForm
 
     @Option(help: ArgumentHelp("Address book for smimeEncrypt: a directory (or file) of PEM/DER certificates, matched by the addresses they carry (repeatable).", valueName: "dir"), completion: .directory)
     var recipients: [String] = []
@@ -128,31 +112,19 @@ struct JMAPComposeOptions: ParsableArguments {
         if HeaderProtectionPolicy(rawValue: headerProtection.lowercased()) == nil {
             throw ValidationError("--header-protection takes \(HeaderProtectionPolicy.allCases.map(\.rawValue).joined(separator: ", ")), not '\(headerProtection)'")
         }
-        if cert != nil && key == nil { throw ValidationError("--cert needs the key that goes with it (--key)") }
+        if files.cert != nil && key == nil { throw ValidationError("--cert needs the key that goes with it (--key)") }
     }
 
-    var signingOptions: SigningOptions { SigningOptions(digest: digest, pss: pss, format: opaque ? .opaque : .detached) }
+    var signingOptions: SigningOptions { form.options }
     var encryptionOptions: EncryptionOptions { EncryptionOptions(cipher: ContentCipher(rawValue: cipher.lowercased()) ?? .aes256gcm, oaep: oaep) }
     var headerProtectionPolicy: HeaderProtectionPolicy { HeaderProtectionPolicy(rawValue: headerProtection.lowercased()) ?? .default }
 
     func signerSource(passin: String?) throws -> SignerSource? {
-        if let key {
-            let (k, c, bundled) = try PasswordPrompt.identity(keyFile: key, certificateFile: cert, passin: passin)
-            guard let c else { throw EngineError.invalidOption("\(key) holds no certificate: give it with --cert") }
-            var extra = bundled
-            for file in chain { extra += try KeyLoader.certificates(URL(fileURLWithPath: file)) }
-            return .identity(try SigningIdentity(key: k, certificate: c, chain: extra.filter { $0 != c }))
-        }
-        if let identities {
-            return .directory(try PasswordPrompt.identities(directory: identities, passin: passin), path: identities)
-        }
-        return nil
+        try .open(key: key, cert: files.cert, chain: files.chain, identities: files.identities, passin: passin, warn: { Diagnostics.warning($0) })
     }
 
     func book(crls: [String]) throws -> RecipientBook? {
         if recipients.isEmpty && recipientCert.isEmpty { return nil }
-        return try RecipientBook.load(directories: recipients.map { URL(fileURLWithPath: $0) },
-                                      files: recipientCert.map { URL(fileURLWithPath: $0) },
-                                      crlFiles: crls.map { URL(fileURLWithPath: $0) })
+        return try RecipientBook.load(directories: recipients, files: recipientCert, crls: crls)
     }
 }

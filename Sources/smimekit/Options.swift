@@ -187,17 +187,14 @@ struct TrustOptions: ParsableArguments {
     }
 
     func trustStore() throws -> TrustStore {
-        var config = AnchorChoice.configuration(trust: trust, noSystemTrust: noSystemTrust, trustSource: trustSource)
+        var config = TrustConfiguration.choosing(anchors: trust, noSystemTrust: noSystemTrust, source: trustSource)
         config.extraCertificates = certs.map { URL(fileURLWithPath: $0) }
         config.crls = crl.map { URL(fileURLWithPath: $0) }
         return try AnchorChoice.load(config)
     }
 
     func identities() throws -> [DecryptionIdentity] {
-        try decryptKey.enumerated().map { i, key in
-            let (k, c, _) = try PasswordPrompt.identity(keyFile: key, certificateFile: i < decryptCert.count ? decryptCert[i] : nil, passin: passin)
-            return DecryptionIdentity(key: k, certificate: c)
-        }
+        try DecryptionIdentity.open(keys: decryptKey, certificates: decryptCert, passin: passin)
     }
 
     /// - Parameter answers: where --online keeps what it fetched between runs (the result store).
@@ -210,20 +207,11 @@ struct TrustOptions: ParsableArguments {
 
 extension TrustSource: ExpressibleByArgument {}
 
-/// --trust, --no-system-trust and --trust-source, shared by the reading commands and `trust list`.
+/// --trust, --no-system-trust and --trust-source, shared by the reading commands and `trust list`
+/// (the choice itself is SMIME's `TrustConfiguration.choosing`).
 enum AnchorChoice {
     static func validate(noSystemTrust: Bool, trustSource: TrustSource?) throws {
-        if noSystemTrust, let trustSource, trustSource != .none {
-            throw ValidationError("--no-system-trust and --trust-source \(trustSource.rawValue) contradict each other; give one of them")
-        }
-    }
-
-    static func configuration(trust: [String], noSystemTrust: Bool, trustSource: TrustSource?) -> TrustConfiguration {
-        var config = TrustConfiguration()
-        config.anchors = trust.map { URL(fileURLWithPath: $0) }
-        config.source = noSystemTrust ? .none : (trustSource ?? .nssEmail)
-        config.useSystemTrust = config.source != .none
-        return config
+        if let why = TrustConfiguration.contradiction(noSystemTrust: noSystemTrust, source: trustSource) { throw ValidationError(why) }
     }
 
     /// The store, its warnings (a fallback taken) printed once.

@@ -52,65 +52,18 @@ struct FilterOptions: ParsableArguments {
 
     /// The whole filter. Typed errors carry the JMAP error type.
     func build() throws(FilterError) -> Filter {
-        var c = FilterCondition()
+        var f = FilterFlags()
         for (flag, value) in [(\FilterCondition.hasSmime, hasSmime), (\.hasVerifiedSmime, hasVerifiedSmime),
                               (\.hasVerifiedSmimeAtDelivery, hasVerifiedSmimeAtDelivery), (\.hasAttachment, hasAttachment)] {
-            c[keyPath: flag] = value
+            f.condition[keyPath: flag] = value
         }
         for (field, value) in [(\FilterCondition.from, from), (\.to, to), (\.cc, cc), (\.bcc, bcc), (\.subject, subject),
                                (\.text, text), (\.body, body)] {
-            c[keyPath: field] = value
+            f.condition[keyPath: field] = value
         }
-        c.before = try before.map { s throws(FilterError) in try Self.date(s, "--before") }
-        c.after = try after.map { s throws(FilterError) in try Self.date(s, "--after") }
-        for (name, value) in [("--min-size", minSize), ("--max-size", maxSize)] {
-            if let value, value < 0 { throw .invalidArguments("\(name) takes a number of octets, not \(value)") }
-        }
-        c.minSize = minSize
-        c.maxSize = maxSize
-        var parts: [Filter] = [.condition(c)]
-        // FilterCondition holds one of each; more become further conditions under the AND.
-        for spec in header {
-            let pieces = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = pieces[0].trimmingCharacters(in: .whitespaces)
-            guard !name.isEmpty else { throw .invalidArguments("--header takes NAME or NAME:VALUE, not '\(spec)'") }
-            var h = FilterCondition()
-            h.header = pieces.count == 2 ? [name, pieces[1].trimmingCharacters(in: .whitespaces)] : [name]
-            parts.append(.condition(h))
-        }
-        for (field, keywords) in [(\FilterCondition.hasKeyword, hasKeyword), (\.notKeyword, notKeyword)] {
-            for k in keywords {
-                var h = FilterCondition()
-                h[keyPath: field] = k
-                parts.append(.condition(h))
-            }
-        }
-        if let filter {
-            let text: [UInt8]
-            if filter.hasPrefix("@") {
-                guard let data = FileManager.default.contents(atPath: String(filter.dropFirst())) else {
-                    throw .invalidArguments("--filter \(filter): the file cannot be read")
-                }
-                text = [UInt8](data)
-            } else {
-                text = Array(filter.utf8)
-            }
-            let json: JSON
-            do {
-                json = try JSON.parse(text)
-            } catch {
-                throw .invalidArguments("--filter is not JSON: \(error)")
-            }
-            parts.append(try Filter.parse(json))
-        }
-        return parts.count == 1 ? parts[0] : .and(parts)
-    }
-
-    static func date(_ s: String, _ option: String) throws(FilterError) -> Date {
-        switch RFC3339.commandLineTime(s) {
-        case .success(let d): return d
-        case .failure: throw .invalidArguments(RFC3339.commandLineMessage(option: option, value: s))
-        }
+        (f.condition.minSize, f.condition.maxSize) = (minSize, maxSize)
+        (f.header, f.before, f.after, f.hasKeyword, f.notKeyword, f.filter) = (header, before, after, hasKeyword, notKeyword, filter)
+        return try f.build()
     }
 }
 

@@ -123,7 +123,7 @@ struct ComposeRun {
                 smimeCapability: input.using.map { $0.contains(JMAPCapability.smimeAdvanced) } ?? true,
                 digestHex: { Digest.sha256Hex($0) }),
             composer: composer, advice: { $0.advice })
-        let (answer, anyFailed) = creation.answer(input) { bytes, id in try AtomicFile.write(bytes, to: outputDir + "/" + id + ".eml") }
+        let (answer, anyFailed) = creation.answer(input) { bytes, id in try OutputFile.write(bytes, to: outputDir + "/" + id + ".eml") }
         do { try io.emit(Array((answer.serialized() + "\n").utf8)) } catch {
             Diagnostics.error("\(error)")
             throw ExitCode(ExitStatus.trouble)

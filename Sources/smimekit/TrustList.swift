@@ -59,7 +59,7 @@ struct TrustList: ParsableCommand {
     func run() throws {
         let store: TrustStore
         do {
-            store = try AnchorChoice.load(AnchorChoice.configuration(trust: trust, noSystemTrust: noSystemTrust, trustSource: trustSource))
+            store = try AnchorChoice.load(TrustConfiguration.choosing(anchors: trust, noSystemTrust: noSystemTrust, source: trustSource))
         } catch {
             Diagnostics.error("\(error)")
             throw ExitCode(ExitStatus.trouble)

@@ -42,7 +42,7 @@ extension Verify {
                     StandardOutput.shared.flush()
                     FileHandle.standardOutput.write(Data(content))
                 } else {
-                    try AtomicFile.write(content, to: out)
+                    try OutputFile.write(content, to: out)
                 }
             } catch { trouble("\(error)") }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MailScan
 import SMIME
 
 // Like SmimeKit.main(), but every message starts "smimekit: ", and a bad option or

@@ -1,10 +1,14 @@
 // A password a key needs and --passin did not give: asked for on the terminal
 // (/dev/tty, with echo off), as openssl and gpgsm do. Without a terminal the
 // error says to give --passin.
+//
+// The command line and a server started from a terminal open keys the same way,
+// so this is the engine's: the signer of --key or --identities and the keys to
+// decrypt with are opened here once for both.
 import Foundation
 import SMIME
 
-enum PasswordPrompt {
+public enum PasswordPrompt {
     /// A password typed earlier in this run, tried first on the next key.
     nonisolated(unsafe) static var typed: String?
 
@@ -13,7 +17,7 @@ enum PasswordPrompt {
     nonisolated(unsafe) static var savedFD: Int32 = -1
 
     /// Reads one line from /dev/tty with echo off; nil when there is no terminal.
-    static func read(prompt: String) -> String? {
+    public static func read(prompt: String) -> String? {
         let fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -52,7 +56,7 @@ enum PasswordPrompt {
     }
 
     /// KeyLoader.identity with the password from --passin, else one typed on the terminal.
-    static func identity(keyFile: String, certificateFile: String?, passin: String?) throws -> (PrivateKey, Certificate?, [Certificate]) {
+    public static func identity(keyFile: String, certificateFile: String?, passin: String?) throws -> (PrivateKey, Certificate?, [Certificate]) {
         let given = try passin.map(Password.resolve)
         let key = URL(fileURLWithPath: keyFile)
         let cert = certificateFile.map { URL(fileURLWithPath: $0) }
@@ -71,7 +75,7 @@ enum PasswordPrompt {
     }
 
     /// The identities of a directory; its locked keys are opened with a password typed once.
-    static func identities(directory: String, passin: String?) throws -> [SigningIdentity] {
+    public static func identities(directory: String, passin: String?, warn: (String) -> Void) throws -> [SigningIdentity] {
         let given = try passin.map(Password.resolve)
         let url = URL(fileURLWithPath: directory)
         var (ids, locked) = try SigningIdentity.loadReporting(directory: url, password: given ?? typed)
@@ -80,10 +84,48 @@ enum PasswordPrompt {
             (ids, locked) = try SigningIdentity.loadReporting(directory: url, password: password)
         }
         for path in locked {
-            Diagnostics.warning(given == nil && typed == nil
+            warn(given == nil && typed == nil
                 ? "\(path) needs a password: give --passin or run on a terminal; skipped"
                 : "\(path): wrong password; skipped")
         }
         return ids
+    }
+}
+
+extension SignerSource {
+    /// The signer of --key (its certificate from the key file or --cert, --chain sent
+    /// along) or else of --identities; nil when neither is given.
+    public static func open(key: String?, cert: String?, chain: [String], identities: String?, passin: String?,
+                            warn: (String) -> Void) throws -> SignerSource? {
+        if let key {
+            let (k, c, bundled) = try PasswordPrompt.identity(keyFile: key, certificateFile: cert, passin: passin)
+            guard let c else { throw EngineError.invalidOption("\(key) holds no certificate: give it with --cert") }
+            var extra = bundled
+            for file in chain { extra += try KeyLoader.certificates(URL(fileURLWithPath: file)) }
+            return .identity(try SigningIdentity(key: k, certificate: c, chain: extra.filter { $0 != c }))
+        }
+        if let identities {
+            return .directory(try PasswordPrompt.identities(directory: identities, passin: passin, warn: warn), path: identities)
+        }
+        if cert != nil { throw EngineError.invalidOption("--cert needs the key that goes with it (--key)") }
+        return nil
+    }
+}
+
+extension DecryptionIdentity {
+    /// Each key with its certificate: the i-th of `certificates`, else the one the key file holds.
+    public static func open(keys: [String], certificates: [String], passin: String?) throws -> [DecryptionIdentity] {
+        try keys.enumerated().map { i, key in
+            let (k, c, _) = try PasswordPrompt.identity(keyFile: key, certificateFile: i < certificates.count ? certificates[i] : nil, passin: passin)
+            return DecryptionIdentity(key: k, certificate: c)
+        }
+    }
+}
+
+extension RecipientBook {
+    /// The address book of --recipients and --recipient-cert, checked against --crl.
+    public static func load(directories: [String], files: [String], crls: [String]) throws -> RecipientBook {
+        try load(directories: directories.map { URL(fileURLWithPath: $0) }, files: files.map { URL(fileURLWithPath: $0) },
+                 crlFiles: crls.map { URL(fileURLWithPath: $0) })
     }
 }
