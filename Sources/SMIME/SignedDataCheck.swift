@@ -98,7 +98,7 @@ public struct SignerDetails: Sendable, Hashable, Codable {
 }
 
 /// A parsed CMS ContentInfo.
-final class CMSMessage: @unchecked Sendable {
+final class CMSMessage {
     enum Kind: Equatable { case signedData, envelopedData, authEnvelopedData, compressedData, other(String) }
     let cms: OpaquePointer
     let kind: Kind

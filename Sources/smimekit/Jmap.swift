@@ -17,13 +17,25 @@ struct Jmap: ParsableCommand {
               smimekit jmap --trust ca.pem --request verified.json ~/Maildir
               smimekit jmap --key alice.p12 --passin env:P12PASS --request create.json ~/Maildir
               smimekit jmap --session ~/Maildir
-              echo '{"using":["urn:ietf:params:jmap:core"],"methodCalls":[["Core/echo",{"hello":true},"c0"]]}' | smimekit jmap ~/Maildir
+              smimekit jmap --request echo.json ~/Maildir
 
             where verified.json asks for the verified messages and their status:
-              {"using":["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail","urn:ietf:params:jmap:smimeverify"],
-               "methodCalls":[["Email/query",{"accountId":"local","filter":{"hasVerifiedSmime":true}},"q"],
-                              ["Email/get",{"accountId":"local","#ids":{"resultOf":"q","name":"Email/query","path":"/ids"},
-                                            "properties":["subject","from","smimeStatus","smimeErrors"]},"g"]]}
+              {"using": ["urn:ietf:params:jmap:core",
+                         "urn:ietf:params:jmap:mail",
+                         "urn:ietf:params:jmap:smimeverify"],
+               "methodCalls": [
+                 ["Email/query", {"accountId": "local",
+                                  "filter": {"hasVerifiedSmime": true}}, "q"],
+                 ["Email/get", {"accountId": "local",
+                                "#ids": {"resultOf": "q", "name": "Email/query",
+                                         "path": "/ids"},
+                                "properties": ["subject", "from",
+                                               "smimeStatus", "smimeErrors"]},
+                  "g"]]}
+
+            and echo.json is:
+              {"using": ["urn:ietf:params:jmap:core"],
+               "methodCalls": [["Core/echo", {"hello": true}, "c0"]]}
 
             Exit status:
               0  a Response was written (method errors are inside it)

@@ -6,7 +6,7 @@ import Foundation
 import JMAPHTTP
 import JMAPServer
 
-struct Serve: ParsableCommand {
+struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve JMAP (RFC 8620, 8621, 9219) over HTTP for the mail in the directories given.",
         discussion: """
@@ -41,7 +41,7 @@ struct Serve: ParsableCommand {
     @OptionGroup var service: JMAPServiceOptions
     @OptionGroup var config: ConfigOptions
 
-    func run() throws {
+    func run() async throws {
         let address: ListenAddress
         let token: String
         do {
@@ -51,17 +51,18 @@ struct Serve: ParsableCommand {
             Diagnostics.error("\(error)")
             throw ExitCode(ExitStatus.trouble)
         }
-        weak let released = try serve(address: address, token: token)
+        weak let released = try await serve(address: address, token: token)
         // The result store is closed (and marked clean) when the backend is released:
-        // wait for the server's task to let go of it, so that happens before exit.
-        for _ in 0..<200 where released != nil { usleep(10_000) }
+        // wait for work still holding it (a verification a request started) to let go,
+        // so that happens before exit. Normally at once; 30 s at the most.
+        for _ in 0..<3_000 where released != nil { try? await Task.sleep(nanoseconds: 10_000_000) }
         StandardOutput.shared.flush()
     }
 
     /// Runs the server to its graceful end. Its own scope, so that the backend and
     /// its store are released (closed) before the command returns.
     /// Returns the backend, for the caller to see it released.
-    private func serve(address: ListenAddress, token: String) throws -> AnyObject {
+    private func serve(address: ListenAddress, token: String) async throws -> AnyObject {
         let backend = try service.makeBackend()
         let server: JMAPHTTPServer
         do {
@@ -73,44 +74,15 @@ struct Serve: ParsableCommand {
         }
         for warning in server.warnings { Diagnostics.warning(warning) }
 
-        let outcome = ServeOutcome()
-        let done = DispatchSemaphore(value: 0)
         let host = address.urlHost
-        Task {
-            do {
-                try await server.run(onListening: { port in
-                    FileHandle.standardError.write(Data("smimekit: listening on http://\(host):\(port)\n".utf8))
-                })
-            } catch {
-                outcome.fail("\(error)")
-            }
-            done.signal()
-        }
-        // The main thread waits; the server runs on NIO's event loops and the
-        // backend's work on its own threads.
-        done.wait()
-        if let failure = outcome.failure {
-            Diagnostics.error("listening on \(address): \(failure)")
+        do {
+            try await server.run(onListening: { port in
+                FileHandle.standardError.write(Data("smimekit: listening on http://\(host):\(port)\n".utf8))
+            })
+        } catch {
+            Diagnostics.error("listening on \(address): \(error)")
             throw ExitCode(ExitStatus.trouble)
         }
         return backend as AnyObject
-    }
-}
-
-/// How the server ended, handed from its task to the waiting main thread.
-private final class ServeOutcome: @unchecked Sendable {
-    private let lock = NSLock()
-    private var message: String?  // under `lock`
-
-    func fail(_ text: String) {
-        lock.lock()
-        message = text
-        lock.unlock()
-    }
-
-    var failure: String? {
-        lock.lock()
-        defer { lock.unlock() }
-        return message
     }
 }

@@ -14,7 +14,7 @@ do {
     arguments = try ConfigFile.apply(to: arguments)
     var command = try SmimeKit.parseAsRoot(arguments)
     do {
-        try command.run()
+        try await run(&command)
     } catch let e as ValidationError {
         // Thrown by run(), after parsing: ArgumentParser would show the top-level usage.
         throw UsageError(description: e.message, usage: ErrorStyle.usage(of: arguments.first))
@@ -22,4 +22,14 @@ do {
     StandardOutput.shared.flush()
 } catch {
     ErrorStyle.exit(with: error)
+}
+
+/// serve is the one asynchronous command (its server runs on NIO's event loops);
+/// in an async function, `run()` of an AsyncParsableCommand is the async one.
+func run(_ command: inout ParsableCommand) async throws {
+    if var asyncCommand = command as? AsyncParsableCommand {
+        try await asyncCommand.run()
+    } else {
+        try command.run()
+    }
 }
