@@ -6,6 +6,7 @@
 import Foundation
 import JMAP
 import MIME
+import ResultStore
 import SMIME
 
 /// One message file as the methods read it.
@@ -42,24 +43,8 @@ public struct SeenEmail: Sendable, Equatable {
     }
 }
 
-/// RFC 8620 5.2 changes, as the journal answers them.
-public struct EmailChangeSet: Sendable, Equatable {
-    public var oldState: String
-    public var newState: String
-    public var hasMoreChanges: Bool
-    public var created: [String]
-    public var updated: [String]
-    public var destroyed: [String]
-
-    public init(oldState: String, newState: String, hasMoreChanges: Bool, created: [String], updated: [String], destroyed: [String]) {
-        self.oldState = oldState
-        self.newState = newState
-        self.hasMoreChanges = hasMoreChanges
-        self.created = created
-        self.updated = updated
-        self.destroyed = destroyed
-    }
-}
+/// RFC 8620 5.2 changes, as the journal answers them: the store's own type.
+public typealias EmailChangeSet = ResultStore.Changes
 
 /// A method-level error the engine raises (RFC 8620 3.6.2): `type` is the JMAP error type.
 public struct MailEngineError: Error, Sendable, CustomStringConvertible {
