@@ -298,10 +298,11 @@ public final class VerdictService: Sendable {
         }
 
         let work = VerdictWork(verifier: verifier, at: at, receivedAtOption: receivedAtOption, maxBytes: maxBytes, bareCMSNote: bareCMSNote)
-        let inputs = requests.indices.map { (requests[$0], current[$0], delivered[$0]) }
         // Served from the store, a verdict is a few copies: not worth waking a thread for.
-        let results = WorkPool.map(inputs, jobs: jobs, heavy: { $0.1 == nil || $0.0.details || ($0.0.delivery && $0.2 == nil) }) {
-            work.run($0.0, cached: $0.1, delivered: $0.2)
+        // The pool is handed indices: tuples of the three copied every request twice.
+        let heavy = requests.indices.map { current[$0] == nil || requests[$0].details || (requests[$0].delivery && delivered[$0] == nil) }
+        let results = WorkPool.map(Array(requests.indices), jobs: jobs, heavy: { heavy[$0] }) { [current, delivered] i in
+            work.run(requests[i], cached: current[i], delivered: delivered[i])
         }
         if store != nil { remember(requests, results) }
         return results
@@ -398,6 +399,8 @@ private struct VerdictWork: Sendable {
             var subject = VerdictSubject(body: .streamed(source), verifier: verifier, item: m.item, receivedAtOption: receivedAtOption, bareCMSNote: bareCMSNote)
             return decide(request, cached: cached, delivered: delivered, subject: &subject)
         }
+        // From the store, with nothing more asked of it: what `decide` gives, without a subject.
+        if let cached, !request.details, !(request.delivery && cached.status != nil) { return .success(cached) }
         var subject = VerdictSubject(body: .memory(Loaded(read: m, verifier: verifier, maxBytes: maxBytes)), verifier: verifier,
                                      item: m.item, receivedAtOption: receivedAtOption, bareCMSNote: bareCMSNote)
         return decide(request, cached: cached, delivered: delivered, subject: &subject)
