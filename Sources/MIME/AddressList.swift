@@ -4,6 +4,65 @@
 
 public enum AddressList {
     public static func parse(_ raw: String) -> [AddressListEntry] {
+        if let one = raw.utf8.withContiguousStorageIfAvailable(singleMailbox), let one { return one }
+        return parseGeneral(raw)
+    }
+
+    /// The header most mail carries, one mailbox as `Name <local@domain>`, `<local@domain>`
+    /// or `local@domain`, read on bytes: what `parseGeneral` gives for it, without its
+    /// tokens. nil for anything else (non-ASCII, quotes, comments, encoded words, groups,
+    /// lists, domain literals, a bare address with spaces or a leading dot, ...), which the
+    /// general parser reads.
+    static func singleMailbox(_ b: UnsafeBufferPointer<UInt8>) -> [AddressListEntry]? {
+        @inline(__always) func space(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A }
+        // Printable ASCII that is an atom byte, "." or "@" (never "<" or ">", which are placed below).
+        @inline(__always) func plain(_ c: UInt8) -> Bool {
+            switch c {
+            case 0x22, 0x28, 0x29, 0x2C, 0x3A, 0x3B, 0x3C, 0x3E, 0x5B, 0x5C, 0x5D: return false
+            default: return c > 0x20 && c < 0x7F
+            }
+        }
+        var lo = 0, hi = b.count
+        while lo < hi && space(b[lo]) { lo += 1 }
+        while hi > lo && space(b[hi - 1]) { hi -= 1 }
+        if lo == hi { return nil }
+        var prev: UInt8 = 0
+        for i in lo..<hi {   // an encoded word may hide specials: the general parser reads it
+            if prev == 0x3D && b[i] == 0x3F { return nil }
+            prev = b[i]
+        }
+        if b[hi - 1] == 0x3E {
+            var lt = hi - 2
+            while lt >= lo && b[lt] != 0x3C { lt -= 1 }
+            guard lt >= lo else { return nil }
+            for i in (lt + 1)..<(hi - 1) where !plain(b[i]) { return nil }
+            // The display name: its words joined by one space each, as `phrase` joins them.
+            var name: [UInt8] = []
+            var gap = false
+            for i in lo..<lt {
+                let c = b[i]
+                if space(c) { gap = true; continue }
+                guard plain(c) else { return nil }
+                if gap && !name.isEmpty { name.append(0x20) }
+                gap = false
+                name.append(c)
+            }
+            let email = String(decoding: UnsafeBufferPointer(rebasing: b[(lt + 1)..<(hi - 1)]), as: UTF8.self)
+            return [.mailbox(Mailbox(name: name.isEmpty ? nil : String(decoding: name, as: UTF8.self), email: email))]
+        }
+        // A bare addr-spec: one "@", no spaces, not starting with a dot.
+        guard b[lo] != 0x2E else { return nil }
+        var ats = 0
+        for i in lo..<hi {
+            guard plain(b[i]) else { return nil }
+            if b[i] == 0x40 { ats += 1 }
+        }
+        guard ats == 1 else { return nil }
+        return [.mailbox(Mailbox(name: nil, email: String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)))]
+    }
+
+    /// RFC 5322 3.4 in full, on tokens.
+    static func parseGeneral(_ raw: String) -> [AddressListEntry] {
         let tokens = tokenize(Array(raw.utf8))
         var entries: [AddressListEntry] = []
         var groupName: String??   // .some when inside a group

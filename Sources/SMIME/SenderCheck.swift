@@ -343,15 +343,17 @@ struct EmailAddress: Equatable {
                     && domain[i + 3] == UInt8(ascii: "-") { return nil }
                 labelStart = c == UInt8(ascii: ".")
             }
-            var localBytes = Array(local)
             // "a\"b"@x and a"b@x name the same mailbox: compare quoted local parts unquoted.
-            if localBytes.count >= 2 && localBytes.first == UInt8(ascii: "\"") && localBytes.last == UInt8(ascii: "\"") {
-                localBytes = localBytes.dropFirst().dropLast().filter { $0 != UInt8(ascii: "\\") }
+            let localText: String
+            if local.count >= 2 && local.first == UInt8(ascii: "\"") && local.last == UInt8(ascii: "\"") {
+                localText = String(decoding: local.dropFirst().dropLast().filter { $0 != UInt8(ascii: "\\") }, as: UTF8.self)
+            } else {
+                localText = String(decoding: local, as: UTF8.self)
             }
-            let lowerDomain = domain.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
-            return .some(EmailAddress(local: String(decoding: localBytes, as: UTF8.self),
-                                      domain: String(decoding: lowerDomain, as: UTF8.self),
-                                      original: String(decoding: s, as: UTF8.self)))
+            let domainText = domain.contains(where: { $0 >= 0x41 && $0 <= 0x5A })
+                ? String(decoding: domain.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+                : String(decoding: domain, as: UTF8.self)
+            return .some(EmailAddress(local: localText, domain: domainText, original: String(decoding: s, as: UTF8.self)))
         }
     }
 
