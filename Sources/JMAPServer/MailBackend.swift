@@ -259,10 +259,18 @@ public final class MailBackend: JMAPBackend, Sendable {
         // The newest look (another request may have found more while this one waited).
         (snapshot, generation) = index.current()
         if let last = reusable() { return last }
-        let messages = snapshot.emails.map { EngineMessage(path: $0.paths[0], bytes: nil, digest: $0.digest, size: $0.size) }
+        // Within the minute of the last full look, the verdicts it made are kept (an id names
+        // the same bytes): only Emails new since then are asked of the engine.
+        let previous = force ? nil : shared.withLock { $0.lastSync }.flatMap { Date().timeIntervalSince($0.at) < 60 ? $0 : nil }
+        let carried = previous?.verdicts ?? [:]
+        let asked = snapshot.emails.filter { carried[$0.id] == nil }
+        let messages = asked.map { EngineMessage(path: $0.paths[0], bytes: nil, digest: $0.digest, size: $0.size) }
+        var fresh: [String: Result<SMIMEProperties, MailEngineError>] = [:]
+        for (e, v) in zip(asked, messages.isEmpty ? [] : engine.verdicts(messages, delivery: false)) { fresh[e.id] = v }
         var verdicts: [String: SMIMEProperties] = [:]
         var seen: [SeenEmail] = []
-        for (e, v) in zip(snapshot.emails, engine.verdicts(messages, delivery: false)) {
+        for e in snapshot.emails {
+            let v: Result<SMIMEProperties, MailEngineError> = carried[e.id].map { .success($0) } ?? fresh[e.id] ?? .success(SMIMEProperties(status: nil))
             let props = (try? v.get()) ?? SMIMEProperties(status: nil)
             if case .success = v { verdicts[e.id] = props }
             for p in e.paths { seen.append(SeenEmail(id: e.id, path: p, status: props.status?.rawValue, errors: props.errors)) }
@@ -278,7 +286,7 @@ public final class MailBackend: JMAPBackend, Sendable {
             state = "h" + Digest.sha256Hex(Array(text.utf8)).prefix(20)
         }
         let synced = Synced(snapshot: snapshot, verdicts: verdicts, emailState: state, journaled: journaled,
-                            generation: generation, at: Date())
+                            generation: generation, at: previous?.at ?? Date())
         shared.withLock { $0.lastSync = synced }
         announce(synced)
         return synced
