@@ -62,7 +62,8 @@ struct Synced: Sendable {
     /// (then the state is a digest of what was seen, and changes cannot be calculated).
     let emailState: String
     let journaled: Bool
-    let fingerprint: String
+    /// The index's generation of the snapshot (the same: nothing on disk changed).
+    let generation: Int
     let at: Date
 }
 
@@ -237,23 +238,39 @@ public final class MailBackend: JMAPBackend, Sendable {
     /// The Email data now: reuses the last look when nothing on disk changed since
     /// (a minute at most, so that a verdict's expiry is seen).
     func sync(force: Bool = false) -> Synced {
-        // The look at the directories is made by every request, in parallel; the verdicts
-        // and the journal only when it found something new, one request at a time.
-        let snapshot = index.snapshot()
-        let fingerprint = Self.fingerprint(snapshot)
+        // The look at the directories is made by every request, in parallel, and costs a
+        // stat a directory when nothing changed; the verdicts and the journal only when it
+        // found something new, one request at a time.
+        var (snapshot, generation) = index.current()
         func reusable() -> Synced? {
-            guard !force, let last = shared.withLock({ $0.lastSync }), last.fingerprint == fingerprint,
+            guard !force, let last = shared.withLock({ $0.lastSync }), last.generation == generation,
                   Date().timeIntervalSince(last.at) < 60 else { return nil }
             return last
         }
         if let last = reusable() { return last }
-        syncLock.lock()
+        if !force, let last = shared.withLock({ $0.lastSync }), last.generation == generation {
+            // Only the minute is up (for a verdict's expiry): one request looks again, the
+            // others answer from the last look meanwhile.
+            guard syncLock.try() else { return last }
+        } else {
+            syncLock.lock()
+        }
         defer { syncLock.unlock() }
+        // The newest look (another request may have found more while this one waited).
+        (snapshot, generation) = index.current()
         if let last = reusable() { return last }
-        let messages = snapshot.emails.map { EngineMessage(path: $0.paths[0], bytes: nil, digest: $0.digest, size: $0.size) }
+        // Within the minute of the last full look, the verdicts it made are kept (an id names
+        // the same bytes): only Emails new since then are asked of the engine.
+        let previous = force ? nil : shared.withLock { $0.lastSync }.flatMap { Date().timeIntervalSince($0.at) < 60 ? $0 : nil }
+        let carried = previous?.verdicts ?? [:]
+        let asked = snapshot.emails.filter { carried[$0.id] == nil }
+        let messages = asked.map { EngineMessage(path: $0.paths[0], bytes: nil, digest: $0.digest, size: $0.size) }
+        var fresh: [String: Result<SMIMEProperties, MailEngineError>] = [:]
+        for (e, v) in zip(asked, messages.isEmpty ? [] : engine.verdicts(messages, delivery: false)) { fresh[e.id] = v }
         var verdicts: [String: SMIMEProperties] = [:]
         var seen: [SeenEmail] = []
-        for (e, v) in zip(snapshot.emails, engine.verdicts(messages, delivery: false)) {
+        for e in snapshot.emails {
+            let v: Result<SMIMEProperties, MailEngineError> = carried[e.id].map { .success($0) } ?? fresh[e.id] ?? .success(SMIMEProperties(status: nil))
             let props = (try? v.get()) ?? SMIMEProperties(status: nil)
             if case .success = v { verdicts[e.id] = props }
             for p in e.paths { seen.append(SeenEmail(id: e.id, path: p, status: props.status?.rawValue, errors: props.errors)) }
@@ -269,7 +286,7 @@ public final class MailBackend: JMAPBackend, Sendable {
             state = "h" + Digest.sha256Hex(Array(text.utf8)).prefix(20)
         }
         let synced = Synced(snapshot: snapshot, verdicts: verdicts, emailState: state, journaled: journaled,
-                            fingerprint: fingerprint, at: Date())
+                            generation: generation, at: previous?.at ?? Date())
         shared.withLock { $0.lastSync = synced }
         announce(synced)
         return synced
@@ -277,13 +294,6 @@ public final class MailBackend: JMAPBackend, Sendable {
 
     /// The mailboxes and their files as found now (no verdicts): enough for Mailbox/*.
     func mailboxSnapshot() -> Snapshot { index.snapshot() }
-
-    static func fingerprint(_ s: Snapshot) -> String {
-        var text = ""
-        for e in s.emails { text += e.id + " " + e.paths.joined(separator: "\u{1}") + "\n" }
-        for u in s.unreadable { text += "!" + u.path + "\n" }
-        return Digest.sha256Hex(Array(text.utf8))
-    }
 
     // MARK: Derived facts (kept by digest: the bytes never change under an id)
 

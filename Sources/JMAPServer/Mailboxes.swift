@@ -54,14 +54,16 @@ enum MailTree {
     }
 
     /// Every mailbox under the operands, parents before children.
-    static func discover(_ operands: [String]) -> [MailboxNode] {
+    static func discover(_ operands: [String]) -> [MailboxNode] { discover(operands, reader: DirReader()) }
+
+    static func discover(_ operands: [String], reader: DirReader) -> [MailboxNode] {
         var out: [MailboxNode] = []
         var seen: Set<String> = []
         for (i, operand) in operands.enumerated() {
             let path = absolute(operand)
-            guard isDirectory(path), !seen.contains(path) else { continue }
+            guard reader.listing(path).stamp != nil, !seen.contains(path) else { continue }
             let name = (path as NSString).lastPathComponent
-            add(path, name: name.isEmpty ? "/" : name, parent: nil, sortOrder: i, into: &out, seen: &seen, depth: 0)
+            add(path, name: name.isEmpty ? "/" : name, parent: nil, sortOrder: i, into: &out, seen: &seen, depth: 0, reader: reader)
         }
         // A role names one mailbox of the account, and siblings have different names (RFC 8621 2):
         // the first that claims a role keeps it; a name met again among siblings (two operands
@@ -92,15 +94,18 @@ enum MailTree {
     }
 
     private static func add(_ path: String, name: String, parent: String?, sortOrder: Int, into out: inout [MailboxNode],
-                            seen: inout Set<String>, depth: Int) {
-        guard depth < 32, seen.insert(path).inserted, let key = identity(path), seen.insert(key).inserted else { return }
-        if isMaildir(path) {
+                            seen: inout Set<String>, depth: Int, reader: DirReader) {
+        let listing = reader.listing(path)
+        guard depth < 32, seen.insert(path).inserted, let st = listing.stamp, seen.insert("\(st.device):\(st.inode)").inserted else { return }
+        if listing.hasDirectory("cur") {
             let id = MailboxNode.id(for: path)
             // A top-level maildir is the account's INBOX, as Maildir++ has it.
             out.append(MailboxNode(id: id, name: name, parentId: parent, role: parent == nil ? "inbox" : nil,
                                    path: path, kind: .maildir, sortOrder: sortOrder))
             // Maildir++ folders: ".A" is a child of the maildir, ".A.B" of ".A" (when there is one).
-            let folders = names(in: path).filter { $0.hasPrefix(".") && $0 != "." && $0 != ".." && isMaildir(path + "/" + $0) }
+            let folders = listing.entries.map(\.name).filter {
+                $0.hasPrefix(".") && $0 != "." && $0 != ".." && listing.hasDirectory($0) && reader.listing(path + "/" + $0).hasDirectory("cur")
+            }
             var folderIds: [String: String] = [:]
             for folder in folders.sorted(by: { $0.split(separator: ".").count < $1.split(separator: ".").count || ($0.split(separator: ".").count == $1.split(separator: ".").count && $0 < $1) }) {
                 let components = folder.dropFirst().split(separator: ".", omittingEmptySubsequences: false).map(String.init)
@@ -115,29 +120,27 @@ enum MailTree {
                                        path: fpath, kind: .maildir, sortOrder: 0))
             }
             // Other maildirs nested inside (not Maildir++ folders, not cur/new/tmp) are children too.
-            for child in names(in: path) where !child.hasPrefix(".") && !["cur", "new", "tmp"].contains(child) {
-                let cpath = path + "/" + child
-                if isDirectory(cpath) { add(cpath, name: child, parent: id, sortOrder: 0, into: &out, seen: &seen, depth: depth + 1) }
+            for child in listing.entries where child.isDirectory && !child.name.hasPrefix(".") && !["cur", "new", "tmp"].contains(child.name) {
+                add(path + "/" + child.name, name: child.name, parent: id, sortOrder: 0, into: &out, seen: &seen, depth: depth + 1, reader: reader)
             }
         } else {
             let id = MailboxNode.id(for: path)
             out.append(MailboxNode(id: id, name: name, parentId: parent, role: nil, path: path, kind: .plain, sortOrder: sortOrder))
-            for child in names(in: path) where !child.hasPrefix(".") {
-                let cpath = path + "/" + child
-                if isDirectory(cpath) { add(cpath, name: child, parent: id, sortOrder: 0, into: &out, seen: &seen, depth: depth + 1) }
+            for child in listing.entries where child.isDirectory && !child.name.hasPrefix(".") {
+                add(path + "/" + child.name, name: child.name, parent: id, sortOrder: 0, into: &out, seen: &seen, depth: depth + 1, reader: reader)
             }
         }
     }
 
     /// The message files of a mailbox, sorted: regular files, dot files left out.
-    static func files(of node: MailboxNode) -> [(path: String, stamp: FileStamp)] {
+    static func files(of node: MailboxNode) -> [(path: String, stamp: FileStamp)] { files(of: node, reader: DirReader()) }
+
+    static func files(of node: MailboxNode, reader: DirReader) -> [(path: String, stamp: FileStamp)] {
         var out: [(String, FileStamp)] = []
         for dir in node.messageDirectories {
-            for name in names(in: dir) where !name.hasPrefix(".") {
-                let p = dir + "/" + name
-                var st = stat()
-                guard stat(p, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
-                out.append((p, FileStamp(st)))
+            for entry in reader.listing(dir).entries where !entry.name.hasPrefix(".") {
+                guard let stamp = entry.file else { continue }
+                out.append((dir + "/" + entry.name, stamp))
             }
         }
         return out
@@ -149,6 +152,87 @@ enum MailTree {
     static func flags(for keywords: Set<String>) -> String {
         let map: [(String, Character)] = [("$draft", "D"), ("$flagged", "F"), ("$forwarded", "P"), ("$answered", "R"), ("$seen", "S")]
         return String(map.filter { keywords.contains($0.0) }.map(\.1))
+    }
+}
+
+/// One directory's entries (sorted by name, each stat'ed, links followed) as read at
+/// one moment. Adding, removing or renaming an entry changes the directory's stamp, so
+/// a listing is reused while the stamp is the same, unless the directory was modified
+/// within `racyNanoseconds` of the read (git's "racy" rule: a later change in the same
+/// tick of the clock would leave the stamp as it was).
+struct DirListing: Sendable, Equatable {
+    struct Entry: Sendable, Equatable {
+        let name: String
+        let isDirectory: Bool
+        /// The stamp of a regular file; nil for anything else.
+        let file: FileStamp?
+    }
+    /// The directory's own stamp; nil when it is not a directory (or not there).
+    let stamp: FileStamp?
+    let entries: [Entry]
+    /// When it was read (wall clock, nanoseconds).
+    let readAt: Int64
+
+    static let racyNanoseconds: Int64 = 2_000_000_000
+
+    static func == (a: DirListing, b: DirListing) -> Bool { a.stamp == b.stamp && a.entries == b.entries }
+
+    func hasDirectory(_ name: String) -> Bool { entries.contains { $0.name == name && $0.isDirectory } }
+
+    static func now() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) &* 1_000_000_000 &+ Int64(ts.tv_nsec)
+    }
+
+    static func stamp(of dir: String) -> FileStamp? {
+        var st = stat()
+        guard stat(dir, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else { return nil }
+        return FileStamp(st)
+    }
+
+    /// Whether this listing still stands for `dir`, whose stamp is now `current`.
+    func stillValid(_ current: FileStamp?) -> Bool {
+        guard current == stamp else { return false }
+        guard let s = stamp else { return true }
+        // An entry added, removed or renamed sets the modification time to the clock's now
+        // (and the change time with it), so the modification time alone says how recent.
+        return s.modifiedNanoseconds &+ Self.racyNanoseconds < readAt
+    }
+
+    static func read(_ dir: String) -> DirListing {
+        let at = now()
+        guard let stamp = stamp(of: dir) else { return DirListing(stamp: nil, entries: [], readAt: at) }
+        var entries: [Entry] = []
+        for name in MailTree.names(in: dir) {
+            var st = stat()
+            guard stat(dir + "/" + name, &st) == 0 else { continue }
+            let kind = st.st_mode & S_IFMT
+            entries.append(Entry(name: name, isDirectory: kind == S_IFDIR, file: kind == S_IFREG ? FileStamp(st) : nil))
+        }
+        return DirListing(stamp: stamp, entries: entries, readAt: at)
+    }
+}
+
+/// Reads directories for one look at the mail, reusing the listings of the last look
+/// whose directory is unchanged, and remembering every directory it was asked for.
+final class DirReader {
+    let known: [String: DirListing]
+    private(set) var used: [String: DirListing] = [:]
+
+    init(known: [String: DirListing] = [:]) { self.known = known }
+
+    func listing(_ dir: String) -> DirListing {
+        if let l = used[dir] { return l }
+        let l: DirListing
+        if let k = known[dir], k.stillValid(DirListing.stamp(of: dir)) { l = k } else { l = DirListing.read(dir) }
+        used[dir] = l
+        return l
+    }
+
+    /// Whether every directory of a look is as it was (one stat each, no listing read).
+    static func unchanged(_ dirs: [String: DirListing]) -> Bool {
+        dirs.allSatisfy { $0.value.stillValid(DirListing.stamp(of: $0.key)) }
     }
 }
 
@@ -248,8 +332,37 @@ final class MailIndex: Sendable {
         return ThreadID.make(m, digestHex: digest, hash: { Digest.sha256Hex($0) })
     }
 
-    func snapshot() -> Snapshot {
-        let mailboxes = MailTree.discover(operands)
+    /// The last look: its snapshot, the directories it read, and a generation that
+    /// changes exactly when a look finds something different.
+    private struct Look: Sendable {
+        let snapshot: Snapshot
+        let dirs: [String: DirListing]
+        let generation: Int
+    }
+    private let last = Locked<Look?>(nil)
+    /// One look that reads directories at a time; a request that finds every directory
+    /// unchanged does not wait for it.
+    private let lookLock = NSLock()
+
+    /// Everything under the operands now, and its generation (equal generations: equal snapshots).
+    func current() -> (snapshot: Snapshot, generation: Int) {
+        if let l = last.withLock({ $0 }), DirReader.unchanged(l.dirs) { return (l.snapshot, l.generation) }
+        lookLock.lock()
+        defer { lookLock.unlock() }
+        let previous = last.withLock { $0 }
+        if let l = previous, DirReader.unchanged(l.dirs) { return (l.snapshot, l.generation) }
+        let reader = DirReader(known: previous?.dirs ?? [:])
+        let s = build(reader)
+        let same = previous.map { $0.dirs == reader.used && $0.snapshot.unreadable.map(\.path) == s.unreadable.map(\.path) } ?? false
+        let look = Look(snapshot: s, dirs: reader.used, generation: same ? previous!.generation : (previous?.generation ?? 0) + 1)
+        last.withLock { $0 = look }
+        return (s, look.generation)
+    }
+
+    func snapshot() -> Snapshot { current().snapshot }
+
+    private func build(_ reader: DirReader) -> Snapshot {
+        let mailboxes = MailTree.discover(operands, reader: reader)
         var emails: [EmailEntry] = []
         var byId: [String: Int] = [:]
         var unreadable: [(String, String)] = []
@@ -257,7 +370,7 @@ final class MailIndex: Sendable {
         let known = facts.withLock { $0 }
         var listed: [(node: MailboxNode, path: String, stamp: FileStamp)] = []
         for node in mailboxes {
-            for (path, stamp) in MailTree.files(of: node) { listed.append((node, path, stamp)) }
+            for (path, stamp) in MailTree.files(of: node, reader: reader) { listed.append((node, path, stamp)) }
         }
         // Files not seen with this stamp before are named by the engine (the result store
         // knows most of them without reading); only their header is read for the threadId.

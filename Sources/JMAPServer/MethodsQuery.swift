@@ -183,6 +183,13 @@ enum EmailQuery {
             QueryFilter.keys(f, into: &keys)
         }
         let sort = try comparators(json["sort"])
+        let collapse = try Arguments(json).bool("collapseThreads", default: false)
+        // No filter and no sort: the snapshot's order, with nothing to evaluate per Email.
+        if filter == nil && sort.isEmpty {
+            guard collapse else { return s.emails.map(\.id) }
+            var threads: Set<String> = []
+            return s.emails.filter { threads.insert($0.threadId).inserted }.map(\.id)
+        }
         // Sorting needs no read: its keys are kept by digest once a message has been read.
         let needsMessage = !keys.subtracting(cheapKeys).isEmpty
         var delivery: [String: SMIMEStatus?] = [:]
@@ -210,7 +217,7 @@ enum EmailQuery {
             }
         }
         // collapseThreads: only the first Email of each thread, in the sorted order (RFC 8621 4.4.3).
-        if try Arguments(json).bool("collapseThreads", default: false) {
+        if collapse {
             var threads: Set<String> = []
             matched = matched.filter { threads.insert($0.0.threadId).inserted }
         }
