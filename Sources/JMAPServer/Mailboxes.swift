@@ -174,6 +174,10 @@ struct DirListing: Sendable, Equatable {
     let readAt: Int64
 
     static let racyNanoseconds: Int64 = 2_000_000_000
+    /// How long a listing stands without its files being stat'ed again. A file rewritten
+    /// in place (same name) changes its own stamp but not its directory's, so a message
+    /// tampered with where it lies is seen within this time, not never.
+    static let maxAgeNanoseconds: Int64 = 1_000_000_000
 
     static func == (a: DirListing, b: DirListing) -> Bool { a.stamp == b.stamp && a.entries == b.entries }
 
@@ -192,8 +196,8 @@ struct DirListing: Sendable, Equatable {
     }
 
     /// Whether this listing still stands for `dir`, whose stamp is now `current`.
-    func stillValid(_ current: FileStamp?) -> Bool {
-        guard current == stamp else { return false }
+    func stillValid(_ current: FileStamp?, now: Int64 = DirListing.now()) -> Bool {
+        guard current == stamp, now &- readAt < Self.maxAgeNanoseconds else { return false }
         guard let s = stamp else { return true }
         // An entry added, removed or renamed sets the modification time to the clock's now
         // (and the change time with it), so the modification time alone says how recent.

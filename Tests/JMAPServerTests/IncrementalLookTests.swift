@@ -75,6 +75,35 @@ final class IncrementalLookTests: BackendTestCase {
         XCTAssertEqual(try one(b, "Mailbox/get", #"{"accountId":"local"}"#)["list"]?.arrayValue?.count, (mailboxes0 ?? 0) + 1)
     }
 
+    /// A file rewritten in place (same name, so its directory's stamp stays) is seen once
+    /// the listing is older than its maximum age: a tampered message does not keep the
+    /// id and verdict of the bytes it had.
+    func testFileRewrittenInPlaceIsSeen() throws {
+        let box = try maildir("box")
+        let a = try put(Self.message(subject: "a"), "box/cur/1.host:2,")
+        for sub in ["cur", "new"] { try age(box.appendingPathComponent(sub)) }
+        let b = backend([box.path])
+        XCTAssertEqual(try ids(b), [id(a)])
+        let edited = Array(Self.message(subject: "b").replacingOccurrences(of: "\n", with: "\r\n").utf8)
+        let path = box.appendingPathComponent("cur/1.host:2,").path
+        let fd = open(path, O_WRONLY | O_TRUNC)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        XCTAssertEqual(edited.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }, edited.count)
+        close(fd)
+        usleep(UInt32(DirListing.maxAgeNanoseconds / 1_000) + 100_000)
+        XCTAssertEqual(try ids(b), [id(edited)])
+    }
+
+    func testListingExpires() throws {
+        let dir = root.appendingPathComponent("expiring")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try age(dir)
+        let listing = DirListing.read(dir.path)
+        let stamp = DirListing.stamp(of: dir.path)
+        XCTAssertTrue(listing.stillValid(stamp, now: listing.readAt))
+        XCTAssertFalse(listing.stillValid(stamp, now: listing.readAt + DirListing.maxAgeNanoseconds))
+    }
+
     /// The racy rule: a listing read within two seconds of its directory's last change is
     /// read again even when the stamp is the same (a coarse clock would not show a second change).
     func testRacyListingIsNotReused() throws {
