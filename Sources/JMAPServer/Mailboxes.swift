@@ -317,17 +317,11 @@ final class MailIndex: Sendable {
         return out
     }
 
+    /// The engine's one file reader: regular files only (a name swapped for a FIFO or a
+    /// device after the listing is refused, not waited on), at most `maxBytes`.
     static func read(_ path: String, maxBytes: Int) -> Result<[UInt8], MailEngineError> {
-        guard let h = FileHandle(forReadingAtPath: path) else {
-            return .failure(MailEngineError(type: "serverFail", description: "\(path) cannot be opened"))
-        }
-        defer { try? h.close() }
-        do {
-            let data = try h.read(upToCount: maxBytes + 1) ?? Data()
-            if data.count > maxBytes { return .failure(MailEngineError(type: "serverFail", description: "\(path) is larger than \(maxBytes) bytes")) }
-            return .success([UInt8](data))
-        } catch {
-            return .failure(MailEngineError(type: "serverFail", description: "\(path): \(error)"))
+        FileBytes.read(.file(path, stamp: nil), maxBytes: maxBytes).mapError {
+            MailEngineError(type: "serverFail", description: "\(path): \($0.reason)")
         }
     }
 
