@@ -86,14 +86,14 @@ indirect enum QueryFilter {
 final class EmailSubject: FilterSubject {
     let entry: EmailEntry
     let backend: MailBackend
-    let loaded: EngineMessage?
+    let loaded: ReadMessage?
     let parsed: Message?
     let verdict: SMIMEProperties?
     let delivery: SMIMEStatus?
     /// Dates and sort keys: kept by digest in the backend, read from the file only the first time.
     lazy var facts: MailBackend.Derived = backend.derivedFacts(entry, message: loaded, parsed: parsed)
 
-    init(entry: EmailEntry, backend: MailBackend, loaded: EngineMessage?, verdict: SMIMEProperties?, delivery: SMIMEStatus?) {
+    init(entry: EmailEntry, backend: MailBackend, loaded: ReadMessage?, verdict: SMIMEProperties?, delivery: SMIMEStatus?) {
         self.entry = entry
         self.backend = backend
         self.loaded = loaded
@@ -194,7 +194,7 @@ enum EmailQuery {
         let needsMessage = !keys.subtracting(cheapKeys).isEmpty
         var delivery: [String: SMIMEStatus?] = [:]
         if keys.contains("hasVerifiedSmimeAtDelivery") {
-            let messages = s.emails.map { EngineMessage(path: $0.paths[0], bytes: nil, digest: $0.digest, size: $0.size) }
+            let messages = s.emails.map(\.unread)
             for (e, v) in zip(s.emails, backend.engine.verdicts(messages, delivery: true)) {
                 if case .success(let p) = v { delivery[e.id] = .some(p.statusAtDelivery) }
             }
@@ -296,10 +296,7 @@ enum EmailQuery {
             var rounds = 0
             while state != synced.emailState && rounds < 1_000 {
                 rounds += 1
-                let c: EmailChangeSet
-                do { c = try ctx.backend.engine.changes(since: state, maxChanges: nil, scope: ctx.backend.scope) } catch {
-                    throw MethodError(error.type, error.description)
-                }
+                let c = try ctx.backend.engine.changes(since: state, maxChanges: nil, scope: ctx.backend.scope)
                 for id in c.created + c.updated + c.destroyed where changed.insert(id).inserted { changedOrder.append(id) }
                 if !c.hasMoreChanges || c.newState == state { break }
                 state = c.newState
