@@ -10,31 +10,20 @@ import MIME
 import SMIME
 
 /// A filter with the mailbox conditions taken out of each FilterCondition.
-indirect enum QueryFilter {
+indirect enum QueryFilter: FilterOperatorTree {
     case and([QueryFilter])
     case or([QueryFilter])
     case not([QueryFilter])
     case condition(inMailbox: String?, otherThan: [String]?, rest: FilterPlan?)
 
-    static func parse(_ json: JSON, depth: Int = 0) throws(MethodError) -> QueryFilter {
-        guard depth < 64 else { throw .invalidArguments("the filter is nested more than 64 levels deep") }
-        guard let pairs = json.objectValue else { throw .invalidArguments("a filter must be a JSON object") }
-        if let op = json["operator"] {
-            guard let name = op.stringValue, let conditions = json["conditions"]?.arrayValue else {
-                throw .invalidArguments("a FilterOperator needs a string \"operator\" and a \"conditions\" array")
-            }
-            for (k, _) in pairs where k != "operator" && k != "conditions" {
-                throw .invalidArguments("a FilterOperator has only \"operator\" and \"conditions\", not \"\(k)\"")
-            }
-            var subs: [QueryFilter] = []
-            for c in conditions { subs.append(try parse(c, depth: depth + 1)) }
-            switch name {
-            case "AND": return .and(subs)
-            case "OR": return .or(subs)
-            case "NOT": return .not(subs)
-            default: throw .invalidArguments("unknown operator \"\(name)\" (AND, OR or NOT)")
-            }
-        }
+    static func parse(_ json: JSON) throws(MethodError) -> QueryFilter {
+        try Filter.tree(json, failure: methodError, condition: condition)
+    }
+
+    static func methodError(_ e: FilterError) -> MethodError { MethodError(e.type, e.description) }
+
+    /// A FilterCondition: inMailbox and inMailboxOtherThan answered here, the rest by a FilterPlan.
+    static func condition(_ pairs: [(String, JSON)], depth: Int) throws(MethodError) -> QueryFilter {
         var inMailbox: String?
         var otherThan: [String]?
         var rest: [(String, JSON)] = []
@@ -53,7 +42,7 @@ indirect enum QueryFilter {
         }
         var plan: FilterPlan?
         if !rest.isEmpty {
-            do { plan = FilterPlan(try Filter.parse(.object(rest), depth: depth)) } catch { throw MethodError(error.type, error.description) }
+            do { plan = FilterPlan(try Filter.parse(.object(rest), depth: depth)) } catch { throw methodError(error) }
         }
         return .condition(inMailbox: inMailbox, otherThan: otherThan, rest: plan)
     }
