@@ -245,17 +245,8 @@ enum EmailQuery {
     static func run(_ ctx: RequestContext, _ json: JSON) throws(MethodError) -> JSON {
         let args = Arguments(json)
         let synced = ctx.sync()
-        let ids = try results(ctx, json, synced: synced)
-        let (position, window) = try Window.apply(ids, args: args)
-        var pairs: [(String, JSON)] = [
-            ("accountId", .string(ctx.backend.accountId)),
-            ("queryState", .string(synced.emailState + "-" + queryKey(json))),
-            ("canCalculateChanges", .bool(synced.journaled)),
-            ("position", .number(Double(position))),
-            ("ids", .array(window.map { .string($0) })),
-        ]
-        if try args.bool("calculateTotal", default: false) { pairs.append(("total", .number(Double(ids.count)))) }
-        return .object(pairs)
+        return try Window.response(try results(ctx, json, synced: synced), args: args, accountId: ctx.backend.accountId,
+                                   queryState: synced.emailState + "-" + queryKey(json), canCalculateChanges: synced.journaled)
     }
 
     /// RFC 8620 5.6. Messages are named by their bytes and never change, so only the
