@@ -19,25 +19,22 @@ public struct JMAPHTTPConfiguration: Sendable {
     /// Whether an address other than loopback may be bound.
     public var allowNonLoopback: Bool
     /// Where the JMAP resources live: `\(basePath)/api`, `/download/...`, `/upload/...`, `/eventsource/`.
-    public var basePath: String
+    public var basePath = "/jmap"
     /// The bounds a requested event-source ping interval is clamped to (seconds).
     /// RFC 8620 7.3: a minimum no higher than 30, a maximum no lower than 300.
-    public var pingBounds: ClosedRange<Int>
+    public var pingBounds = 1...300
     /// A connection with no request in progress (or one whose request stopped
     /// arriving) is closed after this many seconds; an event stream being
     /// answered is never idle.
-    public var idleTimeoutSeconds: Int64
+    public var idleTimeoutSeconds: Int64 = 120
     /// How long a graceful shutdown may wait for requests in flight.
     public var shutdownGraceSeconds: Int64 = 30
 
-    public init(listen: ListenAddress, token: String, allowNonLoopback: Bool = false,
-                basePath: String = "/jmap", pingBounds: ClosedRange<Int> = 1...300, idleTimeoutSeconds: Int64 = 120) {
-        self.idleTimeoutSeconds = idleTimeoutSeconds
+    /// The other settings are their defaults above until set.
+    public init(listen: ListenAddress, token: String, allowNonLoopback: Bool = false) {
         self.listen = listen
         self.token = token
         self.allowNonLoopback = allowNonLoopback
-        self.basePath = basePath
-        self.pingBounds = pingBounds
     }
 }
 

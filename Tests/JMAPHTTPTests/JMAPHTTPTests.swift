@@ -14,8 +14,9 @@ final class JMAPHTTPTests: XCTestCase {
 
     /// Starts the front on 127.0.0.1:0, runs `body` with the port, then shuts down gracefully.
     func withServer(_ backend: FakeBackend, idleTimeout: Int64 = 120, _ body: (Int) async throws -> Void) async throws {
-        let server = try JMAPHTTPServer(backend: backend, configuration: .init(
-            listen: ListenAddress(host: "127.0.0.1", port: 0), token: token, idleTimeoutSeconds: idleTimeout))
+        var configuration = JMAPHTTPConfiguration(listen: ListenAddress(host: "127.0.0.1", port: 0), token: token)
+        configuration.idleTimeoutSeconds = idleTimeout
+        let server = try JMAPHTTPServer(backend: backend, configuration: configuration)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var quiet = Logger(label: "test")
         quiet.logLevel = .critical
