@@ -4,7 +4,7 @@
 import Foundation
 import MIME
 
-public indirect enum Filter: Sendable, Equatable {
+public indirect enum Filter: Sendable, Equatable, FilterOperatorTree {
     case condition(FilterCondition)
     case and([Filter])
     case or([Filter])
@@ -13,26 +13,33 @@ public indirect enum Filter: Sendable, Equatable {
     /// Parses a FilterOperator or FilterCondition object. Unknown properties are
     /// `unsupportedFilter`, never ignored: a silent match would be a wrong answer.
     public static func parse(_ json: JSON, depth: Int = 0) throws(FilterError) -> Filter {
-        guard depth < 64 else { throw .invalidArguments("the filter is nested more than 64 levels deep") }
-        guard let pairs = json.objectValue else { throw .invalidArguments("a filter must be a JSON object") }
-        if let op = json["operator"] {
-            guard let opName = op.stringValue else { throw .invalidArguments("\"operator\" must be a string") }
-            guard let conditions = json["conditions"]?.arrayValue else {
-                throw .invalidArguments("a FilterOperator needs a \"conditions\" array")
-            }
-            for (k, _) in pairs where k != "operator" && k != "conditions" {
-                throw .invalidArguments("a FilterOperator has only \"operator\" and \"conditions\", not \"\(k)\"")
-            }
-            var subs: [Filter] = []
-            for c in conditions { subs.append(try parse(c, depth: depth + 1)) }
-            switch opName {
-            case "AND": return .and(subs)
-            case "OR": return .or(subs)
-            case "NOT": return .not(subs)
-            default: throw .invalidArguments("unknown operator \"\(opName)\" (AND, OR or NOT)")
-            }
+        try tree(json, depth: depth, failure: { $0 }) { pairs, _ throws(FilterError) in .condition(try FilterCondition(pairs)) }
+    }
+
+    /// A filter whatever its conditions are (RFC 8620 5.5): the FilterOperators are read
+    /// here, at most 64 levels deep; the properties of each FilterCondition go to
+    /// `condition`, with its depth. `failure` says a FilterError in the caller's terms.
+    public static func tree<Node: FilterOperatorTree, Failure: Error>(
+        _ json: JSON, depth: Int = 0, failure: (FilterError) -> Failure, condition: ([(String, JSON)], Int) throws(Failure) -> Node
+    ) throws(Failure) -> Node {
+        guard depth < 64 else { throw failure(.invalidArguments("the filter is nested more than 64 levels deep")) }
+        guard let pairs = json.objectValue else { throw failure(.invalidArguments("a filter must be a JSON object")) }
+        guard let op = json["operator"] else { return try condition(pairs, depth) }
+        guard let opName = op.stringValue else { throw failure(.invalidArguments("\"operator\" must be a string")) }
+        guard let conditions = json["conditions"]?.arrayValue else {
+            throw failure(.invalidArguments("a FilterOperator needs a \"conditions\" array"))
         }
-        return .condition(try FilterCondition(pairs))
+        for (k, _) in pairs where k != "operator" && k != "conditions" {
+            throw failure(.invalidArguments("a FilterOperator has only \"operator\" and \"conditions\", not \"\(k)\""))
+        }
+        var subs: [Node] = []
+        for c in conditions { subs.append(try tree(c, depth: depth + 1, failure: failure, condition: condition)) }
+        switch opName {
+        case "AND": return .and(subs)
+        case "OR": return .or(subs)
+        case "NOT": return .not(subs)
+        default: throw failure(.invalidArguments("unknown operator \"\(opName)\" (AND, OR or NOT)"))
+        }
     }
 
     /// True when evaluating needs a verification (so callers can skip the work otherwise).
@@ -42,6 +49,14 @@ public indirect enum Filter: Sendable, Equatable {
         case .and(let fs), .or(let fs), .not(let fs): return fs.contains { $0.needsVerification }
         }
     }
+}
+
+/// A filter as a tree whose inner nodes are FilterOperators (RFC 8620 5.5): its enum's
+/// `and`, `or` and `not` cases are these.
+public protocol FilterOperatorTree {
+    static func and(_ operands: [Self]) -> Self
+    static func or(_ operands: [Self]) -> Self
+    static func not(_ operands: [Self]) -> Self
 }
 
 public enum FilterError: Error, Equatable, CustomStringConvertible, Sendable {
@@ -110,6 +125,19 @@ public struct FilterCondition: Sendable, Equatable {
         "inMailbox", "inMailboxOtherThan", "allInThreadHaveKeyword", "someInThreadHaveKeyword", "noneInThreadHaveKeyword",
     ]
 
+    /// The properties of each JSON type, every one read alike ("header" is the one of its kind).
+    private typealias Property<Value> = WritableKeyPath<FilterCondition, Value?> & Sendable
+    private static let flags: [String: Property<Bool>] = [
+        "hasSmime": \.hasSmime, "hasVerifiedSmime": \.hasVerifiedSmime,
+        "hasVerifiedSmimeAtDelivery": \.hasVerifiedSmimeAtDelivery, "hasAttachment": \.hasAttachment,
+    ]
+    private static let texts: [String: Property<String>] = [
+        "from": \.from, "to": \.to, "cc": \.cc, "bcc": \.bcc, "subject": \.subject, "text": \.text, "body": \.body,
+        "hasKeyword": \.hasKeyword, "notKeyword": \.notKeyword,
+    ]
+    private static let dates: [String: Property<Date>] = ["before": \.before, "after": \.after]
+    private static let sizes: [String: Property<Int>] = ["minSize": \.minSize, "maxSize": \.maxSize]
+
     init(_ pairs: [(String, JSON)]) throws(FilterError) {
         for (key, value) in pairs {
             func bool() throws(FilterError) -> Bool {
@@ -133,33 +161,18 @@ public struct FilterCondition: Sendable, Equatable {
                 }
                 return Int(n)
             }
-            switch key {
-            case "hasSmime": hasSmime = try bool()
-            case "hasVerifiedSmime": hasVerifiedSmime = try bool()
-            case "hasVerifiedSmimeAtDelivery": hasVerifiedSmimeAtDelivery = try bool()
-            case "from": from = try string()
-            case "to": to = try string()
-            case "cc": cc = try string()
-            case "bcc": bcc = try string()
-            case "subject": subject = try string()
-            case "text": text = try string()
-            case "body": body = try string()
-            case "header":
+            if let p = Self.flags[key] { self[keyPath: p] = try bool() }
+            else if let p = Self.texts[key] { self[keyPath: p] = try string() }
+            else if let p = Self.dates[key] { self[keyPath: p] = try date() }
+            else if let p = Self.sizes[key] { self[keyPath: p] = try size() }
+            else if key == "header" {
                 guard let a = value.arrayValue, (1...2).contains(a.count), let items = Optional(a.compactMap(\.stringValue)), items.count == a.count else {
                     throw .invalidArguments("\"header\" takes [name] or [name, value]")
                 }
                 header = items
-            case "before": before = try date()
-            case "after": after = try date()
-            case "minSize": minSize = try size()
-            case "maxSize": maxSize = try size()
-            case "hasAttachment": hasAttachment = try bool()
-            case "hasKeyword": hasKeyword = try string()
-            case "notKeyword": notKeyword = try string()
-            default:
-                if Self.unsupported.contains(key) {
-                    throw .unsupportedFilter("the filter property \"\(key)\" does not apply to files on disk")
-                }
+            } else if Self.unsupported.contains(key) {
+                throw .unsupportedFilter("the filter property \"\(key)\" does not apply to files on disk")
+            } else {
                 throw .unsupportedFilter("unknown filter property \"\(key)\"")
             }
         }

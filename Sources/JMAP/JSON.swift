@@ -136,39 +136,21 @@ private struct JSONParser {
         guard i < bytes.count else { throw JSONError.syntax("unexpected end", i) }
         switch bytes[i] {
         case UInt8(ascii: "{"):
-            i += 1
             var pairs: [(String, JSON)] = []
-            skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
-            while true {
-                skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw JSONError.syntax("expected a key", i) }
-                let k = try string()
-                skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw JSONError.syntax("expected ':'", i) }
-                i += 1
-                skipSpace()
-                pairs.append((k, try value(depth: depth + 1)))
-                skipSpace()
-                guard i < bytes.count else { throw JSONError.syntax("unexpected end", i) }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
-                throw JSONError.syntax("expected ',' or '}'", i)
+            try members(closedBy: "}") { p throws in
+                guard p.i < p.bytes.count, p.bytes[p.i] == UInt8(ascii: "\"") else { throw JSONError.syntax("expected a key", p.i) }
+                let k = try p.string()
+                p.skipSpace()
+                guard p.i < p.bytes.count, p.bytes[p.i] == UInt8(ascii: ":") else { throw JSONError.syntax("expected ':'", p.i) }
+                p.i += 1
+                p.skipSpace()
+                pairs.append((k, try p.value(depth: depth + 1)))
             }
+            return .object(pairs)
         case UInt8(ascii: "["):
-            i += 1
             var items: [JSON] = []
-            skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-            while true {
-                skipSpace()
-                items.append(try value(depth: depth + 1))
-                skipSpace()
-                guard i < bytes.count else { throw JSONError.syntax("unexpected end", i) }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-                throw JSONError.syntax("expected ',' or ']'", i)
-            }
+            try members(closedBy: "]") { p throws in items.append(try p.value(depth: depth + 1)) }
+            return .array(items)
         case UInt8(ascii: "\""):
             return .string(try string())
         case UInt8(ascii: "t"): return try literal("true", .bool(true))
@@ -181,6 +163,24 @@ private struct JSONParser {
                 throw JSONError.syntax("unexpected character", start)
             }
             return .number(d)
+        }
+    }
+
+    /// The members of an object or array, its opening bracket at `i`: `member` reads
+    /// each (white space before it skipped), commas between them, up to `close`.
+    mutating func members(closedBy close: Unicode.Scalar, _ member: (inout JSONParser) throws -> Void) throws {
+        let close = UInt8(ascii: close)
+        i += 1
+        skipSpace()
+        if i < bytes.count, bytes[i] == close { i += 1; return }
+        while true {
+            skipSpace()
+            try member(&self)
+            skipSpace()
+            guard i < bytes.count else { throw JSONError.syntax("unexpected end", i) }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            if bytes[i] == close { i += 1; return }
+            throw JSONError.syntax("expected ',' or '\(Character(Unicode.Scalar(close)))'", i)
         }
     }
 

@@ -19,25 +19,22 @@ public struct JMAPHTTPConfiguration: Sendable {
     /// Whether an address other than loopback may be bound.
     public var allowNonLoopback: Bool
     /// Where the JMAP resources live: `\(basePath)/api`, `/download/...`, `/upload/...`, `/eventsource/`.
-    public var basePath: String
+    public var basePath = "/jmap"
     /// The bounds a requested event-source ping interval is clamped to (seconds).
     /// RFC 8620 7.3: a minimum no higher than 30, a maximum no lower than 300.
-    public var pingBounds: ClosedRange<Int>
+    public var pingBounds = 1...300
     /// A connection with no request in progress (or one whose request stopped
     /// arriving) is closed after this many seconds; an event stream being
     /// answered is never idle.
-    public var idleTimeoutSeconds: Int64
+    public var idleTimeoutSeconds: Int64 = 120
     /// How long a graceful shutdown may wait for requests in flight.
     public var shutdownGraceSeconds: Int64 = 30
 
-    public init(listen: ListenAddress, token: String, allowNonLoopback: Bool = false,
-                basePath: String = "/jmap", pingBounds: ClosedRange<Int> = 1...300, idleTimeoutSeconds: Int64 = 120) {
-        self.idleTimeoutSeconds = idleTimeoutSeconds
+    /// The other settings are their defaults above until set.
+    public init(listen: ListenAddress, token: String, allowNonLoopback: Bool = false) {
         self.listen = listen
         self.token = token
         self.allowNonLoopback = allowNonLoopback
-        self.basePath = basePath
-        self.pingBounds = pingBounds
     }
 }
 
@@ -225,26 +222,11 @@ struct JMAPResponder: HTTPResponder {
     // MARK: The API (RFC 8620 3.1)
 
     func api(_ request: Request, context: Context) async -> Response {
-        guard await apiGate.enter() else {
-            return limitProblem(status: .badRequest, limit: "maxConcurrentRequests",
-                                detail: "more than \(limits.maxConcurrentRequests) requests at once")
-        }
-        let response: Response
-        switch await collect(request, limit: limits.maxSizeRequest) {
-        case .tooLarge:
-            // RFC 8620 3.6.1: the request-level `limit` error, which a JMAP client
-            // knows, rather than a bare 413; the rest of the body is not read.
-            response = refuse(status: .badRequest, limit: "maxSizeRequest",
-                              detail: "the request is larger than \(limits.maxSizeRequest) octets", channel: context.channel)
-        case .failed:
-            response = problem(status: .badRequest, type: "about:blank", detail: "the request body could not be read")
-        case .bytes(let body):
+        await admit(request, context: context, gate: apiGate, as: .request(limits)) { body in
             let reply = await backend.api(body: body)
-            response = json(status: HTTPResponse.Status(code: reply.status), contentType: reply.contentType,
-                            bytes: reply.body, extra: [.cacheControl: "no-store"])
+            return json(status: HTTPResponse.Status(code: reply.status), contentType: reply.contentType,
+                        bytes: reply.body, extra: [.cacheControl: "no-store"])
         }
-        await apiGate.leave()
-        return response
     }
 
     // MARK: Blobs (RFC 8620 6.1, 6.2)
@@ -272,26 +254,12 @@ struct JMAPResponder: HTTPResponder {
     }
 
     func upload(_ request: Request, accountId: String, context: Context) async -> Response {
-        guard await uploadGate.enter() else {
-            return limitProblem(status: .badRequest, limit: "maxConcurrentUpload",
-                                detail: "more than \(limits.maxConcurrentUpload) uploads at once")
-        }
-        let response: Response
-        switch await collect(request, limit: limits.maxSizeUpload) {
-        case .tooLarge:
-            // An upload is not a JMAP Request: 413, with the same problem document.
-            response = refuse(status: .contentTooLarge, limit: "maxSizeUpload",
-                              detail: "the upload is larger than \(limits.maxSizeUpload) octets", channel: context.channel)
-        case .failed:
-            response = problem(status: .badRequest, type: "about:blank", detail: "the upload could not be read")
-        case .bytes(let body):
+        await admit(request, context: context, gate: uploadGate, as: .upload(limits)) { body in
             let type = request.headers[.contentType].flatMap { isMediaType($0) ? $0 : nil } ?? "application/octet-stream"
             let reply = await backend.upload(accountId: accountId, type: type, bytes: body)
-            response = json(status: HTTPResponse.Status(code: reply.status), contentType: reply.contentType,
-                            bytes: reply.body, extra: [:])
+            return json(status: HTTPResponse.Status(code: reply.status), contentType: reply.contentType,
+                        bytes: reply.body, extra: [:])
         }
-        await uploadGate.leave()
-        return response
     }
 
     // MARK: The event source (RFC 8620 7.3)
@@ -315,6 +283,55 @@ struct JMAPResponder: HTTPResponder {
     }
 
     // MARK: Helpers
+
+    /// The limits a route that reads a body is held to (RFC 8620 2), and how it names them.
+    struct Admission {
+        /// "request" or "upload".
+        let what: String
+        /// The core capability's names of the concurrency and size limits.
+        let concurrentLimit: String, sizeLimit: String
+        let maxConcurrent: Int, maxSize: Int
+        /// The answer to a body over `maxSize`: a JMAP Request gets the request-level
+        /// `limit` error, which a JMAP client knows (3.6.1), rather than a bare 413; an
+        /// upload is not a JMAP Request, so 413, with the same problem document.
+        let tooLarge: HTTPResponse.Status
+        /// What could not be read when the body failed part-way.
+        let unreadable: String
+
+        static func request(_ l: JMAPLimits) -> Admission {
+            Admission(what: "request", concurrentLimit: "maxConcurrentRequests", sizeLimit: "maxSizeRequest",
+                      maxConcurrent: l.maxConcurrentRequests, maxSize: l.maxSizeRequest, tooLarge: .badRequest,
+                      unreadable: "the request body")
+        }
+
+        static func upload(_ l: JMAPLimits) -> Admission {
+            Admission(what: "upload", concurrentLimit: "maxConcurrentUpload", sizeLimit: "maxSizeUpload",
+                      maxConcurrent: l.maxConcurrentUpload, maxSize: l.maxSizeUpload, tooLarge: .contentTooLarge,
+                      unreadable: "the upload")
+        }
+    }
+
+    /// Answers a request whose body `answer` takes, within its gate's place and the size
+    /// limit: more at once than the gate lets in is the request-level `limit` error; a body
+    /// over the limit is refused and the rest of it never read.
+    func admit(_ request: Request, context: Context, gate: Gate, as a: Admission,
+               _ answer: ([UInt8]) async -> Response) async -> Response {
+        guard await gate.enter() else {
+            return limitProblem(status: .badRequest, limit: a.concurrentLimit, detail: "more than \(a.maxConcurrent) \(a.what)s at once")
+        }
+        let response: Response
+        switch await collect(request, limit: a.maxSize) {
+        case .tooLarge:
+            response = refuse(status: a.tooLarge, limit: a.sizeLimit,
+                              detail: "the \(a.what) is larger than \(a.maxSize) octets", channel: context.channel)
+        case .failed:
+            response = problem(status: .badRequest, type: "about:blank", detail: "\(a.unreadable) could not be read")
+        case .bytes(let body):
+            response = await answer(body)
+        }
+        await gate.leave()
+        return response
+    }
 
     enum Body {
         case bytes([UInt8])

@@ -7,25 +7,16 @@
 /// The limits of the core capability (RFC 8620 2), advertised in the Session
 /// resource by the backend and enforced on bytes and connections by the transport.
 public struct JMAPLimits: Sendable, Equatable {
-    public var maxSizeUpload: Int
-    public var maxConcurrentUpload: Int
-    public var maxSizeRequest: Int
-    public var maxConcurrentRequests: Int
-    public var maxCallsInRequest: Int
-    public var maxObjectsInGet: Int
-    public var maxObjectsInSet: Int
+    public var maxSizeUpload = 50 << 20
+    public var maxConcurrentUpload = 4
+    public var maxSizeRequest = 10_000_000
+    public var maxConcurrentRequests = 16
+    public var maxCallsInRequest = 64
+    public var maxObjectsInGet = 1_000
+    public var maxObjectsInSet = 256
 
-    public init(maxSizeUpload: Int = 50 << 20, maxConcurrentUpload: Int = 4,
-                maxSizeRequest: Int = 10_000_000, maxConcurrentRequests: Int = 16,
-                maxCallsInRequest: Int = 64, maxObjectsInGet: Int = 1_000, maxObjectsInSet: Int = 256) {
-        self.maxSizeUpload = maxSizeUpload
-        self.maxConcurrentUpload = maxConcurrentUpload
-        self.maxSizeRequest = maxSizeRequest
-        self.maxConcurrentRequests = maxConcurrentRequests
-        self.maxCallsInRequest = maxCallsInRequest
-        self.maxObjectsInGet = maxObjectsInGet
-        self.maxObjectsInSet = maxObjectsInSet
-    }
+    /// The defaults above; a backend sets the ones it wants otherwise.
+    public init() {}
 }
 
 /// The URLs a Session resource names (RFC 8620 2), as the transport serves them.

@@ -6,6 +6,7 @@ import Foundation
 import JMAP
 import MailScan
 import MIME
+import ResultStore
 import SMIME
 
 /// What the backend serves and how.
@@ -264,16 +265,16 @@ public final class MailBackend: JMAPBackend, Sendable {
         let previous = force ? nil : shared.withLock { $0.lastSync }.flatMap { Date().timeIntervalSince($0.at) < 60 ? $0 : nil }
         let carried = previous?.verdicts ?? [:]
         let asked = snapshot.emails.filter { carried[$0.id] == nil }
-        let messages = asked.map { EngineMessage(path: $0.paths[0], bytes: nil, digest: $0.digest, size: $0.size) }
-        var fresh: [String: Result<SMIMEProperties, MailEngineError>] = [:]
+        let messages = asked.map(\.unread)
+        var fresh: [String: Result<SMIMEProperties, MethodError>] = [:]
         for (e, v) in zip(asked, messages.isEmpty ? [] : engine.verdicts(messages, delivery: false)) { fresh[e.id] = v }
         var verdicts: [String: SMIMEProperties] = [:]
-        var seen: [SeenEmail] = []
+        var seen: [ResultStore.SeenMessage] = []
         for e in snapshot.emails {
-            let v: Result<SMIMEProperties, MailEngineError> = carried[e.id].map { .success($0) } ?? fresh[e.id] ?? .success(SMIMEProperties(status: nil))
+            let v: Result<SMIMEProperties, MethodError> = carried[e.id].map { .success($0) } ?? fresh[e.id] ?? .success(SMIMEProperties(status: nil))
             let props = (try? v.get()) ?? SMIMEProperties(status: nil)
             if case .success = v { verdicts[e.id] = props }
-            for p in e.paths { seen.append(SeenEmail(id: e.id, path: p, status: props.status?.rawValue, errors: props.errors)) }
+            for p in e.paths { seen.append((id: e.id, path: p, status: props.status?.rawValue, errors: props.errors)) }
         }
         let present = snapshot.emails.flatMap(\.paths) + snapshot.unreadable.map(\.path)
         var state: String
@@ -305,7 +306,7 @@ public final class MailBackend: JMAPBackend, Sendable {
         var subject: String
     }
 
-    func derivedFacts(_ email: EmailEntry, message: EngineMessage?, parsed: Message?) -> Derived {
+    func derivedFacts(_ email: EmailEntry, message: ReadMessage?, parsed: Message?) -> Derived {
         if let d = shared.withLock({ $0.derived[email.digest] }) { return d }
         let m = message ?? index.bytes(of: email)
         let parsed = parsed ?? m.flatMap { try? Message(bytes: $0.bytes ?? [], limits: configuration.mimeLimits) }

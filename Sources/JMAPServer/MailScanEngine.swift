@@ -28,96 +28,92 @@ public final class MailScanEngine: MailEngine, Sendable {
     private var store: ResultStore? { service.store }
     private var receivedAtOption: Date? { service.receivedAtOption }
 
-    public func verdicts(_ messages: [EngineMessage], delivery: Bool) -> [Result<SMIMEProperties, MailEngineError>] {
-        var out: [Result<SMIMEProperties, MailEngineError>] = []
+    public func verdicts(_ messages: [ReadMessage], delivery: Bool) -> [Result<SMIMEProperties, MethodError>] {
+        var out: [Result<SMIMEProperties, MethodError>] = []
         out.reserveCapacity(messages.count)
         var start = 0
         while start < messages.count {
             let batch = messages[start..<min(messages.count, start + service.batchSize)]
             start += batch.count
-            let requests = batch.map { m in
-                VerdictRequest(message: ReadMessage(item: .file(m.path, stamp: nil), digest: MessageDigest(hex: m.digest), size: m.size,
-                                                    bytes: m.bytes),
-                               delivery: delivery)
-            }
-            for r in service.resolve(requests) {
-                switch r {
-                case .success(let v): out.append(.success(v.properties))
-                case .failure(let f): out.append(.failure(MailEngineError(type: "serverFail", description: f.reason)))
-                }
-            }
+            let requests = batch.map { VerdictRequest(message: $0, delivery: delivery) }
+            for r in service.resolve(requests) { out.append(r.map(\.properties).mapError(Self.failure)) }
         }
         // Written before answering: a one-shot run must not exit with verdicts unsaved.
         service.finish()
         return out
     }
 
-    public func identify(_ files: [(path: String, stamp: FileStamp)], maxBytes: Int) -> [Result<IdentifiedFile, MailEngineError>] {
-        var out: [Result<IdentifiedFile, MailEngineError>] = []
+    public func identify(_ files: [(path: String, stamp: FileStamp)], maxBytes: Int) -> [Result<ReadMessage, MethodError>] {
+        var out: [Result<ReadMessage, MethodError>] = []
         out.reserveCapacity(files.count)
         for start in stride(from: 0, to: files.count, by: service.batchSize) {
             let batch = files[start..<min(files.count, start + service.batchSize)].map { InputItem.file($0.path, stamp: $0.stamp) }
             for r in service.read(batch) {
-                switch r {
-                case .success(let m): out.append(.success(IdentifiedFile(digest: m.digest.hex, size: m.size, bytes: m.bytes)))
-                case .failure(let f): out.append(.failure(MailEngineError(type: "serverFail", description: f.reason)))
-                }
+                // Not streamed later: a large file's open source is let go now, not
+                // held (a descriptor a file) until the whole listing is named.
+                out.append(r.map { m in
+                    var m = m
+                    m.source = nil
+                    return m
+                }.mapError(Self.failure))
             }
         }
         return out
     }
 
-    private func parse(_ m: EngineMessage, _ parsed: Message?) -> Message? {
+    private static func failure(_ f: InputFailure) -> MethodError { MethodError("serverFail", f.reason) }
+
+    private func parse(_ m: ReadMessage, _ parsed: Message?) -> Message? {
         if let parsed { return parsed }
         guard let bytes = m.bytes else { return nil }
         return try? BareCMS.parse(bytes, limits: limits)
     }
 
-    public func receivedAt(_ message: EngineMessage, parsed: Message?) -> Date? {
+    public func receivedAt(_ message: ReadMessage, parsed: Message?) -> Date? {
         if let receivedAtOption { return receivedAtOption }
         let m = parse(message, parsed)
-        let evidence = ReceivedTime.evidence(m, item: .file(message.path, stamp: nil), option: nil)
+        let evidence = ReceivedTime.evidence(m, item: message.item, option: nil)
         let times = evidence.needsSigningTime ? m.map { ContentLayers.open($0, identities: identities, limits: limits).signingTimes } ?? [] : []
         return ReceivedTime.resolve(evidence, signingTimes: times)?.date
     }
 
-    public func detectedStatus(_ message: EngineMessage, parsed: Message?) -> SMIMEStatus? {
+    public func detectedStatus(_ message: ReadMessage, parsed: Message?) -> SMIMEStatus? {
         guard let m = parse(message, parsed) else { return .unknown }
         return StructureDetector.status(of: m)
     }
 
-    public func innerMessages(_ message: EngineMessage, parsed: Message) -> [Message] {
+    public func innerMessages(_ message: ReadMessage, parsed: Message) -> [Message] {
         ContentLayers.open(parsed, identities: identities, limits: limits).inner
     }
 
-    public func recordScan(_ seen: [SeenEmail], present: [String], scope: String) throws(MailEngineError) -> String {
-        guard let store else { throw MailEngineError(type: "cannotCalculateChanges", description: "no result cache") }
+    public func recordScan(_ seen: [ResultStore.SeenMessage], present: [String], scope: String) throws(MethodError) -> String {
+        guard let store else { throw MethodError("cannotCalculateChanges", "no result cache") }
         scanLock.lock()
         defer { scanLock.unlock() }
         do {
             try store.clearPresent()
             defer { try? store.clearPresent() }
-            try store.recordSeen(batch: seen.map { (id: $0.id, path: $0.path, status: $0.status, errors: $0.errors) }, scope: scope)
+            try store.recordSeen(batch: seen, scope: scope)
             try store.markPresent(present)
             _ = try store.sweepUnmarked(scope: scope)
             return try store.state(scope: scope)
         } catch let e as ResultStoreError {
-            throw MailEngineError(type: e.jmapType, description: e.description)
+            throw MethodError(e.jmapType, e.description)
         } catch {
-            throw MailEngineError(type: "serverFail", description: "\(error)")
+            throw MethodError("serverFail", "\(error)")
         }
     }
 
-    public func changes(since state: String, maxChanges: Int?, scope: String) throws(MailEngineError) -> EmailChangeSet {
-        guard let store else { throw MailEngineError(type: "cannotCalculateChanges", description: "no result cache") }
+    public func changes(since state: String, maxChanges: Int?, scope: String) throws(MethodError) -> EmailChangeSet {
+        guard let store else { throw MethodError("cannotCalculateChanges", "no result cache") }
         do {
             let c = try store.changes(since: state, maxChanges: maxChanges, scope: scope)
             return EmailChangeSet(oldState: c.oldState, newState: c.newState, hasMoreChanges: c.hasMoreChanges,
                                   created: c.created, updated: c.updated, destroyed: c.destroyed)
         } catch let e as ResultStoreError {
-            throw MailEngineError(type: e.jmapType, description: e.description)
+            throw MethodError(e.jmapType, e.description)
         } catch {
-            throw MailEngineError(type: "serverFail", description: "\(error)")
+            throw MethodError("serverFail", "\(error)")
         }
     }
 }

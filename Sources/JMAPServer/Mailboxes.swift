@@ -259,6 +259,10 @@ struct EmailEntry: Sendable {
     var mailboxIds: [String]
     var keywords: Set<String>
     let threadId: String
+
+    /// The Email as a message not read yet: the engine reads its first path when it must
+    /// (and checks the digest).
+    var unread: ReadMessage { ReadMessage(item: .file(paths[0]), digest: MessageDigest(hex: digest), size: size, bytes: nil) }
 }
 
 /// Everything under the operands at one moment.
@@ -319,9 +323,9 @@ final class MailIndex: Sendable {
 
     /// The engine's one file reader: regular files only (a name swapped for a FIFO or a
     /// device after the listing is refused, not waited on), at most `maxBytes`.
-    static func read(_ path: String, maxBytes: Int) -> Result<[UInt8], MailEngineError> {
+    static func read(_ path: String, maxBytes: Int) -> Result<[UInt8], MethodError> {
         FileBytes.read(.file(path, stamp: nil), maxBytes: maxBytes).mapError {
-            MailEngineError(type: "serverFail", description: "\(path): \($0.reason)")
+            MethodError("serverFail", "\(path): \($0.reason)")
         }
     }
 
@@ -380,7 +384,7 @@ final class MailIndex: Sendable {
             case .failure(let e): unreadable.append((listed[i].path, e.description))
             case .success(let f):
                 let head = f.bytes ?? Self.header(listed[i].path) ?? []
-                found[i] = FileFacts(stamp: listed[i].stamp, digest: f.digest, size: f.size, threadId: Self.threadId(head, digest: f.digest),
+                found[i] = FileFacts(stamp: listed[i].stamp, digest: f.digest.hex, size: f.size, threadId: Self.threadId(head, digest: f.digest.hex),
                                      keywords: MailTree.keywords(path: listed[i].path))
             }
         }
@@ -405,11 +409,11 @@ final class MailIndex: Sendable {
     }
 
     /// The bytes of an Email, from the first of its paths that still holds them.
-    func bytes(of email: EmailEntry) -> EngineMessage? {
+    func bytes(of email: EmailEntry) -> ReadMessage? {
         for path in email.paths {
             guard case .success(let b) = Self.read(path, maxBytes: maxMessageSize) else { continue }
-            let d = Digest.sha256Hex(b)
-            if d == email.digest { return EngineMessage(path: path, bytes: b, digest: d, size: b.count) }
+            let d = MessageDigest.of(b)
+            if d.hex == email.digest { return ReadMessage(item: .file(path), digest: d, size: b.count, bytes: b) }
         }
         return nil
     }

@@ -1,6 +1,7 @@
 // Email/get, Email/changes and Thread/get (RFC 8621 4, 3; RFC 9219 4.1).
 import Foundation
 import JMAP
+import MailScan
 import MIME
 import SMIME
 
@@ -75,7 +76,7 @@ enum EmailGet {
             if let e = s.email(id) { found.append(e) } else { notFound.append(id) }
         }
         let needsContent = props.contains { !metadata.contains($0) && !smime.contains($0) }
-        let messages: [EngineMessage?] = needsContent || props.contains("smimeStatusAtDelivery")
+        let messages: [ReadMessage?] = needsContent || props.contains("smimeStatusAtDelivery")
             ? found.map { backend.index.bytes(of: $0) } : found.map { _ in nil }
         var delivery: [String: SMIMEProperties] = [:]
         if props.contains("smimeStatusAtDelivery") {
@@ -120,7 +121,7 @@ enum EmailGet {
                         ("list", .array(list)), ("notFound", .array(notFound.map { .string($0) }))])
     }
 
-    static func value(_ p: String, view: EmailView, entry: EmailEntry, message: EngineMessage?, ctx: RequestContext,
+    static func value(_ p: String, view: EmailView, entry: EmailEntry, message: ReadMessage?, ctx: RequestContext,
                       bodyProps: [String], fetch: (text: Bool, html: Bool, all: Bool), maxBytes: Int) -> JSON {
         let m = view.message
         if let h = convenience[p] { return HeaderForms.value(h, part: m.root, message: m) }
@@ -186,13 +187,13 @@ enum EmailParse {
                      try args.bool("fetchAllBodyValues", default: false))
         let maxBytes = try args.unsigned("maxBodyValueBytes") ?? 0
         var parsed: [(String, JSON)] = [], notParsable: [String] = [], notFound: [String] = []
-        var loaded: [(String, EngineMessage, Message)] = []
+        var loaded: [(String, ReadMessage, Message)] = []
         for id in blobIds {
             guard let blob = backend.blob(id) else { notFound.append(id); continue }
             guard let m = try? Message(bytes: blob.bytes, limits: backend.configuration.mimeLimits) else { notParsable.append(id); continue }
-            let digest = Digest.sha256Hex(blob.bytes)
             // Not a file in a mailbox: the bytes are given, and no path is ever read.
-            loaded.append((id, EngineMessage(path: "/nonexistent/jmap-blob/" + id, bytes: blob.bytes, digest: digest, size: blob.bytes.count), m))
+            loaded.append((id, ReadMessage(item: .file("/nonexistent/jmap-blob/" + id), digest: .of(blob.bytes), size: blob.bytes.count,
+                                           bytes: blob.bytes), m))
         }
         var verdicts: [SMIMEProperties?] = loaded.map { _ in nil }
         if props.contains(where: { EmailGet.smime.contains($0) }) {
@@ -200,8 +201,8 @@ enum EmailParse {
             verdicts = results.map { try? $0.get() }
         }
         for ((id, message, m), verdict) in zip(loaded, verdicts) {
-            let view = EmailView(message: m, digest: message.digest)
-            let entry = EmailEntry(id: "", digest: message.digest, size: message.size, paths: [], mailboxIds: [], keywords: [], threadId: "")
+            let view = EmailView(message: m, digest: message.digest.hex)
+            let entry = EmailEntry(id: "", digest: message.digest.hex, size: message.size, paths: [], mailboxIds: [], keywords: [], threadId: "")
             var pairs: [(String, JSON)] = []
             for p in props {
                 switch p {
@@ -313,11 +314,7 @@ enum EmailChanges {
             guard synced.journaled else {
                 throw MethodError("cannotCalculateChanges", "the result cache is off, so no journal of changes is kept; fetch the Emails again")
             }
-            do {
-                result = try ctx.backend.engine.changes(since: since, maxChanges: maxChanges, scope: ctx.backend.scope)
-            } catch {
-                throw MethodError(error.type, error.description)
-            }
+            result = try ctx.backend.engine.changes(since: since, maxChanges: maxChanges, scope: ctx.backend.scope)
         }
         return .object([
             ("accountId", .string(ctx.backend.accountId)),

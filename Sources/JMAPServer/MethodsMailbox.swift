@@ -108,18 +108,12 @@ enum MailboxMethods {
         for (key, value) in pairs {
             switch key {
             case "parentId":
-                if value == .null { if m.parentId != nil { return false } } else {
-                    guard let s = value.stringValue else { throw .invalidArguments("\"parentId\" takes an id or null") }
-                    if m.parentId != s { return false }
-                }
+                if try !equals(m.parentId, value, key, takes: "an id") { return false }
             case "name":
                 guard let s = value.stringValue else { throw .invalidArguments("\"name\" takes a string") }
                 if m.name.range(of: s, options: .caseInsensitive) == nil { return false }
             case "role":
-                if value == .null { if m.role != nil { return false } } else {
-                    guard let s = value.stringValue else { throw .invalidArguments("\"role\" takes a string or null") }
-                    if m.role != s { return false }
-                }
+                if try !equals(m.role, value, key, takes: "a string") { return false }
             case "hasAnyRole":
                 guard let b = value.boolValue else { throw .invalidArguments("\"hasAnyRole\" takes true or false") }
                 if (m.role != nil) != b { return false }
@@ -131,6 +125,13 @@ enum MailboxMethods {
             }
         }
         return true
+    }
+
+    /// Whether a property that may be null is the one the condition names (null: none).
+    static func equals(_ actual: String?, _ wanted: JSON, _ key: String, takes what: String) throws(MethodError) -> Bool {
+        if wanted == .null { return actual == nil }
+        guard let s = wanted.stringValue else { throw .invalidArguments("\"\(key)\" takes \(what) or null") }
+        return actual == s
     }
 
     static func query(_ ctx: RequestContext, _ json: JSON) throws(MethodError) -> JSON {
@@ -160,13 +161,8 @@ enum MailboxMethods {
                 return order[a.id]! < order[b.id]!
             }
         }
-        let ids = found.map(\.id)
-        let (position, window) = try Window.apply(ids, args: args)
-        var pairs: [(String, JSON)] = [("accountId", .string(ctx.backend.accountId)), ("queryState", .string(MailboxStates.state(s))),
-                                       ("canCalculateChanges", .bool(false)), ("position", .number(Double(position))),
-                                       ("ids", .array(window.map { .string($0) }))]
-        if try args.bool("calculateTotal", default: false) { pairs.append(("total", .number(Double(ids.count)))) }
-        return .object(pairs)
+        return try Window.response(found.map(\.id), args: args, accountId: ctx.backend.accountId,
+                                   queryState: MailboxStates.state(s), canCalculateChanges: false)
     }
 
     static func changes(_ ctx: RequestContext, _ json: JSON) throws(MethodError) -> JSON {
@@ -251,5 +247,21 @@ enum Window {
         guard position < ids.count else { return (position, []) }
         let end = limit.map { min(ids.count, position + $0) } ?? ids.count
         return (position, Array(ids[position..<end]))
+    }
+
+    /// A /query response (RFC 8620 5.5): the window of `ids` the arguments ask for, and
+    /// their number when calculateTotal is true.
+    static func response(_ ids: [String], args: Arguments, accountId: String, queryState: String,
+                         canCalculateChanges: Bool) throws(MethodError) -> JSON {
+        let (position, window) = try apply(ids, args: args)
+        var pairs: [(String, JSON)] = [
+            ("accountId", .string(accountId)),
+            ("queryState", .string(queryState)),
+            ("canCalculateChanges", .bool(canCalculateChanges)),
+            ("position", .number(Double(position))),
+            ("ids", .array(window.map { .string($0) })),
+        ]
+        if try args.bool("calculateTotal", default: false) { pairs.append(("total", .number(Double(ids.count)))) }
+        return .object(pairs)
     }
 }

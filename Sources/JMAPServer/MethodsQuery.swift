@@ -10,31 +10,20 @@ import MIME
 import SMIME
 
 /// A filter with the mailbox conditions taken out of each FilterCondition.
-indirect enum QueryFilter {
+indirect enum QueryFilter: FilterOperatorTree {
     case and([QueryFilter])
     case or([QueryFilter])
     case not([QueryFilter])
     case condition(inMailbox: String?, otherThan: [String]?, rest: FilterPlan?)
 
-    static func parse(_ json: JSON, depth: Int = 0) throws(MethodError) -> QueryFilter {
-        guard depth < 64 else { throw .invalidArguments("the filter is nested more than 64 levels deep") }
-        guard let pairs = json.objectValue else { throw .invalidArguments("a filter must be a JSON object") }
-        if let op = json["operator"] {
-            guard let name = op.stringValue, let conditions = json["conditions"]?.arrayValue else {
-                throw .invalidArguments("a FilterOperator needs a string \"operator\" and a \"conditions\" array")
-            }
-            for (k, _) in pairs where k != "operator" && k != "conditions" {
-                throw .invalidArguments("a FilterOperator has only \"operator\" and \"conditions\", not \"\(k)\"")
-            }
-            var subs: [QueryFilter] = []
-            for c in conditions { subs.append(try parse(c, depth: depth + 1)) }
-            switch name {
-            case "AND": return .and(subs)
-            case "OR": return .or(subs)
-            case "NOT": return .not(subs)
-            default: throw .invalidArguments("unknown operator \"\(name)\" (AND, OR or NOT)")
-            }
-        }
+    static func parse(_ json: JSON) throws(MethodError) -> QueryFilter {
+        try Filter.tree(json, failure: methodError, condition: condition)
+    }
+
+    static func methodError(_ e: FilterError) -> MethodError { MethodError(e.type, e.description) }
+
+    /// A FilterCondition: inMailbox and inMailboxOtherThan answered here, the rest by a FilterPlan.
+    static func condition(_ pairs: [(String, JSON)], depth: Int) throws(MethodError) -> QueryFilter {
         var inMailbox: String?
         var otherThan: [String]?
         var rest: [(String, JSON)] = []
@@ -53,7 +42,7 @@ indirect enum QueryFilter {
         }
         var plan: FilterPlan?
         if !rest.isEmpty {
-            do { plan = FilterPlan(try Filter.parse(.object(rest), depth: depth)) } catch { throw MethodError(error.type, error.description) }
+            do { plan = FilterPlan(try Filter.parse(.object(rest), depth: depth)) } catch { throw methodError(error) }
         }
         return .condition(inMailbox: inMailbox, otherThan: otherThan, rest: plan)
     }
@@ -86,14 +75,14 @@ indirect enum QueryFilter {
 final class EmailSubject: FilterSubject {
     let entry: EmailEntry
     let backend: MailBackend
-    let loaded: EngineMessage?
+    let loaded: ReadMessage?
     let parsed: Message?
     let verdict: SMIMEProperties?
     let delivery: SMIMEStatus?
     /// Dates and sort keys: kept by digest in the backend, read from the file only the first time.
     lazy var facts: MailBackend.Derived = backend.derivedFacts(entry, message: loaded, parsed: parsed)
 
-    init(entry: EmailEntry, backend: MailBackend, loaded: EngineMessage?, verdict: SMIMEProperties?, delivery: SMIMEStatus?) {
+    init(entry: EmailEntry, backend: MailBackend, loaded: ReadMessage?, verdict: SMIMEProperties?, delivery: SMIMEStatus?) {
         self.entry = entry
         self.backend = backend
         self.loaded = loaded
@@ -194,7 +183,7 @@ enum EmailQuery {
         let needsMessage = !keys.subtracting(cheapKeys).isEmpty
         var delivery: [String: SMIMEStatus?] = [:]
         if keys.contains("hasVerifiedSmimeAtDelivery") {
-            let messages = s.emails.map { EngineMessage(path: $0.paths[0], bytes: nil, digest: $0.digest, size: $0.size) }
+            let messages = s.emails.map(\.unread)
             for (e, v) in zip(s.emails, backend.engine.verdicts(messages, delivery: true)) {
                 if case .success(let p) = v { delivery[e.id] = .some(p.statusAtDelivery) }
             }
@@ -256,17 +245,8 @@ enum EmailQuery {
     static func run(_ ctx: RequestContext, _ json: JSON) throws(MethodError) -> JSON {
         let args = Arguments(json)
         let synced = ctx.sync()
-        let ids = try results(ctx, json, synced: synced)
-        let (position, window) = try Window.apply(ids, args: args)
-        var pairs: [(String, JSON)] = [
-            ("accountId", .string(ctx.backend.accountId)),
-            ("queryState", .string(synced.emailState + "-" + queryKey(json))),
-            ("canCalculateChanges", .bool(synced.journaled)),
-            ("position", .number(Double(position))),
-            ("ids", .array(window.map { .string($0) })),
-        ]
-        if try args.bool("calculateTotal", default: false) { pairs.append(("total", .number(Double(ids.count)))) }
-        return .object(pairs)
+        return try Window.response(try results(ctx, json, synced: synced), args: args, accountId: ctx.backend.accountId,
+                                   queryState: synced.emailState + "-" + queryKey(json), canCalculateChanges: synced.journaled)
     }
 
     /// RFC 8620 5.6. Messages are named by their bytes and never change, so only the
@@ -296,10 +276,7 @@ enum EmailQuery {
             var rounds = 0
             while state != synced.emailState && rounds < 1_000 {
                 rounds += 1
-                let c: EmailChangeSet
-                do { c = try ctx.backend.engine.changes(since: state, maxChanges: nil, scope: ctx.backend.scope) } catch {
-                    throw MethodError(error.type, error.description)
-                }
+                let c = try ctx.backend.engine.changes(since: state, maxChanges: nil, scope: ctx.backend.scope)
                 for id in c.created + c.updated + c.destroyed where changed.insert(id).inserted { changedOrder.append(id) }
                 if !c.hasMoreChanges || c.newState == state { break }
                 state = c.newState

@@ -8,12 +8,6 @@ public struct Invocation: Sendable {
     public var arguments: JSON
     public var callId: String
 
-    public init(name: String, arguments: JSON, callId: String) {
-        self.name = name
-        self.arguments = arguments
-        self.callId = callId
-    }
-
     public var json: JSON { .array([.string(name), arguments, .string(callId)]) }
 }
 

@@ -118,22 +118,6 @@ public enum EntityExtraction {
 
     /// ASCII without NUL, CR only in CRLF, lines of at most 998 characters.
     public static func isSevenBitClean(_ b: [UInt8]) -> Bool {
-        var lineLength = 0
-        var i = 0
-        while i < b.count {
-            let c = b[i]
-            if c >= 0x80 || c == 0 { return false }
-            if c == 0x0D {
-                guard i + 1 < b.count, b[i + 1] == 0x0A else { return false }
-                lineLength = 0
-                i += 2
-                continue
-            }
-            if c == 0x0A { return false }
-            lineLength += 1
-            if lineLength > 998 { return false }
-            i += 1
-        }
-        return true
+        BodyEncoder.sevenBitLines(b) { $0.count <= 998 }
     }
 }

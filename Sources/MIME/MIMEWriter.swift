@@ -273,22 +273,28 @@ public enum BodyEncoder {
     /// True when CRLF-canonical bytes survive any transport and re-encoding
     /// unchanged, which a signature needs (RFC 8551 3.1.3).
     public static func travelsAs7bit(_ crlf: [UInt8]) -> Bool {
+        sevenBitLines(crlf, every: lineOK)
+    }
+
+    /// ASCII without NUL, CR only in CRLF (no bare LF either), and every line (its CRLF
+    /// left out, the last one too) such that `lineOK` holds.
+    static func sevenBitLines(_ b: [UInt8], every lineOK: (ArraySlice<UInt8>) -> Bool) -> Bool {
         var lineStart = 0
         var i = 0
-        while i < crlf.count {
-            let b = crlf[i]
-            if b >= 0x80 || b == 0 { return false }
-            if b == 0x0D {
-                guard i + 1 < crlf.count, crlf[i + 1] == 0x0A else { return false }
-                if !lineOK(crlf[lineStart..<i]) { return false }
+        while i < b.count {
+            let c = b[i]
+            if c >= 0x80 || c == 0 { return false }
+            if c == 0x0D {
+                guard i + 1 < b.count, b[i + 1] == 0x0A else { return false }
+                if !lineOK(b[lineStart..<i]) { return false }
                 i += 2
                 lineStart = i
                 continue
             }
-            if b == 0x0A { return false }
+            if c == 0x0A { return false }
             i += 1
         }
-        return lineOK(crlf[lineStart..<crlf.count])
+        return lineOK(b[lineStart..<b.count])
     }
 
     private static func lineOK(_ line: ArraySlice<UInt8>) -> Bool {

@@ -67,12 +67,6 @@ public struct HeaderField: Sendable, Hashable {
     /// Byte range of the whole field (name, colon, body, folding, final line end)
     /// in `Message.bytes`.
     public let range: Range<Int>
-
-    public init(name: String, rawValue: [UInt8], range: Range<Int>) {
-        self.name = name
-        self.rawValue = rawValue
-        self.range = range
-    }
 }
 
 /// A parsed Content-Type (or Content-Disposition) with RFC 2231 parameters
@@ -80,13 +74,7 @@ public struct HeaderField: Sendable, Hashable {
 public struct ContentType: Sendable, Hashable {
     public var type: String
     public var subtype: String
-    public var parameters: [String: String]
-
-    public init(type: String, subtype: String, parameters: [String: String] = [:]) {
-        self.type = type
-        self.subtype = subtype
-        self.parameters = parameters
-    }
+    public var parameters: [String: String] = [:]
 
     /// "type/subtype", lowercased.
     public var mimeType: String { "\(type)/\(subtype)" }
@@ -97,10 +85,6 @@ public struct ContentType: Sendable, Hashable {
 public struct MIMEDefect: Sendable, Hashable, CustomStringConvertible {
     public let code: String
     public let description: String
-    public init(code: String, description: String) {
-        self.code = code
-        self.description = description
-    }
 }
 
 /// A mailbox: an optional display name and an address (RFC 5322 3.4).

@@ -300,11 +300,7 @@ private struct ChangeJournal {
     private mutating func log(_ id: String, _ kind: ResultStore.ChangeKind) throws -> Int64 {
         state += 1
         let insert = try connection.statement("INSERT INTO changelog(modseq, id, kind, scope) VALUES (?1, ?2, ?3, ?4)")
-        try insert.bind(1, state)
-        try insert.bind(2, id)
-        try insert.bind(3, kind.rawValue)
-        try insert.bind(4, scope)
-        try insert.run()
+        try insert.run(state, id, kind.rawValue, scope)
         return state
     }
 
@@ -320,10 +316,7 @@ private struct ChangeJournal {
             let place = try connection.statement("""
                 INSERT INTO message_paths(scope, path, id) VALUES (?3, ?1, ?2) ON CONFLICT(scope, path) DO UPDATE SET id = excluded.id
                 """)
-            try place.bind(1, message.path)
-            try place.bind(2, message.id)
-            try place.bind(3, scope)
-            try place.run()
+            try place.run(message.path, message.id, scope)
             if let previousID { try destroyIfPathless(previousID) }
         }
 
@@ -336,12 +329,7 @@ private struct ChangeJournal {
 
         // Both statements take the message's row as ?1 id, ?2 status, ?3 errors, ?4 modseq, ?5 scope.
         func run(_ statement: Statement, _ modseq: Int64) throws {
-            try statement.bind(1, message.id)
-            try statement.bind(2, message.status)
-            try statement.bind(3, errors)
-            try statement.bind(4, modseq)
-            try statement.bind(5, scope)
-            try statement.run()
+            try statement.run(message.id, message.status, errors, modseq, scope)
         }
         if !found || wasDestroyed {
             let modseq = try log(message.id, .created)

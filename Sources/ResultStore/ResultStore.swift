@@ -652,12 +652,7 @@ public final class ResultStore: @unchecked Sendable {
                         findSet.reset()
                         idOfSet[anchors] = setID
                     }
-                    try upsert.bind(1, key.messageDigest)
-                    try upsert.bind(2, key.optionsDigest)
-                    try upsert.bind(3, status)
-                    try upsert.bind(4, receivedAt)
-                    try upsert.bind(5, setID)
-                    try upsert.run()
+                    try upsert.run(key.messageDigest, key.optionsDigest, status, receivedAt, setID)
                 }
             }
         }

@@ -159,6 +159,12 @@ struct Statement {
         guard rc == SQLITE_OK else { throw connection.failure(rc, "binding \(sql)") }
     }
 
+    /// Binds `values` to ?1, ?2, ... in order and steps to completion.
+    func run(_ values: any SQLValue...) throws {
+        for (i, v) in values.enumerated() { try v.bind(to: self, Int32(i + 1)) }
+        try run()
+    }
+
     /// Steps once: true when a row is available, false when done.
     @discardableResult
     func step() throws -> Bool {
@@ -190,5 +196,24 @@ struct Statement {
 
     func int64(_ column: Int32) -> Int64? {
         isNull(column) ? nil : sqlite3_column_int64(handle, column)
+    }
+}
+
+/// What a statement parameter takes: text, an integer, or (nil) NULL.
+protocol SQLValue {
+    func bind(to statement: Statement, _ index: Int32) throws
+}
+
+extension String: SQLValue {
+    func bind(to statement: Statement, _ index: Int32) throws { try statement.bind(index, self) }
+}
+
+extension Int64: SQLValue {
+    func bind(to statement: Statement, _ index: Int32) throws { try statement.bind(index, self) }
+}
+
+extension Optional: SQLValue where Wrapped: SQLValue {
+    func bind(to statement: Statement, _ index: Int32) throws {
+        if let self { try self.bind(to: statement, index) } else { try statement.bind(index, nil as Int64?) }
     }
 }

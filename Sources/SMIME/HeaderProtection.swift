@@ -11,10 +11,6 @@ public struct HeaderProtection: Sendable, Equatable {
     public struct Field: Sendable, Equatable {
         public var name: String
         public var value: String
-        public init(name: String, value: String) {
-            self.name = name
-            self.value = value
-        }
     }
 
     /// "clear" or "cipher" (RFC 9788 `hp`), "v1" (the draft's `protected-headers="v1"`),

@@ -32,15 +32,6 @@ public struct RevocationStatus: Sendable, Hashable, Codable {
     /// The answer came from the cache (memory or store) rather than the network.
     public var cached = false
 
-    public init(subject: String, state: State, method: String? = nil, url: String? = nil, produced: Date? = nil, reason: String? = nil) {
-        self.subject = subject
-        self.state = state
-        self.method = method
-        self.url = url
-        self.produced = produced
-        self.reason = reason
-    }
-
     /// `good, OCSP http://..., produced 2026-...`, `revoked (CRL http://...)`, `not checked: offline`.
     public var text: String {
         switch state {

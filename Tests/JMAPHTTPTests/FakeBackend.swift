@@ -1,6 +1,15 @@
 import Foundation
 import JMAPServer
 
+extension JMAPLimits {
+    /// The defaults but for one limit.
+    static func with(_ limit: WritableKeyPath<JMAPLimits, Int>, _ value: Int) -> JMAPLimits {
+        var limits = JMAPLimits()
+        limits[keyPath: limit] = value
+        return limits
+    }
+}
+
 /// A backend that echoes: enough JMAP to see what the front carried, and knobs
 /// to make a request slow or to push a state change.
 final class FakeBackend: JMAPBackend, @unchecked Sendable {

@@ -14,8 +14,9 @@ final class JMAPHTTPTests: XCTestCase {
 
     /// Starts the front on 127.0.0.1:0, runs `body` with the port, then shuts down gracefully.
     func withServer(_ backend: FakeBackend, idleTimeout: Int64 = 120, _ body: (Int) async throws -> Void) async throws {
-        let server = try JMAPHTTPServer(backend: backend, configuration: .init(
-            listen: ListenAddress(host: "127.0.0.1", port: 0), token: token, idleTimeoutSeconds: idleTimeout))
+        var configuration = JMAPHTTPConfiguration(listen: ListenAddress(host: "127.0.0.1", port: 0), token: token)
+        configuration.idleTimeoutSeconds = idleTimeout
+        let server = try JMAPHTTPServer(backend: backend, configuration: configuration)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var quiet = Logger(label: "test")
         quiet.logLevel = .critical
@@ -219,7 +220,7 @@ final class JMAPHTTPTests: XCTestCase {
             XCTAssertEqual(backend.apiCalls, 0)
         }
         // Without a Content-Length, the refusal comes once the octets pass the limit.
-        let small = FakeBackend(limits: JMAPLimits(maxSizeRequest: 100_000))
+        let small = FakeBackend(limits: .with(\.maxSizeRequest, 100_000))
         try await withServer(small) { port in
             let token = self.token
             let reply = try await onThread { () -> HTTPTestReply in
@@ -246,7 +247,7 @@ final class JMAPHTTPTests: XCTestCase {
     }
 
     func testConcurrencyLimitAnswersWithTheLimitProblem() async throws {
-        let backend = FakeBackend(limits: JMAPLimits(maxConcurrentRequests: 2), delay: 1.0)
+        let backend = FakeBackend(limits: .with(\.maxConcurrentRequests, 2), delay: 1.0)
         try await withServer(backend) { port in
             let token = self.token
             let body = echo("slow")
@@ -271,7 +272,7 @@ final class JMAPHTTPTests: XCTestCase {
     // MARK: Blobs
 
     func testUploadThenDownload() async throws {
-        let backend = FakeBackend(limits: JMAPLimits(maxSizeUpload: 1000))
+        let backend = FakeBackend(limits: .with(\.maxSizeUpload, 1000))
         try await withServer(backend) { port in
             let content = Array("Subject: hello\r\n\r\nbody\r\n".utf8)
             let up = try await request(port, "POST", "/jmap/upload/a1/", token: token,
@@ -398,7 +399,7 @@ final class JMAPHTTPTests: XCTestCase {
     // MARK: Clients that go away, and many at once
 
     func testClientsThatDisconnectMidRequestLeaveTheServerWhole() async throws {
-        let backend = FakeBackend(limits: JMAPLimits(maxConcurrentRequests: 2), delay: 0.5)
+        let backend = FakeBackend(limits: .with(\.maxConcurrentRequests, 2), delay: 0.5)
         try await withServer(backend) { port in
             let token = self.token
             let body = echo("gone")

@@ -3,7 +3,9 @@
 import Foundation
 import JMAP
 @testable import JMAPServer
+import MailScan
 import MIME
+import ResultStore
 import SMIME
 import XCTest
 
@@ -19,27 +21,27 @@ final class TableEngine: MailEngine, @unchecked Sendable {
         lock.withLock { verdictTable[Digest.sha256Hex(bytes)] = p }
     }
 
-    func verdicts(_ messages: [EngineMessage], delivery: Bool) -> [Result<SMIMEProperties, MailEngineError>] {
+    func verdicts(_ messages: [ReadMessage], delivery: Bool) -> [Result<SMIMEProperties, MethodError>] {
         lock.withLock { verdictCalls += 1 }
         return messages.map { m in
-            if let v = lock.withLock({ verdictTable[m.digest] }) { return .success(v) }
-            let bytes = m.bytes ?? [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: m.path))) ?? Data())
+            if let v = lock.withLock({ verdictTable[m.digest.hex] }) { return .success(v) }
+            let bytes = m.bytes ?? [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: m.item.displayPath))) ?? Data())
             let status = (try? Message(bytes: bytes)).flatMap { StructureDetector.status(of: $0) }
             return .success(SMIMEProperties(status: status, statusAtDelivery: delivery ? status : nil))
         }
     }
 
-    func receivedAt(_ message: EngineMessage, parsed: Message?) -> Date? {
+    func receivedAt(_ message: ReadMessage, parsed: Message?) -> Date? {
         parsed?.root.receivedDate ?? parsed?.root.firstValue(named: "Date").flatMap(MailDate.parse)
     }
 
-    func detectedStatus(_ message: EngineMessage, parsed: Message?) -> SMIMEStatus? {
+    func detectedStatus(_ message: ReadMessage, parsed: Message?) -> SMIMEStatus? {
         parsed.flatMap { StructureDetector.status(of: $0) }
     }
 
-    func innerMessages(_ message: EngineMessage, parsed: Message) -> [Message] { [] }
+    func innerMessages(_ message: ReadMessage, parsed: Message) -> [Message] { [] }
 
-    func recordScan(_ seen: [SeenEmail], present: [String], scope: String) throws(MailEngineError) -> String {
+    func recordScan(_ seen: [ResultStore.SeenMessage], present: [String], scope: String) throws(MethodError) -> String {
         lock.withLock {
             var now: [String: String] = [:]
             for s in seen { now[s.id] = "\(s.status ?? "-") \((s.errors ?? []).joined(separator: "|"))" }
@@ -48,11 +50,11 @@ final class TableEngine: MailEngine, @unchecked Sendable {
         }
     }
 
-    func changes(since state: String, maxChanges: Int?, scope: String) throws(MailEngineError) -> EmailChangeSet {
+    func changes(since state: String, maxChanges: Int?, scope: String) throws(MethodError) -> EmailChangeSet {
         lock.lock()
         defer { lock.unlock() }
         guard state.hasPrefix("s"), let n = Int(state.dropFirst()), n >= 1, n <= history.count else {
-            throw MailEngineError(type: "cannotCalculateChanges", description: "unknown state \(state)")
+            throw MethodError("cannotCalculateChanges", "unknown state \(state)")
         }
         let old = history[n - 1], now = history.last ?? [:]
         return EmailChangeSet(oldState: state, newState: "s\(history.count)", hasMoreChanges: false,
