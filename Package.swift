@@ -104,7 +104,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "JMAPServerTests", dependencies: ["JMAPServer", "JMAP", "MIME", "SMIME", "TestSupport"]),
+        .testTarget(name: "JMAPServerTests", dependencies: ["JMAPServer", "JMAP", "MIME", "SMIME", "MailScan", "ResultStore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["smimekit", "MIME", "ResultStore", "TestSupport"], exclude: ["Transcripts", "Golden"]),
     ]
 )

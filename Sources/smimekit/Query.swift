@@ -76,7 +76,7 @@ struct Query: ParsableCommand {
         try input.requireInput()
         let properties = output.properties == nil ? [] : try output.selectedProperties(default: [])
         let needsProperties = format != .text && !properties.isEmpty
-        let receivedAtOption = try trust.parsedTime(trust.receivedAt, option: "--received-at")
+        let receivedAtOption = try trust.settings.deliveryTime()
         let plan = FilterPlan(filter)
         let needsVerifier = plan.needsVerification || needsProperties
         var store: ResultStore?
@@ -85,13 +85,13 @@ struct Query: ParsableCommand {
         if needsVerifier {
             service = VerdictService(
                 verifier: try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize), store: store, maxAge: TimeInterval(cache.maxAge),
-                at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: receivedAtOption,
+                at: try trust.settings.verificationTime(), receivedAt: receivedAtOption,
                 maxBytes: input.maxMessageSize, jobs: input.jobCount, warn: { Diagnostics.warning($0) }, advice: { $0.advice })
         }
         let comparators = sort.compactMap(JMAP.Comparator.init)
         let scan = QueryScan(filter: filter, comparators: comparators, limits: input.limits, maxBytes: input.maxMessageSize,
                              inMemoryLimit: input.maxInMemorySize, receivedAt: receivedAtOption,
-                             identities: try service?.verifier.identities ?? trust.identities(),
+                             identities: try service?.verifier.identities ?? trust.settings.identities(),
                              verdictsForMatches: needsProperties, deliveryForMatches: properties.contains(.smimeStatusAtDelivery),
                              needsIDs: format != .text, jobs: input.jobCount)
         var sink = QuerySink(format: format, properties: properties, nullSeparated: nullSeparated,
