@@ -179,3 +179,23 @@ final class SpellingTests: XCTestCase {
         XCTAssertEqual(Spelling.distance(Array("same"), Array("same")), 0)
     }
 }
+
+final class ConfigOptionTableTests: XCTestCase {
+    func testTableFromTheToolDescription() {
+        let json = """
+            {"command": {"commandName": "smimekit", "subcommands": [
+              {"commandName": "verify", "arguments": [
+                {"kind": "option", "names": [{"kind": "long", "name": "trust"}]},
+                {"kind": "flag", "names": [{"kind": "short", "name": "l"}, {"kind": "long", "name": "paths-only"}]},
+                {"kind": "flag", "names": [{"kind": "long", "name": "no-config"}]},
+                {"kind": "flag", "names": [{"kind": "long", "name": "help"}]},
+                {"kind": "positional", "names": [{"kind": "long", "name": "path"}]}]},
+              {"commandName": "sign", "arguments": [{"kind": "option", "names": [{"kind": "long", "name": "key"}]}]},
+              {"arguments": []}]}}
+            """
+        let table = ConfigFile.OptionTable(dumpHelp: json)
+        XCTAssertEqual(table.commands, ["verify": ["trust": true, "paths-only": false], "sign": ["key": true]])
+        XCTAssertEqual(ConfigFile.OptionTable(dumpHelp: "not json").commands, [:])
+        XCTAssertEqual(ConfigFile.OptionTable(dumpHelp: #"{"command": {}}"#).commands, [:])
+    }
+}
