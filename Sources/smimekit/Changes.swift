@@ -72,13 +72,10 @@ struct Changes: ParsableCommand {
 
     /// Verifies and records every message; sweeps what is gone. True when something could not be read.
     private func scan(_ store: ResultStore, scope: String) throws -> Bool {
-        let service = VerdictService(
-            verifier: try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize), store: store,
-            maxAge: TimeInterval(cache.maxAge), at: try trust.settings.verificationTime(), receivedAt: nil,
-            maxBytes: input.maxMessageSize, jobs: input.jobCount, warn: { Diagnostics.warning($0) }, advice: { $0.advice })
+        let service = try trust.service(input, cache, store: store, deliveryTime: false)
         var sawError = false
         do {
-            try ChangesScan(store: store, scope: scope, service: service).run(input.walk(), jobs: input.jobCount, progress: input.progress()) { item, f in
+            try ChangesScan(store: store, scope: scope, service: service).run(input.walk(), jobs: input.jobs.count, progress: input.progress()) { item, f in
                 sawError = true
                 Diagnostics.error("\(item.displayPath): \(f.text)")
             }

@@ -5,6 +5,7 @@ import Foundation
 import JMAP
 import MailScan
 import MIME
+import ResultStore
 import SMIME
 
 struct InputOptions: ParsableArguments {
@@ -42,8 +43,6 @@ struct InputOptions: ParsableArguments {
         MIMELimits(maxDepth: maxDepth, maxParts: maxParts, maxHeaderBytes: maxHeaderBytes,
                    maxHeaderFields: maxHeaderFields)
     }
-
-    var jobCount: Int { jobs.count }
 
     func validate() throws {
         if maxMessageSize < 1 || maxInMemorySize < 1 || maxDepth < 1 || maxParts < 1 || maxHeaderBytes < 1 || maxHeaderFields < 1 {
@@ -167,9 +166,21 @@ struct TrustOptions: ParsableArguments {
 
     func validate() throws { try usable { try settings.check() } }
 
-    /// - Parameter answers: where --online keeps what it fetched between runs (the result store).
-    func verifier(limits: MIMELimits, inMemoryLimit: Int, answers: RevocationAnswerCache? = nil) throws -> MessageVerifier {
-        try settings.verifier(limits: limits, inMemoryLimit: inMemoryLimit, answers: answers, warn: { Diagnostics.warning($0) })
+    /// The verdict service of a reading command: these options' verifier, with `input`'s
+    /// limits, verdicts kept in `store` for --max-age.
+    /// - Parameters:
+    ///   - deliveryTime: --received-at applies (status and changes compute no delivery verdict of their own).
+    ///   - onlineAnswers: --online keeps what it fetched between runs in the store.
+    ///   - hashesEveryFile: a stored verdict is served only for bytes hashed now.
+    func service(_ input: InputOptions, _ cache: StoreOptions, store: ResultStore?, deliveryTime: Bool = true,
+                 onlineAnswers: Bool = false, hashesEveryFile: Bool = false) throws -> VerdictService {
+        let verifier = try settings.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize,
+                                             answers: onlineAnswers ? store.map(StoredRevocationAnswers.init) : nil,
+                                             warn: { Diagnostics.warning($0) })
+        return VerdictService(
+            verifier: verifier, store: store, maxAge: TimeInterval(cache.maxAge), at: try settings.verificationTime(),
+            receivedAt: deliveryTime ? try settings.deliveryTime() : nil, maxBytes: input.maxMessageSize, jobs: input.jobs.count,
+            hashesEveryFile: hashesEveryFile, warn: { Diagnostics.warning($0) }, advice: { $0.advice })
     }
 }
 

@@ -53,16 +53,13 @@ struct Status: ParsableCommand {
         var service: VerdictService?
         // Only with --cached: a plain status must not answer differently after a verify.
         if cached, let store = try cache.open() {
-            service = VerdictService(
-                verifier: try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize), store: store,
-                maxAge: TimeInterval(cache.maxAge), at: try trust.settings.verificationTime(), receivedAt: nil,
-                maxBytes: input.maxMessageSize, jobs: input.jobCount, warn: { Diagnostics.warning($0) }, advice: { $0.advice })
+            service = try trust.service(input, cache, store: store, deliveryTime: false)
         }
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: [.smimeStatus])
-        BatchScan(jobs: input.jobCount, progress: input.progress()).run(input.walk()) { batch in
+        BatchScan(jobs: input.jobs.count, progress: input.progress()).run(input.walk()) { batch in
             let results = StructureRead.statuses(batch, limits: input.limits, maxBytes: input.maxMessageSize,
-                                                 inMemory: input.maxInMemorySize, jobs: input.jobCount, cached: service)
+                                                 inMemory: input.maxInMemorySize, jobs: input.jobs.count, cached: service)
             for (item, result) in zip(batch, results) {
                 switch result {
                 case .failure(let f):

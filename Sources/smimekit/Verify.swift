@@ -56,18 +56,13 @@ struct Verify: ParsableCommand {
         let format = OutputFormat.resolve(output.format)
         let properties = try output.selectedProperties(default: SMIMEProperty.allCases)
         let store = try cache.open()
-        let verifier = try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize,
-                                          answers: store.map(StoredRevocationAnswers.init))
+        // A verdict is a security decision: it is served only for bytes hashed now.
+        let service = try trust.service(input, cache, store: store, onlineAnswers: true, hashesEveryFile: true)
         let at = try trust.settings.verificationTime()
-        let service = VerdictService(
-            verifier: verifier, store: store, maxAge: TimeInterval(cache.maxAge), at: at,
-            receivedAt: try trust.settings.deliveryTime(),
-            // A verdict is a security decision: it is served only for bytes hashed now.
-            maxBytes: input.maxMessageSize, jobs: input.jobCount, hashesEveryFile: true, warn: { Diagnostics.warning($0) }, advice: { $0.advice })
 
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: properties)
-        BatchScan(jobs: input.jobCount, progress: input.progress()).run(input.walk()) { batch in
+        BatchScan(jobs: input.jobs.count, progress: input.progress()).run(input.walk()) { batch in
             let results = service.verify(batch, delivery: properties.contains(.smimeStatusAtDelivery), details: details)
             for (item, result) in zip(batch, results) {
                 switch result {
@@ -82,7 +77,7 @@ struct Verify: ParsableCommand {
                     }
                     let values = v.properties
                     if extract.wanted {
-                        Self.extract(message, options: extract, verifier: verifier, at: at,
+                        Self.extract(message, options: extract, verifier: service.verifier, at: at,
                                      maxBytes: min(input.maxMessageSize, input.maxInMemorySize), outcome: &outcome)
                     }
                     if list.enabled {
