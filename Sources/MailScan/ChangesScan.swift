@@ -27,16 +27,14 @@ public struct ChangesScan: Sendable {
     /// Verifies and records one batch; returns the messages that could not be read or
     /// verified, in input order. Throws when the store fails (the scan must stop).
     public func record(_ batch: [InputItem]) throws -> [(item: InputItem, failure: InputFailure)] {
-        let reads = service.read(batch)
-        let requests = reads.compactMap { try? $0.get() }.map { VerdictRequest(message: $0) }
-        var verdicts = service.resolve(requests).makeIterator()
+        let verified = service.verify(batch)
         var seen: [ResultStore.SeenMessage] = []
         var present: [String] = []
         var failures: [(item: InputItem, failure: InputFailure)] = []
-        for (item, read) in zip(batch, reads) {
+        for (item, result) in zip(batch, verified) {
             var st = stat()
             if case .file(let path, _) = item, PathCalls.stat(path, &st) == 0 { present.append(ScanScope.absolute(path)) }
-            switch read.flatMap({ m in verdicts.next()!.map { (m, $0) } }) {
+            switch result {
             case .failure(let f):
                 failures.append((item, f))
             case .success(let (m, v)):

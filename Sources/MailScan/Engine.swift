@@ -30,10 +30,7 @@ extension VerdictService {
         out.reserveCapacity(items.count)
         for start in stride(from: 0, to: items.count, by: batchSize) {
             let batch = Array(items[start..<min(start + batchSize, items.count)])
-            let reads = read(batch)
-            let requests = reads.compactMap { try? $0.get() }.map { VerdictRequest(message: $0, delivery: delivery, details: details) }
-            var verdicts = resolve(requests).makeIterator()
-            for r in reads { out.append(r.flatMap { _ in verdicts.next()! }) }
+            out += verify(batch, delivery: delivery, details: details).map { $0.map(\.verdict) }
         }
         return out
     }

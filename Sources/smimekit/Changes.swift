@@ -72,32 +72,17 @@ struct Changes: ParsableCommand {
 
     /// Verifies and records every message; sweeps what is gone. True when something could not be read.
     private func scan(_ store: ResultStore, scope: String) throws -> Bool {
-        let service = VerdictService(
-            verifier: try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize), store: store,
-            maxAge: TimeInterval(cache.maxAge), at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil,
-            maxBytes: input.maxMessageSize, jobs: input.jobCount, warn: { Diagnostics.warning($0) }, advice: { $0.advice })
-        let changes = ChangesScan(store: store, scope: scope, service: service)
+        let service = try trust.service(input, cache, store: store, deliveryTime: false)
         var sawError = false
-        var storeError: Error?
-        try changes.begin()
-        BatchScan(jobs: input.jobCount, progress: input.progress()).run(input.walk()) { batch in
-            do {
-                for (item, f) in try changes.record(batch) {
-                    sawError = true
-                    Diagnostics.error("\(item.displayPath): \(f.text)")
-                }
-                return true
-            } catch {
-                storeError = error
-                return false
+        do {
+            try ChangesScan(store: store, scope: scope, service: service).run(input.walk(), jobs: input.jobs.count, progress: input.progress()) { item, f in
+                sawError = true
+                Diagnostics.error("\(item.displayPath): \(f.text)")
             }
-        }
-        if let storeError {
-            Diagnostics.error("\(storeError)")
-            changes.abandon()
+        } catch {
+            Diagnostics.error("\(error)")
             throw ExitCode(ExitStatus.trouble)
         }
-        try changes.end()
         return sawError
     }
 }

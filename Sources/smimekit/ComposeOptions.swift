@@ -8,26 +8,16 @@ import MIME
 import SMIME
 
 struct SignerOptions: ParsableArguments {
+    @OptionGroup var files: SignerFiles
+    @OptionGroup var password: PasswordOption
+    @OptionGroup var form: SignatureForm
+}
+
+/// The signer's key and files, for sign and for jmap's Email/set.
+struct SignerFiles: ParsableArguments {
     @Option(help: ArgumentHelp("Signing key: PEM, DER or PKCS#12 (a .p12 holds the certificate too).", valueName: "file"), completion: .file())
     var key: String?
 
-    @OptionGroup var files: SignerFiles
-
-    @Option(help: ArgumentHelp("Password of keys and PKCS#12 files: pass:PASSWORD, env:VAR, file:PATH or fd:N.", valueName: "source"))
-    var passin: String?
-
-    @OptionGroup var form: SignatureForm
-
-    var options: SigningOptions { form.options }
-
-    /// nil when no key was given at all.
-    func source() throws -> SignerSource? {
-        try .open(key: key, cert: files.cert, chain: files.chain, identities: files.identities, passin: passin, warn: { Diagnostics.warning($0) })
-    }
-}
-
-/// The signer's files besides its key, for sign and for jmap's Email/set.
-struct SignerFiles: ParsableArguments {
     @Option(help: ArgumentHelp("Certificate of --key, when the key file does not hold it.", valueName: "file"), completion: .file())
     var cert: String?
 
@@ -54,15 +44,25 @@ struct SignatureForm: ParsableArguments {
 }
 
 struct RecipientOptions: ParsableArguments {
+    @OptionGroup var files: RecipientFiles
+
+    @Option(help: ArgumentHelp("CRLs (PEM or DER, file or directory): a revoked recipient certificate is refused (repeatable).", valueName: "file|dir"), completion: .file())
+    var crl: [String] = []
+
+    @OptionGroup var form: EncryptionForm
+}
+
+/// The recipients' certificates, for encrypt and for jmap's Email/set.
+struct RecipientFiles: ParsableArguments {
     @Option(help: ArgumentHelp("Address book: a directory (or file) of PEM/DER certificates, matched by the addresses they carry (repeatable).", valueName: "dir"), completion: .directory)
     var recipients: [String] = []
 
     @Option(help: ArgumentHelp("A recipient certificate (repeatable).", valueName: "file"), completion: .file())
     var recipientCert: [String] = []
+}
 
-    @Option(help: ArgumentHelp("CRLs (PEM or DER, file or directory): a revoked recipient certificate is refused (repeatable).", valueName: "file|dir"), completion: .file())
-    var crl: [String] = []
-
+/// How a message is encrypted, for encrypt and for jmap's Email/set.
+struct EncryptionForm: ParsableArguments {
     @Option(help: ArgumentHelp("aes-256-gcm (default, AuthEnvelopedData), aes-128-gcm, aes-256-cbc or aes-128-cbc (for older readers).", valueName: "name"),
             completion: .list(ContentCipher.allCases.map(\.rawValue)))
     var cipher: String = ContentCipher.aes256gcm.rawValue
@@ -70,21 +70,11 @@ struct RecipientOptions: ParsableArguments {
     @Flag(help: "RSAES-OAEP key transport for RSA recipients (default PKCS#1 v1.5; EC recipients use ECDH).")
     var oaep = false
 
-    func validate() throws {
-        if ContentCipher(rawValue: cipher.lowercased()) == nil {
-            throw ValidationError("--cipher takes \(ContentCipher.allCases.map(\.rawValue).joined(separator: ", ")), not '\(cipher)'")
-        }
-    }
+    func validate() throws { _ = try contentCipher() }
 
-    var options: EncryptionOptions {
-        EncryptionOptions(cipher: ContentCipher(rawValue: cipher.lowercased()) ?? .aes256gcm, oaep: oaep)
-    }
+    func contentCipher() throws -> ContentCipher { try usable { try SettingChoice.parse(cipher, option: "--cipher") } }
 
-    var isEmpty: Bool { recipients.isEmpty && recipientCert.isEmpty }
-
-    func book() throws -> RecipientBook {
-        try RecipientBook.load(directories: recipients, files: recipientCert, crls: crl)
-    }
+    var options: EncryptionOptions { EncryptionOptions(cipher: (try? contentCipher()) ?? .aes256gcm, oaep: oaep) }
 }
 
 struct ComposeIO: ParsableArguments {
@@ -109,16 +99,16 @@ struct ComposeIO: ParsableArguments {
     @Option(help: ArgumentHelp("RFC 9788 header protection: baseline (the default: From, To, Subject and the rest are copied inside and protected; encrypted mail shows Subject [...] outside), no-confidentiality (copied, nothing hidden outside) or none (for old readers that show the copy oddly). With --jmap, an Email's smimeHeaderProtection overrides it.", valueName: "policy"))
     var headerProtection = HeaderProtectionPolicy.default.rawValue
 
-    var headerProtectionPolicy: HeaderProtectionPolicy { HeaderProtectionPolicy(rawValue: headerProtection.lowercased()) ?? .default }
-
     func validate() throws {
         if jmap != nil && input != nil { throw ValidationError("give either a message or --jmap, not both") }
         if jmap != nil && outputDir == nil { throw ValidationError("--jmap writes each message into --output-dir DIR; give one") }
         if jmap == nil && (outputDir != nil || blobDir != nil) { throw ValidationError("--output-dir and --blob-dir go with --jmap") }
         if let at, JMAPDate.parse(at) == nil { throw ValidationError(RFC3339.commandLineMessage(option: "--at", value: at)) }
-        if HeaderProtectionPolicy(rawValue: headerProtection.lowercased()) == nil {
-            throw ValidationError("--header-protection takes \(HeaderProtectionPolicy.allCases.map(\.rawValue).joined(separator: ", ")), not '\(headerProtection)'")
-        }
+        _ = try headerProtectionPolicy()
+    }
+
+    func headerProtectionPolicy() throws -> HeaderProtectionPolicy {
+        try usable { try SettingChoice.parse(headerProtection, option: "--header-protection") }
     }
 
     var time: Date { at.flatMap(JMAPDate.parse) ?? Date() }

@@ -1,5 +1,6 @@
-// The config file's table of options, read from ArgumentParser's own description
-// of the tool (the file's rules are MailScan's ConfigFile), and --no-config.
+// The config file's table of options, from ArgumentParser's own description of the
+// tool (the file's rules and the reading of that description are MailScan's ConfigFile),
+// and --no-config.
 import ArgumentParser
 import Foundation
 import MailScan
@@ -9,23 +10,7 @@ extension ConfigFile {
     static func optionTable() -> OptionTable {
         var json = ""
         do { _ = try SmimeKit.parseAsRoot(["--experimental-dump-help"]) } catch { json = SmimeKit.fullMessage(for: error) }
-        var table = OptionTable()
-        guard let root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-              let command = root["command"] as? [String: Any],
-              let subcommands = command["subcommands"] as? [[String: Any]] else { return table }
-        for sub in subcommands {
-            guard let name = sub["commandName"] as? String else { continue }
-            var options: [String: Bool] = [:]
-            for argument in sub["arguments"] as? [[String: Any]] ?? [] {
-                let kind = argument["kind"] as? String
-                guard kind == "option" || kind == "flag" else { continue }
-                for n in argument["names"] as? [[String: Any]] ?? [] where n["kind"] as? String == "long" {
-                    if let long = n["name"] as? String, !reserved.contains(long) { options[long] = kind == "option" }
-                }
-            }
-            table.commands[name] = options
-        }
-        return table
+        return OptionTable(dumpHelp: json)
     }
 
     /// The arguments with the config file's options placed right after the subcommand name.

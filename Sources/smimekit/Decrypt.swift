@@ -30,8 +30,7 @@ struct Decrypt: ParsableCommand {
     @Option(name: [.customLong("cert"), .customLong("decrypt-cert")], help: ArgumentHelp("Certificate of the --key at the same position, when the key file does not hold it.", valueName: "file"), completion: .file())
     var certs: [String] = []
 
-    @Option(help: ArgumentHelp("Password of keys and PKCS#12 files: pass:PASSWORD, env:VAR, file:PATH or fd:N.", valueName: "source"))
-    var passin: String?
+    @OptionGroup var password: PasswordOption
 
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write here instead of standard output; written whole or not at all.", valueName: "file"), completion: .file())
     var output: String?
@@ -45,7 +44,7 @@ struct Decrypt: ParsableCommand {
 
     func run() throws {
         do {
-            let identities = try DecryptionIdentity.open(keys: keys, certificates: certs, passin: passin)
+            let identities = try DecryptionIdentity.open(keys: keys, certificates: certs, passin: password.passin)
             let plain = try MailComposer.decrypt(try MessageFiles.read(input), identities: identities)
             try MessageFiles.emit(plain, to: output)
         } catch {

@@ -1,85 +1,17 @@
-// The --details view of verify: what a person debugging a signature needs.
+// The --details view of verify as text: what a person debugging a signature needs.
 import Foundation
 import JMAP
 import MailScan
 import SMIME
 
-/// The outcome of one message.
-struct Checked: Sendable {
-    let id: String
-    let result: VerificationResult
-    let delivery: VerificationResult?
-    let verifiedAt: Date
-    let receivedAt: Date?
-    var receivedAtSource: ReceivedTime.Source? = nil
-}
-
-/// The --details view: what a person debugging a signature needs.
+/// The --details lines under a verdict's line (the JSON form is MailScan's `VerificationDetails.json`).
 enum DetailsReport {
-    static func json(_ c: Checked) -> JSON {
-        func problems(_ ps: [Problem]) -> JSON {
-            .array(ps.map { .object([("code", .string($0.code.rawValue)), ("message", .string($0.message)), ("layer", .number(Double($0.layer)))]) })
-        }
-        let signers: [JSON] = c.result.signers.map { s in
-            .object([
-                ("layer", .number(Double(s.layer))),
-                ("subject", .string(s.subject)),
-                ("issuer", .string(s.issuer)),
-                ("serial", .string(s.serial)),
-                ("emails", .array(s.emails.map { .string($0) })),
-                ("notBefore", .optional(s.notBefore.map(JMAPDate.format))),
-                ("notAfter", .optional(s.notAfter.map(JMAPDate.format))),
-                ("digestAlgorithm", .string(s.digestAlgorithm)),
-                ("signatureAlgorithm", .string(s.signatureAlgorithm)),
-                ("signingTime", .optional(s.signingTime.map(JMAPDate.format))),
-                ("chain", .array(s.chain.map { .string($0) })),
-                ("chainSha256", .array((s.chainFingerprints ?? []).map { .string($0) })),
-                ("revocation", .array(s.revocation.map { r in
-                    .object([
-                        ("subject", .string(r.subject)),
-                        ("state", .string(r.state.rawValue)),
-                        ("method", .optional(r.method)),
-                        ("url", .optional(r.url)),
-                        ("produced", .optional(r.produced.map(JMAPDate.format))),
-                        ("reason", .optional(r.reason)),
-                        ("cached", .bool(r.cached)),
-                        ("text", .string(r.text)),
-                    ])
-                })),
-                ("verified", .bool(s.verified)),
-            ])
-        }
-        var protection: JSON = .null
-        if let hp = c.result.headerProtection {
-            func fields(_ fs: [HeaderProtection.Field]) -> JSON {
-                .array(fs.map { .object([("name", .string($0.name)), ("value", .string($0.value))]) })
-            }
-            protection = .object([
-                ("mode", .string(hp.mode)),
-                ("layer", .number(Double(hp.layer))),
-                ("fields", fields(hp.fields)),
-                ("outerAsSent", fields(hp.outerAsSent)),
-                ("legacyDisplayElement", .bool(hp.legacyDisplayElement)),
-            ])
-        }
-        return .object([
-            ("layers", .array(c.result.layers.map { .string($0) })),
-            ("headerProtection", protection),
-            ("signers", .array(signers)),
-            ("problems", problems(c.result.problems)),
-            ("notes", problems(c.result.notes)),
-            ("receivedAt", .optional(c.receivedAt.map(JMAPDate.format))),
-            ("receivedAtSource", .optional(c.receivedAtSource?.rawValue)),
-            ("deliveryProblems", problems(c.delivery?.problems ?? [])),
-        ])
-    }
-
     static func commonName(_ dn: String) -> String {
         for rdn in dn.split(separator: ",") where rdn.hasPrefix("CN=") { return String(rdn.dropFirst(3)) }
         return dn
     }
 
-    static func text(_ c: Checked, values: SMIMEProperties) -> [String] {
+    static func text(_ c: VerificationDetails, values: SMIMEProperties) -> [String] {
         var lines: [String] = []
         func add(_ label: String, _ value: String) { lines.append("  " + TextColumns.pad(label + ":", 14) + value) }
         add("layers", c.result.layers.isEmpty ? "none (no S/MIME)" : c.result.layers.joined(separator: " > "))

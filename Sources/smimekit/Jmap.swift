@@ -56,7 +56,7 @@ struct Jmap: ParsableCommand {
         if !session && (request == nil || request == "-") && isatty(STDIN_FILENO) == 1 {
             throw ValidationError("no request: pipe a JMAP Request into standard input or give --request FILE")
         }
-        let backend = try service.makeMailBackend()
+        let backend = try service.makeBackend()
         if session {
             let urls = SessionURLs(apiUrl: "stdin:", downloadUrl: "file:{accountId}/{blobId}/{name}?type={type}",
                                    uploadUrl: "file:{accountId}", eventSourceUrl: "")

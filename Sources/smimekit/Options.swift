@@ -5,6 +5,7 @@ import Foundation
 import JMAP
 import MailScan
 import MIME
+import ResultStore
 import SMIME
 
 struct InputOptions: ParsableArguments {
@@ -15,8 +16,7 @@ struct InputOptions: ParsableArguments {
         completion: .file())
     var paths: [String] = []
 
-    @Option(name: [.short, .long], help: "Messages checked at once (default: all cores).")
-    var jobs: Int?
+    @OptionGroup var jobs: JobsOption
 
     @Flag(help: "Never draw the progress line on standard error.")
     var noProgress = false
@@ -44,10 +44,7 @@ struct InputOptions: ParsableArguments {
                    maxHeaderFields: maxHeaderFields)
     }
 
-    var jobCount: Int { max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) }
-
     func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs takes a number of 1 or more") }
         if maxMessageSize < 1 || maxInMemorySize < 1 || maxDepth < 1 || maxParts < 1 || maxHeaderBytes < 1 || maxHeaderFields < 1 {
             throw ValidationError("limits (--max-message-size, --max-in-memory-size, --max-depth, --max-parts, --max-header-bytes, --max-header-fields) must be positive")
         }
@@ -70,6 +67,18 @@ struct InputOptions: ParsableArguments {
     }
 }
 
+/// -j/--jobs: the reading commands, jmap and serve.
+struct JobsOption: ParsableArguments {
+    @Option(name: [.short, .long], help: "Messages checked at once (default: all cores).")
+    var jobs: Int?
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs takes a number of 1 or more") }
+    }
+
+    var count: Int { max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) }
+}
+
 struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("text (a line a message, for people; default on a terminal), ndjson (a JSON object a line; default in a pipe) or json (a JMAP response).", valueName: "format"))
     var format: OutputFormat?
@@ -90,14 +99,7 @@ struct OutputOptions: ParsableArguments {
 }
 
 struct TrustOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Trust the certificates in this PEM/DER file or directory as anchors (repeatable).", valueName: "file|dir"), completion: .file())
-    var trust: [String] = []
-
-    @Flag(help: "Trust only the anchors given with --trust, not the system store (the same as --trust-source none).")
-    var noSystemTrust = false
-
-    @Option(help: ArgumentHelp("Default anchors: nss-email (the roots NSS's built-in store trusts for e-mail, as Thunderbird; the default), bundle (the system CA bundle, TLS roots) or none. See `smimekit trust list`.", valueName: "source"))
-    var trustSource: TrustSource?
+    @OptionGroup var anchors: AnchorOptions
 
     @Option(help: ArgumentHelp("Extra certificates (intermediates, signers) to build paths with; not trusted (repeatable).", valueName: "file|dir"), completion: .file())
     var certs: [String] = []
@@ -144,80 +146,74 @@ struct TrustOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Certificate of the --decrypt-key (when the key file does not hold it).", valueName: "file"), completion: .file())
     var decryptCert: [String] = []
 
-    @Option(help: ArgumentHelp("Password of keys and PKCS#12 files: pass:PASSWORD, env:VAR, file:PATH or fd:N.", valueName: "source"))
-    var passin: String?
+    @OptionGroup var password: PasswordOption
 
-    func parsedTime(_ s: String?, option: String) throws -> Date? {
-        guard let s else { return nil }
-        switch RFC3339.commandLineTime(s) {
-        case .success(let d): return d
-        case .failure: throw ValidationError(RFC3339.commandLineMessage(option: option, value: s))
-        }
+    /// The flags as the engine takes them.
+    var settings: VerifierSettings {
+        var s = VerifierSettings(anchors: anchors.trust, noSystemTrust: anchors.noSystemTrust, trustSource: anchors.trustSource,
+                                 certificates: certs, crls: crl, onlineTimeout: onlineTimeout, at: at, receivedAt: receivedAt,
+                                 decryptKeys: decryptKey, decryptCertificates: decryptCert, passin: password.passin)
+        s.options.revocation = revocation
+        s.options.allowSHA1 = allowSha1
+        s.options.allowMD5 = allowMd5
+        s.options.minRSABits = minRsaBits
+        s.options.senderCheck = !noSenderCheck
+        s.options.maxLayers = maxLayers
+        s.options.maxCertificates = maxCertificates
+        s.options.online = online
+        return s
     }
 
-    func validate() throws {
-        try AnchorChoice.validate(noSystemTrust: noSystemTrust, trustSource: trustSource)
-        _ = try parsedTime(at, option: "--at")
-        _ = try parsedTime(receivedAt, option: "--received-at")
-        if maxLayers < 1 || maxCertificates < 1 {
-            throw ValidationError("limits (--max-layers, --max-certificates) must be positive")
-        }
-        if minRsaBits < VerificationOptions.lowestMinRSABits {
-            throw ValidationError("--min-rsa-bits takes \(VerificationOptions.lowestMinRSABits) or more: RSA keys under 1024 bits can be factored and are never accepted")
-        }
-        if !(1...60).contains(onlineTimeout) {
-            throw ValidationError("--online-timeout takes 1 to 60 seconds, not \(onlineTimeout)")
-        }
-        if decryptCert.count > decryptKey.count {
-            throw ValidationError("each --decrypt-cert goes with a --decrypt-key")
-        }
-    }
+    func validate() throws { try usable { try settings.check() } }
 
-    var options: VerificationOptions {
-        var o = VerificationOptions()
-        o.revocation = revocation
-        o.allowSHA1 = allowSha1
-        o.allowMD5 = allowMd5
-        o.minRSABits = minRsaBits
-        o.senderCheck = !noSenderCheck
-        o.maxLayers = maxLayers
-        o.maxCertificates = maxCertificates
-        o.online = online
-        return o
-    }
-
-    func trustStore() throws -> TrustStore {
-        var config = TrustConfiguration.choosing(anchors: trust, noSystemTrust: noSystemTrust, source: trustSource)
-        config.extraCertificates = certs.map { URL(fileURLWithPath: $0) }
-        config.crls = crl.map { URL(fileURLWithPath: $0) }
-        return try AnchorChoice.load(config)
-    }
-
-    func identities() throws -> [DecryptionIdentity] {
-        try DecryptionIdentity.open(keys: decryptKey, certificates: decryptCert, passin: passin)
-    }
-
-    /// - Parameter answers: where --online keeps what it fetched between runs (the result store).
-    func verifier(limits: MIMELimits, inMemoryLimit: Int, answers: RevocationAnswerCache? = nil) throws -> MessageVerifier {
-        let fetcher = online ? OnlineRevocation(timeout: onlineTimeout, cache: answers) : nil
-        return MessageVerifier(trust: try trustStore(), options: options, identities: try identities(), limits: limits,
-                               inMemoryLimit: inMemoryLimit, online: fetcher)
+    /// The verdict service of a reading command: these options' verifier, with `input`'s
+    /// limits, verdicts kept in `store` for --max-age.
+    /// - Parameters:
+    ///   - deliveryTime: --received-at applies (status and changes compute no delivery verdict of their own).
+    ///   - onlineAnswers: --online keeps what it fetched between runs in the store.
+    ///   - hashesEveryFile: a stored verdict is served only for bytes hashed now.
+    func service(_ input: InputOptions, _ cache: StoreOptions, store: ResultStore?, deliveryTime: Bool = true,
+                 onlineAnswers: Bool = false, hashesEveryFile: Bool = false) throws -> VerdictService {
+        let verifier = try settings.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize,
+                                             answers: onlineAnswers ? store.map(StoredRevocationAnswers.init) : nil,
+                                             warn: { Diagnostics.warning($0) })
+        return VerdictService(
+            verifier: verifier, store: store, maxAge: TimeInterval(cache.maxAge), at: try settings.verificationTime(),
+            receivedAt: deliveryTime ? try settings.deliveryTime() : nil, maxBytes: input.maxMessageSize, jobs: input.jobs.count,
+            hashesEveryFile: hashesEveryFile, warn: { Diagnostics.warning($0) }, advice: { $0.advice })
     }
 }
 
-extension TrustSource: ExpressibleByArgument {}
+/// --trust, --no-system-trust and --trust-source: the reading commands and `trust list`.
+struct AnchorOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Trust the certificates in this PEM/DER file or directory as anchors (repeatable).", valueName: "file|dir"), completion: .file())
+    var trust: [String] = []
 
-/// --trust, --no-system-trust and --trust-source, shared by the reading commands and `trust list`
-/// (the choice itself is SMIME's `TrustConfiguration.choosing`).
-enum AnchorChoice {
-    static func validate(noSystemTrust: Bool, trustSource: TrustSource?) throws {
+    @Flag(help: "Trust only the anchors given with --trust, not the system store (the same as --trust-source none).")
+    var noSystemTrust = false
+
+    @Option(help: ArgumentHelp("Default anchors: nss-email (the roots NSS's built-in store trusts for e-mail, as Thunderbird; the default), bundle (the system CA bundle, TLS roots) or none. See `smimekit trust list`.", valueName: "source"))
+    var trustSource: TrustSource?
+
+    func validate() throws {
         if let why = TrustConfiguration.contradiction(noSystemTrust: noSystemTrust, source: trustSource) { throw ValidationError(why) }
     }
 
-    /// The store, its warnings (a fallback taken) printed once.
-    static func load(_ config: TrustConfiguration) throws -> TrustStore {
-        let store = try TrustStore(config)
-        for warning in store.warnings { Diagnostics.warning(warning) }
-        return store
+    /// The anchors chosen, with the store's warnings (a fallback taken) printed.
+    func store() throws -> TrustStore {
+        try VerifierSettings.trustStore(anchors: trust, noSystemTrust: noSystemTrust, source: trustSource, warn: { Diagnostics.warning($0) })
     }
 }
+
+/// --passin: for every command that opens keys.
+struct PasswordOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Password of keys and PKCS#12 files: pass:PASSWORD, env:VAR, file:PATH or fd:N.", valueName: "source"))
+    var passin: String?
+}
+
+/// An engine setting that cannot be used, as a usage error.
+func usable<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch { throw ValidationError("\(error)") }
+}
+
+extension TrustSource: ExpressibleByArgument {}

@@ -76,29 +76,26 @@ struct Query: ParsableCommand {
         try input.requireInput()
         let properties = output.properties == nil ? [] : try output.selectedProperties(default: [])
         let needsProperties = format != .text && !properties.isEmpty
-        let receivedAtOption = try trust.parsedTime(trust.receivedAt, option: "--received-at")
+        let receivedAtOption = try trust.settings.deliveryTime()
         let plan = FilterPlan(filter)
         let needsVerifier = plan.needsVerification || needsProperties
         var store: ResultStore?
         if needsVerifier || format == .json { store = try cache.open() }
         var service: VerdictService?
         if needsVerifier {
-            service = VerdictService(
-                verifier: try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize), store: store, maxAge: TimeInterval(cache.maxAge),
-                at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: receivedAtOption,
-                maxBytes: input.maxMessageSize, jobs: input.jobCount, warn: { Diagnostics.warning($0) }, advice: { $0.advice })
+            service = try trust.service(input, cache, store: store)
         }
         let comparators = sort.compactMap(JMAP.Comparator.init)
         let scan = QueryScan(filter: filter, comparators: comparators, limits: input.limits, maxBytes: input.maxMessageSize,
                              inMemoryLimit: input.maxInMemorySize, receivedAt: receivedAtOption,
-                             identities: try service?.verifier.identities ?? trust.identities(),
+                             identities: try service?.verifier.identities ?? trust.settings.identities(),
                              verdictsForMatches: needsProperties, deliveryForMatches: properties.contains(.smimeStatusAtDelivery),
-                             needsIDs: format != .text, jobs: input.jobCount)
+                             needsIDs: format != .text, jobs: input.jobs.count)
         var sink = QuerySink(format: format, properties: properties, nullSeparated: nullSeparated,
                              comparators: comparators, position: position, limit: limit)
         var sawError = false
         var blindCounts: [SearchBlind: Int] = [:]
-        BatchScan(jobs: input.jobCount, progress: input.progress()).run(input.walk()) { batch in
+        BatchScan(jobs: input.jobs.count, progress: input.progress()).run(input.walk()) { batch in
             for r in scan.run(batch, service: service) {
                 if let refusal = r.refusal { Diagnostics.warning("\(r.item.displayPath): \(refusal)") }
                 if let blind = r.blind { blindCounts[blind, default: 0] += 1 }

@@ -67,14 +67,14 @@ struct ComposeRun {
     let wantRecipients: Bool
 
     func run(sign: Bool, encrypt: Bool) throws {
-        var composer = MailComposer()
-        composer.time = io.time
-        composer.signing = signer.options
-        composer.encryption = recipients.options
-        composer.headerProtection = io.headerProtectionPolicy
+        let settings = ComposeSettings(
+            key: signer.files.key, cert: signer.files.cert, chain: signer.files.chain, identities: signer.files.identities,
+            passin: signer.password.passin, signing: signer.form.options, recipients: recipients.files.recipients,
+            recipientCertificates: recipients.files.recipientCert, crls: recipients.crl, encryption: recipients.form.options,
+            headerProtection: try io.headerProtectionPolicy())
+        let composer: MailComposer
         do {
-            composer.signer = try signer.source()
-            if !recipients.isEmpty { composer.recipients = try recipients.book() }
+            composer = try settings.composer(time: io.time, warn: { Diagnostics.warning($0) })
         } catch {
             Diagnostics.error("\(error); nothing written")
             throw ExitCode(ExitStatus.trouble)
@@ -117,12 +117,9 @@ struct ComposeRun {
             throw ExitCode(ExitStatus.trouble)
         }
         let outputDir = io.outputDir ?? "."
-        let creation = EmailCreation(
-            builder: EmailCreateBuilder(
-                blobDirectory: io.blobDir.map { URL(fileURLWithPath: $0, isDirectory: true) }, now: io.time,
-                smimeCapability: input.using.map { $0.contains(JMAPCapability.smimeAdvanced) } ?? true,
-                digestHex: { Digest.sha256Hex($0) }),
-            composer: composer, advice: { $0.advice })
+        let creation = EmailCreation(composer: composer, blobDirectory: io.blobDir.map { URL(fileURLWithPath: $0, isDirectory: true) },
+                                     smimeCapability: input.using.map { $0.contains(JMAPCapability.smimeAdvanced) } ?? true,
+                                     advice: { $0.advice })
         let (answer, anyFailed) = creation.answer(input) { bytes, id in try OutputFile.write(bytes, to: outputDir + "/" + id + ".eml") }
         do { try io.emit(Array((answer.serialized() + "\n").utf8)) } catch {
             Diagnostics.error("\(error)")

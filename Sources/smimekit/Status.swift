@@ -50,22 +50,16 @@ struct Status: ParsableCommand {
         try input.requireInput()
         let format = OutputFormat.resolve(output.format)
         _ = try output.selectedProperties(default: [.smimeStatus])
-        let limits = input.limits
-        let maxSize = input.maxMessageSize
-        let inMemory = input.maxInMemorySize
-        let jobs = input.jobCount
         var service: VerdictService?
         // Only with --cached: a plain status must not answer differently after a verify.
         if cached, let store = try cache.open() {
-            service = VerdictService(
-                verifier: try trust.verifier(limits: limits, inMemoryLimit: input.maxInMemorySize), store: store, maxAge: TimeInterval(cache.maxAge),
-                at: try trust.parsedTime(trust.at, option: "--at"), receivedAt: nil, maxBytes: maxSize, jobs: jobs, warn: { Diagnostics.warning($0) }, advice: { $0.advice })
+            service = try trust.service(input, cache, store: store, deliveryTime: false)
         }
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: [.smimeStatus])
-        BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
-            let results = WorkPool.map(batch, jobs: jobs) { StructureRead.read($0, limits: limits, maxBytes: maxSize, inMemory: inMemory) }
-            var cached = (service?.cachedVerdicts(results.compactMap { try? $0.get().digest }) ?? []).makeIterator()
+        BatchScan(jobs: input.jobs.count, progress: input.progress()).run(input.walk()) { batch in
+            let results = StructureRead.statuses(batch, limits: input.limits, maxBytes: input.maxMessageSize,
+                                                 inMemory: input.maxInMemorySize, jobs: input.jobs.count, cached: service)
             for (item, result) in zip(batch, results) {
                 switch result {
                 case .failure(let f):
@@ -73,16 +67,13 @@ struct Status: ParsableCommand {
                     printer.failure(path: item.displayPath, reason: f.text)
                 case .success(let s):
                     if let refusal = s.refusal { Diagnostics.warning("\(item.displayPath): \(refusal)") }
-                    // A cached verdict wins, even one that says there is no S/MIME.
-                    var status = s.status
-                    if service != nil, let verdict = cached.next()! { status = verdict.status }
                     outcome.count += 1
-                    if status == nil { outcome.sawMismatch = true }
+                    if s.status == nil { outcome.sawMismatch = true }
                     if list.enabled {
-                        if status != nil { list.emit(item.displayPath) }
+                        if s.status != nil { list.emit(item.displayPath) }
                         continue
                     }
-                    printer.record(path: item.displayPath, id: s.digest.emailID, values: SMIMEProperties(status: status))
+                    printer.record(path: item.displayPath, id: s.digest.emailID, values: SMIMEProperties(status: s.status))
                 }
             }
             return true

@@ -24,60 +24,14 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    var storeURL: URL {
-        store.map { URL(fileURLWithPath: $0) } ?? ResultStore.defaultURL()
-    }
-
-    /// The store, or nil with --no-cache. The default cache that cannot be opened
-    /// is not a reason to stop: the run goes on without it, after a warning. One
-    /// named with --store is what the user asked for: not having it is trouble
-    /// (exit 2). (A broken file is moved aside and replaced by the store itself,
-    /// which warns too.)
+    /// The store, or nil with --no-cache (see `ResultCacheChoice.open`): a --store that cannot be opened is trouble.
     func open() throws -> ResultStore? {
-        if noCache { return nil }
-        if store == nil, let missing = Self.missingCacheRoot() {
-            // Making /nonexistent/x/.cache/smimekit would litter a path the user never chose.
-            Self.warnOnce("\(missing) does not exist; running without the result cache (give --store PATH to keep one)")
-            return nil
-        }
+        let choice = ResultCacheChoice(path: store, disabled: noCache)
         do {
-            return try ResultStore(url: storeURL, warn: { Diagnostics.warning($0) })
+            return try choice.open(warn: { Diagnostics.warning($0) })
         } catch {
-            // A store that cannot be opened is trouble when the user named it; one that
-            // other runs keep busy is not broken, so every run goes on without it.
-            if let store, !ResultStore.isContention(error) {
-                Diagnostics.error("--store \(store): \(error)")
-                throw ExitCode(ExitStatus.trouble)
-            }
-            Diagnostics.warning("\(storeURL.path): \(error); going on without the result cache")
-            return nil
+            Diagnostics.error("--store \(store ?? choice.url.path): \(error)")
+            throw ExitCode(ExitStatus.trouble)
         }
-    }
-
-    /// The directory the default location hangs from, when it does not exist: HOME
-    /// (for ~/.cache/smimekit), or the parent of $XDG_CACHE_HOME. Only what is
-    /// below them is created.
-    static func missingCacheRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        let root: String
-        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
-            root = URL(fileURLWithPath: xdg).deletingLastPathComponent().path
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue { return nil }
-            return "the parent of XDG_CACHE_HOME (\(root))"
-        }
-        root = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue { return nil }
-        return "HOME (\(root))"
-    }
-
-    private static let warned = Locked(false)
-
-    private static func warnOnce(_ message: String) {
-        let first = warned.withLock { w in
-            defer { w = true }
-            return !w
-        }
-        if first { Diagnostics.warning(message) }
     }
 }

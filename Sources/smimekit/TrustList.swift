@@ -39,27 +39,19 @@ struct TrustList: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Also trust the certificates in this PEM/DER file or directory (repeatable).", valueName: "file|dir"), completion: .file())
-    var trust: [String] = []
-
-    @Flag(help: "Leave out the default anchors (the same as --trust-source none).")
-    var noSystemTrust = false
-
-    @Option(help: ArgumentHelp("Default anchors: nss-email (the default), bundle or none.", valueName: "source"))
-    var trustSource: TrustSource?
+    @OptionGroup var anchors: AnchorOptions
 
     @Option(help: ArgumentHelp("text (a line an anchor; default on a terminal) or ndjson (a JSON object a line; default in a pipe).", valueName: "format"))
     var format: OutputFormat?
 
     func validate() throws {
-        try AnchorChoice.validate(noSystemTrust: noSystemTrust, trustSource: trustSource)
         if format == .json { throw ValidationError("trust list writes text or ndjson, not json") }
     }
 
     func run() throws {
         let store: TrustStore
         do {
-            store = try AnchorChoice.load(TrustConfiguration.choosing(anchors: trust, noSystemTrust: noSystemTrust, source: trustSource))
+            store = try anchors.store()
         } catch {
             Diagnostics.error("\(error)")
             throw ExitCode(ExitStatus.trouble)

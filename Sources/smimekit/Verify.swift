@@ -56,36 +56,15 @@ struct Verify: ParsableCommand {
         let format = OutputFormat.resolve(output.format)
         let properties = try output.selectedProperties(default: SMIMEProperty.allCases)
         let store = try cache.open()
-        let verifier: MessageVerifier
-        do {
-            verifier = try trust.verifier(limits: input.limits, inMemoryLimit: input.maxInMemorySize,
-                                          answers: store.map(StoredRevocationAnswers.init))
-        } catch let e as EngineError {
-            throw e
-        }
-        let jobs = input.jobCount
-        let maxSize = input.maxMessageSize
-        let needDelivery = properties.contains(.smimeStatusAtDelivery)
-        let details = self.details
-        let at = try trust.parsedTime(trust.at, option: "--at")
-        let service = VerdictService(
-            verifier: verifier, store: store, maxAge: TimeInterval(cache.maxAge),
-            at: try trust.parsedTime(trust.at, option: "--at"),
-            receivedAt: try trust.parsedTime(trust.receivedAt, option: "--received-at"),
-            // A verdict is a security decision: it is served only for bytes hashed now.
-            maxBytes: maxSize, jobs: jobs, hashesEveryFile: true, warn: { Diagnostics.warning($0) }, advice: { $0.advice })
+        // A verdict is a security decision: it is served only for bytes hashed now.
+        let service = try trust.service(input, cache, store: store, onlineAnswers: true, hashesEveryFile: true)
+        let at = try trust.settings.verificationTime()
 
         var outcome = RunOutcome()
         var printer = RecordPrinter(format: format, properties: properties)
-        BatchScan(jobs: jobs, progress: input.progress()).run(input.walk()) { batch in
-            let reads = service.read(batch)
-            let requests = reads.compactMap { r -> VerdictRequest? in
-                guard case .success(let m) = r else { return nil }
-                return VerdictRequest(message: m, delivery: needDelivery, details: details)
-            }
-            var verdicts = service.resolve(requests).makeIterator()
-            for (item, read) in zip(batch, reads) {
-                let result = read.flatMap { m in verdicts.next()!.map { (m, $0) } }
+        BatchScan(jobs: input.jobs.count, progress: input.progress()).run(input.walk()) { batch in
+            let results = service.verify(batch, delivery: properties.contains(.smimeStatusAtDelivery), details: details)
+            for (item, result) in zip(batch, results) {
                 switch result {
                 case .failure(let f):
                     outcome.sawError = true
@@ -98,19 +77,16 @@ struct Verify: ParsableCommand {
                     }
                     let values = v.properties
                     if extract.wanted {
-                        Self.extract(message, options: extract, verifier: verifier, at: at,
-                                          maxBytes: min(maxSize, input.maxInMemorySize), outcome: &outcome)
+                        Self.extract(message, options: extract, verifier: service.verifier, at: at,
+                                     maxBytes: min(input.maxMessageSize, input.maxInMemorySize), outcome: &outcome)
                     }
                     if list.enabled {
                         if v.isVerified { list.emit(item.displayPath) }
-                    } else if details, let fresh = v.fresh {
-                        let c = Checked(id: message.id, result: fresh, delivery: v.freshDelivery,
-                                        verifiedAt: v.verifiedAt ?? Date(), receivedAt: v.receivedAt,
-                                        receivedAtSource: v.receivedAtSource)
+                    } else if details, let c = VerificationDetails(id: message.id, verdict: v) {
                         if format == .text {
                             printer.record(path: item.displayPath, id: message.id, values: values, textLines: DetailsReport.text(c, values: values))
                         } else {
-                            printer.record(path: item.displayPath, id: message.id, values: values, extra: [("details", DetailsReport.json(c))])
+                            printer.record(path: item.displayPath, id: message.id, values: values, extra: [("details", c.json)])
                         }
                     } else {
                         printer.record(path: item.displayPath, id: message.id, values: values)
