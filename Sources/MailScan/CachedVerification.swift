@@ -142,7 +142,7 @@ public final class VerdictService: Sendable {
     /// The store read a directory at a time (see StampPrefetch).
     private let prefetch = Locked(StampPrefetch())
 
-    private func loadPrefetch(_ batch: [InputItem], store: ResultStore) throws -> StampPrefetch.BatchView {
+    func loadPrefetch(_ batch: [InputItem], store: ResultStore) throws -> StampPrefetch.BatchView {
         // verify hashes every file anyway: there the directory read cost as much as
         // the verdict lookups it saved (callgrind, 500 warm messages: +1.7%).
         guard !hashesEveryFile else { return StampPrefetch.BatchView() }
@@ -152,7 +152,7 @@ public final class VerdictService: Sendable {
 
     /// A store that failed in use is dropped for the rest of the run: the answers
     /// are still computed, just not remembered. Said once.
-    private func storeFailed(_ error: Error) {
+    func storeFailed(_ error: Error) {
         let wasOpen = storeState.withLock { store -> Bool in
             defer { store = nil }
             return store != nil
@@ -218,7 +218,7 @@ public final class VerdictService: Sendable {
                 if case .notCovered = found {} else {
                     if let row = rows[i], row.stamp == stamp {
                         known[i] = MessageDigest(hex: row.digest)
-                        if at == nil { prefetched[i] = PrefetchedVerdict(verdict: row.verdict) }
+                        if at == nil, row.verdictKnown { prefetched[i] = PrefetchedVerdict(verdict: row.verdict) }
                     }
                     continue
                 }

@@ -67,9 +67,31 @@ public struct QueryScan: Sendable {
 
     /// The results for `batch`, parallel to it. `service` is needed when `needsVerifier`.
     public func run(_ batch: [InputItem], service: VerdictService?) -> [QueryResult] {
-        let needsVerifier = self.needsVerifier
         // Only verdicts asked for: a message the result cache knows need not be read at all.
         let verdictsOnly = service?.store != nil && needsVerifier && !plan.readsMessage && comparators.isEmpty
+        guard verdictsOnly, !delivery, let service else { return runEach(batch, service: service, verdictsOnly: verdictsOnly) }
+        // The files whose current verdict their directory's rows hold are answered
+        // from it (see `VerdictService.servedVerdicts`), the rest as below.
+        let (answer, memo) = plan.firstPassWithoutMessage()
+        guard answer == nil || (answer == true && verdictsForMatches) else { return runEach(batch, service: service, verdictsOnly: true) }
+        let served = service.servedVerdicts(batch)
+        let rest = batch.indices.filter { served[$0] == nil }
+        if rest.count == batch.count { return runEach(batch, service: service, verdictsOnly: true) }
+        var results = [QueryResult?](repeating: nil, count: batch.count)
+        for i in batch.indices {
+            guard let (digest, verdict) = served[i] else { continue }
+            let matches = answer ?? plan.secondPass(memo, status: verdict.status, statusAtDelivery: verdict.statusAtDelivery)
+            results[i] = QueryResult(item: batch[i], outcome: .success(matches ? QueryMatch(id: digest.emailID, keys: [], verdict: verdict) : nil))
+        }
+        if !rest.isEmpty {
+            for (i, r) in zip(rest, runEach(rest.map { batch[$0] }, service: service, verdictsOnly: true)) { results[i] = r }
+        }
+        return results.map { $0! }
+    }
+
+    /// `run` for each message through the first pass, `VerdictService.read` and `resolve`.
+    private func runEach(_ batch: [InputItem], service: VerdictService?, verdictsOnly: Bool) -> [QueryResult] {
+        let needsVerifier = self.needsVerifier
         let screened: [Result<Screening, InputFailure>]
         if verdictsOnly, let reads = service?.read(batch) {
             let (answer, memo) = plan.firstPassWithoutMessage()

@@ -140,9 +140,46 @@ extension StampPrefetch {
     /// changed, or verify hashes every file).
     static func attachVerdicts(_ rows: [KnownFile?], to reads: inout [Result<ReadMessage, InputFailure>]) {
         for i in rows.indices {
-            guard let row = rows[i], case .success(var m) = reads[i], m.prefetched == nil, row.digest == m.digest.hex else { continue }
+            guard let row = rows[i], row.verdictKnown, case .success(var m) = reads[i], m.prefetched == nil,
+                  row.digest == m.digest.hex else { continue }
             m.prefetched = PrefetchedVerdict(verdict: row.verdict)
             reads[i] = .success(m)
         }
+    }
+}
+
+extension VerdictService {
+    /// The warm run's shortest way (issue 17): for each file of `batch` that its
+    /// directory's row names by its unchanged stamp, and for which that row holds
+    /// the current verdict under this service's options, servable now, its digest
+    /// and that verdict. They are what `read` then `resolve` give the file when
+    /// nothing but its current verdict is asked for (no details, no status at
+    /// delivery), without the message, request and result values those build and
+    /// copy on the way (on a warm query they were most of the time). Nil for any
+    /// other item, for which `read` and `resolve` are needed: a file not walked
+    /// (no stamp), changed, larger than the in-memory limit (`resolve` opens it),
+    /// without a copy of its verdict under these options; and for every item
+    /// without a store, with --at, or when every file is hashed.
+    func servedVerdicts(_ batch: [InputItem]) -> [(digest: MessageDigest, verdict: Verdict)?] {
+        let none = [(digest: MessageDigest, verdict: Verdict)?](repeating: nil, count: batch.count)
+        guard let store, at == nil, !hashesEveryFile else { return none }
+        let view: StampPrefetch.BatchView
+        do {
+            view = try loadPrefetch(batch, store: store)
+        } catch {
+            storeFailed(error)
+            return none
+        }
+        let now = Date()
+        let sizeLimit = Int64(min(maxBytes, verifier.inMemoryLimit))
+        var served = none
+        for i in batch.indices {
+            guard case .file(let path, let stamp?) = batch[i], stamp.size <= sizeLimit,
+                  case .row(let row) = view.lookup(i, path: path, stamp: stamp), row.stamp == stamp, row.verdictKnown,
+                  let stored = row.verdict, ResultStore.canServe(stored, now: now, maxAge: maxAge),
+                  let verdict = Verdict(stored: stored) else { continue }
+            served[i] = (MessageDigest(hex: row.digest), verdict)
+        }
+        return served
     }
 }

@@ -48,6 +48,8 @@ extension ResultStore {
             mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, digest = excluded.digest
         """
 
+    private static let copyVerdict = copyVerdicts(onlyPath: true)
+
     /// The digest recorded for each path, when the file's stamp is exactly the one
     /// recorded with it; nil otherwise. One read transaction; parallel to `files`.
     public func knownDigests(_ files: [(path: String, stamp: FileStamp)]) throws -> [String?] {
@@ -79,6 +81,7 @@ extension ResultStore {
         guard !rows.isEmpty else { return }
         try locked { connection in
             let upsert = try connection.statement(Self.upsertFile)
+            let copy = try connection.statement(Self.copyVerdict)
             try connection.transaction(write: true) {
                 for row in rows {
                     try upsert.bind(1, row.path)
@@ -89,6 +92,9 @@ extension ResultStore {
                     try upsert.bind(6, row.stamp.changedNanoseconds)
                     try upsert.bind(7, row.digest)
                     try upsert.run()
+                    // The digest's verdict, if one is filed already (a copied or renamed file).
+                    try copy.bind(1, row.path)
+                    try copy.run()
                 }
             }
         }

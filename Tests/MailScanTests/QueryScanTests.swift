@@ -113,4 +113,41 @@ final class QueryScanTests: XCTestCase {
         let statuses = try items.map { try StructureRead.read($0, limits: .default, maxBytes: 1 << 20, inMemory: 1 << 20).get().status }
         XCTAssertEqual(statuses, [.signed, .signed, nil])
     }
+
+    /// Issue 17: a warm verdict-only query over a walked directory is answered from
+    /// the directory's rows (`servedVerdicts`), and a file rewritten in place (the
+    /// directory's own stamp unchanged; new size, times, maybe inode) is not: it is
+    /// read and verified again, and answers by its new bytes.
+    func testAWarmQueryIsAnsweredFromTheDirectoryRowsButAnEditedFileIsVerifiedAgain() throws {
+        let mail = dir.appendingPathComponent("cur")
+        try FileManager.default.createDirectory(at: mail, withIntermediateDirectories: true)
+        let good = try Data(contentsOf: URL(fileURLWithPath: items[0].displayPath))
+        let tampered = try Data(contentsOf: URL(fileURLWithPath: items[1].displayPath))
+        for i in 0..<12 { try (i % 3 == 2 ? tampered : good).write(to: mail.appendingPathComponent("m\(i).eml")) }
+        // The store remembers only files written at least two seconds before they were read.
+        Thread.sleep(forTimeInterval: 2.2)
+        let walk = { Array(InputWalk(operands: [mail.path], stdinIsTerminal: true)) }
+        let store = try ResultStore(url: dir.appendingPathComponent("results.sqlite"))
+        let q = try scan(#"{"hasVerifiedSmime":true}"#, ids: false)
+        let verified = (0..<12).filter { $0 % 3 != 2 }.map { "m\($0).eml" }.sorted()
+        let first = service(store)
+        XCTAssertEqual(names(q.results(for: walk(), service: first)), verified)
+        first.finish()
+
+        let second = service(store)
+        let items = walk()
+        XCTAssertEqual(second.servedVerdicts(items).filter { $0 != nil }.count, 12, "every file from its directory's rows")
+        XCTAssertEqual(names(q.results(for: items, service: second)), verified)
+        second.finish()
+
+        // m0.eml rewritten in place with the tampered bytes.
+        try tampered.write(to: mail.appendingPathComponent("m0.eml"))
+        let third = service(store)
+        let edited = walk()
+        let served = third.servedVerdicts(edited)
+        XCTAssertEqual(edited.indices.filter { served[$0] == nil }.map { URL(fileURLWithPath: edited[$0].displayPath).lastPathComponent },
+                       ["m0.eml"])
+        XCTAssertEqual(names(q.results(for: edited, service: third)), verified.filter { $0 != "m0.eml" })
+        third.finish()
+    }
 }
