@@ -55,8 +55,10 @@ public struct Verdict: Sendable {
 
     /// A current verdict from the store; nil when its status is not one of RFC 9219's.
     init?(stored: StoredVerdict) {
-        guard Self.readable(stored.status) else { return nil }
-        status = stored.status.flatMap(SMIMEStatus.init(rawValue:))
+        // The status read once (its string switch was half of this initialiser).
+        let status = stored.status.map(SMIMEStatus.init(rawValue:))
+        if case .some(nil) = status { return nil }
+        self.status = status ?? nil
         errors = stored.errors
         errorCodes = stored.errorCodes?.compactMap(ProblemCode.init(rawValue:))
         verifiedAt = stored.verifiedAt

@@ -150,4 +150,31 @@ final class QueryScanTests: XCTestCase {
         XCTAssertEqual(names(q.results(for: edited, service: third)), verified.filter { $0 != "m0.eml" })
         third.finish()
     }
+
+    /// The walk's own directory listing names entries exactly as PathCalls does:
+    /// ASCII straight from the bytes, UTF-8 and raw bytes through PathBytes.
+    func testTheWalksListingNamesEntriesAsPathCallsDoes() throws {
+        let list = dir.appendingPathComponent("names")
+        try FileManager.default.createDirectory(at: list, withIntermediateDirectories: true)
+        for name in ["plain.eml", "caf\u{E9}.eml", ".hidden", "x"] {
+            try Data("x".utf8).write(to: list.appendingPathComponent(name))
+        }
+        // A Latin-1 name: not UTF-8.
+        let raw = Array((list.path + "/caf").utf8) + [0xE9, UInt8(ascii: "2"), 0]
+        let fd = raw.withUnsafeBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { open($0, O_CREAT | O_WRONLY, 0o600) }
+        }
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        close(fd)
+        let dfd = open(list.path, O_RDONLY | O_DIRECTORY)
+        defer { close(dfd) }
+        let mine = try XCTUnwrap(InputWalk.names(in: dfd))
+        XCTAssertEqual(mine.sorted(), try XCTUnwrap(PathCalls.names(in: dfd)).sorted())
+        XCTAssertEqual(mine.count, 5)
+        XCTAssertTrue(mine.contains { PathBytes.hasRawBytes($0) })
+        XCTAssertFalse(mine.contains("."))
+        XCTAssertFalse(mine.contains(".."))
+        let walked = Array(InputWalk(operands: [list.path], stdinIsTerminal: true)).map { URL(fileURLWithPath: $0.displayPath).lastPathComponent }
+        XCTAssertEqual(walked.count, 4, "the dot file is not walked")
+    }
 }
