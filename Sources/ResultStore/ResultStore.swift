@@ -385,18 +385,13 @@ public final class ResultStore: @unchecked Sendable {
         CREATE INDEX files_by_digest ON files(digest);
         """
 
-    /// Fills the copy of every files row (or of the one at ?1) from `verdicts`: the
-    /// most recently verified verdict of its digest, or none.
-    static func copyVerdicts(onlyPath: Bool) -> String {
-        """
+    /// Version 4 to 5: the copies, filled from the verdicts there are (the most
+    /// recently verified of each digest).
+    private static let upgradeFromVersion4 = filesVerdictCopy + """
         UPDATE files SET (v_options, v_status, v_errors_json, v_codes_json, v_verified_at, v_valid_until) =
             (SELECT options_digest, status, errors_json, codes_json, verified_at, valid_until FROM verdicts
-             WHERE message_digest = files.digest ORDER BY verified_at DESC LIMIT 1)
-        """ + (onlyPath ? " WHERE path = ?1" : "")
-    }
-
-    /// Version 4 to 5: the copies, filled from the verdicts there are.
-    private static let upgradeFromVersion4 = filesVerdictCopy + copyVerdicts(onlyPath: false) + ";"
+             WHERE message_digest = files.digest ORDER BY verified_at DESC LIMIT 1);
+        """
 
     private static let requiredTables: Set<String> = ["meta", "verdicts", "delivery", "messages", "message_paths", "changelog", "files", "anchor_sets", "scopes", "revocation_answers"]
 
