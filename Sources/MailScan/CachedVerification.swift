@@ -55,8 +55,10 @@ public struct Verdict: Sendable {
 
     /// A current verdict from the store; nil when its status is not one of RFC 9219's.
     init?(stored: StoredVerdict) {
-        guard Self.readable(stored.status) else { return nil }
-        status = stored.status.flatMap(SMIMEStatus.init(rawValue:))
+        // The status read once (its string switch was half of this initialiser).
+        let status = stored.status.map(SMIMEStatus.init(rawValue:))
+        if case .some(nil) = status { return nil }
+        self.status = status ?? nil
         errors = stored.errors
         errorCodes = stored.errorCodes?.compactMap(ProblemCode.init(rawValue:))
         verifiedAt = stored.verifiedAt
@@ -142,7 +144,7 @@ public final class VerdictService: Sendable {
     /// The store read a directory at a time (see StampPrefetch).
     private let prefetch = Locked(StampPrefetch())
 
-    private func loadPrefetch(_ batch: [InputItem], store: ResultStore) throws -> StampPrefetch.BatchView {
+    func loadPrefetch(_ batch: [InputItem], store: ResultStore) throws -> StampPrefetch.BatchView {
         // verify hashes every file anyway: there the directory read cost as much as
         // the verdict lookups it saved (callgrind, 500 warm messages: +1.7%).
         guard !hashesEveryFile else { return StampPrefetch.BatchView() }
@@ -152,7 +154,7 @@ public final class VerdictService: Sendable {
 
     /// A store that failed in use is dropped for the rest of the run: the answers
     /// are still computed, just not remembered. Said once.
-    private func storeFailed(_ error: Error) {
+    func storeFailed(_ error: Error) {
         let wasOpen = storeState.withLock { store -> Bool in
             defer { store = nil }
             return store != nil
@@ -218,7 +220,7 @@ public final class VerdictService: Sendable {
                 if case .notCovered = found {} else {
                     if let row = rows[i], row.stamp == stamp {
                         known[i] = MessageDigest(hex: row.digest)
-                        if at == nil { prefetched[i] = PrefetchedVerdict(verdict: row.verdict) }
+                        if at == nil, row.verdictKnown { prefetched[i] = PrefetchedVerdict(verdict: row.verdict) }
                     }
                     continue
                 }

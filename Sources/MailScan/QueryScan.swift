@@ -17,7 +17,8 @@ public struct QueryResult: Sendable {
 }
 
 public struct QueryMatch: Sendable {
-    /// Nil when not asked for (`needsIDs` false and nothing verified).
+    /// Nil when not asked for (`needsIDs` false), unless the message was read and
+    /// hashed anyway (for a verification).
     public var id: String?
     /// One per comparator, for `QueryWindow`.
     public var keys: [SortValue]
@@ -67,9 +68,34 @@ public struct QueryScan: Sendable {
 
     /// The results for `batch`, parallel to it. `service` is needed when `needsVerifier`.
     public func run(_ batch: [InputItem], service: VerdictService?) -> [QueryResult] {
-        let needsVerifier = self.needsVerifier
         // Only verdicts asked for: a message the result cache knows need not be read at all.
         let verdictsOnly = service?.store != nil && needsVerifier && !plan.readsMessage && comparators.isEmpty
+        guard verdictsOnly, !delivery, let service else { return runEach(batch, service: service, verdictsOnly: verdictsOnly) }
+        // The files whose current verdict their directory's rows hold are answered
+        // from it (see `VerdictService.servedVerdicts`), the rest as below.
+        let (answer, memo) = plan.firstPassWithoutMessage()
+        guard answer == nil || (answer == true && verdictsForMatches) else { return runEach(batch, service: service, verdictsOnly: true) }
+        let served = service.servedVerdicts(batch)
+        let rest = batch.indices.filter { served[$0] == nil }
+        if rest.count == batch.count { return runEach(batch, service: service, verdictsOnly: true) }
+        var others = rest.isEmpty ? [] : runEach(rest.map { batch[$0] }, service: service, verdictsOnly: true)[...]
+        var results: [QueryResult] = []
+        results.reserveCapacity(batch.count)
+        for (item, served) in zip(batch, served) {
+            guard let (digest, verdict) = served else {
+                results.append(others.removeFirst())
+                continue
+            }
+            let matches = answer ?? plan.secondPass(memo, status: verdict.status, statusAtDelivery: verdict.statusAtDelivery)
+            // An id only when asked for: making one was a tenth of this loop, for text output that prints none.
+            results.append(QueryResult(item: item, outcome: .success(matches ? QueryMatch(id: needsIDs ? digest.emailID : nil, keys: [], verdict: verdict) : nil)))
+        }
+        return results
+    }
+
+    /// `run` for each message through the first pass, `VerdictService.read` and `resolve`.
+    private func runEach(_ batch: [InputItem], service: VerdictService?, verdictsOnly: Bool) -> [QueryResult] {
+        let needsVerifier = self.needsVerifier
         let screened: [Result<Screening, InputFailure>]
         if verdictsOnly, let reads = service?.read(batch) {
             let (answer, memo) = plan.firstPassWithoutMessage()

@@ -18,33 +18,40 @@ public struct KnownFile: Sendable, Equatable {
     public var digest: String
     /// The current verdict for `digest` under the options digest asked for, when
     /// one was stored and could be served at the time asked for; nil otherwise.
-    /// Check `ResultStore.canServe` again at the time it is used.
+    /// Check `ResultStore.canServe` again at the time it is used. Meaningful only
+    /// when `verdictKnown`.
     public var verdict: StoredVerdict?
+    /// Whether `verdict` is the answer `verdicts(for:now:maxAge:)` gives: the row's
+    /// copy of a verdict (see `ResultStore.filesVerdictCopy`) is under the options
+    /// digest asked for. When false, ask `verdicts(for:now:maxAge:)`.
+    public var verdictKnown: Bool
 
-    public init(name: String, stamp: FileStamp, digest: String, verdict: StoredVerdict?) {
+    public init(name: String, stamp: FileStamp, digest: String, verdict: StoredVerdict?, verdictKnown: Bool? = nil) {
         self.name = name
         self.stamp = stamp
         self.digest = digest
         self.verdict = verdict
+        self.verdictKnown = verdictKnown ?? (verdict != nil)
     }
 }
 
 extension ResultStore {
     /// Rows of the files table whose path starts with `?1` (which ends in '/'; `?2`
     /// is `?1` with that '/' made '0', the next byte: a range on the primary key),
-    /// left-joined with their digest's current verdict. Rows in subdirectories are
-    /// skipped by the caller, on the bytes (in SQL that cost a quarter of the read).
+    /// with the copy of a verdict each row holds, and whether it is under the
+    /// options `?3`. Rows in subdirectories are skipped by the caller, on the bytes
+    /// (in SQL that cost a quarter of the read). No join (see `filesVerdictCopy`).
     private static let selectDirectory = """
-        SELECT v.status, v.errors_json, v.codes_json, v.verified_at, v.valid_until, v.message_digest IS NOT NULL,
-               f.path, f.device, f.inode, f.size, f.mtime_ns, f.ctime_ns, f.digest
-        FROM files f LEFT JOIN verdicts v ON v.message_digest = f.digest AND v.options_digest = ?3
-        WHERE f.path >= ?1 AND f.path < ?2
+        SELECT v_status, v_errors_json, v_codes_json, v_verified_at, v_valid_until, v_options IS ?3,
+               path, device, inode, size, mtime_ns, ctime_ns, digest
+        FROM files WHERE path >= ?1 AND path < ?2
         """
 
     /// Everything recorded for the files directly in `directory` (not in its
-    /// subdirectories), in path order, each by its name: one read transaction. With `optionsDigest`,
-    /// each file's `verdict` is the one `verdicts(for:now:maxAge:)` would give for
-    /// (its digest, `optionsDigest`) at `now`; without, it is nil. A path absent
+    /// subdirectories), in path order, each by its name: one read transaction. With
+    /// `optionsDigest`, a file's `verdict`, when `verdictKnown`, is the one
+    /// `verdicts(for:now:maxAge:)` would give for (its digest, `optionsDigest`) at
+    /// `now`; without, it is nil and not known. A path absent
     /// from the answer is one the store knows nothing of (or whose row is not
     /// usable): a miss, as `knownDigests` would give.
     public func knownFiles(inDirectory directory: String, optionsDigest: String?, now: Date,
@@ -68,9 +75,10 @@ extension ResultStore {
                           !path[prefixLength...].contains(UInt8(ascii: "/")),
                           let digest = select.text(12), Self.isDigest(digest),
                           let stamp = Self.stamp(select, from: 7) else { continue }
-                    let verdict = optionsDigest != nil && select.int64(5) == 1 ? Self.readVerdict(select, freshness) : nil
+                    let known = optionsDigest != nil && select.int64(5) == 1
                     files.append(KnownFile(name: String(decoding: path[prefixLength...], as: UTF8.self), stamp: stamp,
-                                           digest: String(decoding: digest, as: UTF8.self), verdict: verdict))
+                                           digest: String(decoding: digest, as: UTF8.self),
+                                           verdict: known ? Self.readVerdict(select, freshness) : nil, verdictKnown: known))
                 }
                 return files
             }

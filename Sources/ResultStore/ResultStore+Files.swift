@@ -42,10 +42,23 @@ extension ResultStore {
     private static let selectFile = """
         SELECT device, inode, size, mtime_ns, ctime_ns, digest FROM files WHERE path = ?1
         """
+    /// The row, with a copy of a verdict already filed for its digest (a file
+    /// copied or renamed, a maildir message whose flags changed) if there is one
+    /// (see `filesVerdictCopy`): any verdict of the digest is an exact copy. The
+    /// verdict is looked up first (`selectAnyVerdict`) and bound: as a subquery
+    /// of the upsert, SQLite materialised it for every row, tripling its cost.
     private static let upsertFile = """
-        INSERT INTO files(path, device, inode, size, mtime_ns, ctime_ns, digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        INSERT INTO files(path, device, inode, size, mtime_ns, ctime_ns, digest,
+                          v_options, v_status, v_errors_json, v_codes_json, v_verified_at, v_valid_until)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
         ON CONFLICT(path) DO UPDATE SET device = excluded.device, inode = excluded.inode, size = excluded.size,
-            mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, digest = excluded.digest
+            mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, digest = excluded.digest,
+            v_options = excluded.v_options, v_status = excluded.v_status, v_errors_json = excluded.v_errors_json,
+            v_codes_json = excluded.v_codes_json, v_verified_at = excluded.v_verified_at, v_valid_until = excluded.v_valid_until
+        """
+    private static let selectAnyVerdict = """
+        SELECT options_digest, status, errors_json, codes_json, verified_at, valid_until
+        FROM verdicts WHERE message_digest = ?1 LIMIT 1
         """
 
     /// The digest recorded for each path, when the file's stamp is exactly the one
@@ -79,8 +92,19 @@ extension ResultStore {
         guard !rows.isEmpty else { return }
         try locked { connection in
             let upsert = try connection.statement(Self.upsertFile)
+            let verdict = try connection.statement(Self.selectAnyVerdict)
             try connection.transaction(write: true) {
                 for row in rows {
+                    try verdict.bind(1, row.digest)
+                    if try verdict.step() {
+                        try upsert.bind(8, verdict.string(0))
+                        try upsert.bind(9, verdict.string(1))
+                        try upsert.bind(10, verdict.string(2))
+                        try upsert.bind(11, verdict.string(3))
+                        try upsert.bind(12, verdict.int64(4))
+                        try upsert.bind(13, verdict.int64(5))
+                    }
+                    verdict.reset()
                     try upsert.bind(1, row.path)
                     try upsert.bind(2, Int64(bitPattern: row.stamp.device))
                     try upsert.bind(3, Int64(bitPattern: row.stamp.inode))

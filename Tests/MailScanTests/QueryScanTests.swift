@@ -113,4 +113,68 @@ final class QueryScanTests: XCTestCase {
         let statuses = try items.map { try StructureRead.read($0, limits: .default, maxBytes: 1 << 20, inMemory: 1 << 20).get().status }
         XCTAssertEqual(statuses, [.signed, .signed, nil])
     }
+
+    /// Issue 17: a warm verdict-only query over a walked directory is answered from
+    /// the directory's rows (`servedVerdicts`), and a file rewritten in place (the
+    /// directory's own stamp unchanged; new size, times, maybe inode) is not: it is
+    /// read and verified again, and answers by its new bytes.
+    func testAWarmQueryIsAnsweredFromTheDirectoryRowsButAnEditedFileIsVerifiedAgain() throws {
+        let mail = dir.appendingPathComponent("cur")
+        try FileManager.default.createDirectory(at: mail, withIntermediateDirectories: true)
+        let good = try Data(contentsOf: URL(fileURLWithPath: items[0].displayPath))
+        let tampered = try Data(contentsOf: URL(fileURLWithPath: items[1].displayPath))
+        for i in 0..<12 { try (i % 3 == 2 ? tampered : good).write(to: mail.appendingPathComponent("m\(i).eml")) }
+        // The store remembers only files written at least two seconds before they were read.
+        Thread.sleep(forTimeInterval: 2.2)
+        let walk = { Array(InputWalk(operands: [mail.path], stdinIsTerminal: true)) }
+        let store = try ResultStore(url: dir.appendingPathComponent("results.sqlite"))
+        let q = try scan(#"{"hasVerifiedSmime":true}"#, ids: false)
+        let verified = (0..<12).filter { $0 % 3 != 2 }.map { "m\($0).eml" }.sorted()
+        let first = service(store)
+        XCTAssertEqual(names(q.results(for: walk(), service: first)), verified)
+        first.finish()
+
+        let second = service(store)
+        let items = walk()
+        XCTAssertEqual(second.servedVerdicts(items).filter { $0 != nil }.count, 12, "every file from its directory's rows")
+        XCTAssertEqual(names(q.results(for: items, service: second)), verified)
+        second.finish()
+
+        // m0.eml rewritten in place with the tampered bytes.
+        try tampered.write(to: mail.appendingPathComponent("m0.eml"))
+        let third = service(store)
+        let edited = walk()
+        let served = third.servedVerdicts(edited)
+        XCTAssertEqual(edited.indices.filter { served[$0] == nil }.map { URL(fileURLWithPath: edited[$0].displayPath).lastPathComponent },
+                       ["m0.eml"])
+        XCTAssertEqual(names(q.results(for: edited, service: third)), verified.filter { $0 != "m0.eml" })
+        third.finish()
+    }
+
+    /// The walk's own directory listing names entries exactly as PathCalls does:
+    /// ASCII straight from the bytes, UTF-8 and raw bytes through PathBytes.
+    func testTheWalksListingNamesEntriesAsPathCallsDoes() throws {
+        let list = dir.appendingPathComponent("names")
+        try FileManager.default.createDirectory(at: list, withIntermediateDirectories: true)
+        for name in ["plain.eml", "caf\u{E9}.eml", ".hidden", "x"] {
+            try Data("x".utf8).write(to: list.appendingPathComponent(name))
+        }
+        // A Latin-1 name: not UTF-8.
+        let raw = Array((list.path + "/caf").utf8) + [0xE9, UInt8(ascii: "2"), 0]
+        let fd = raw.withUnsafeBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { open($0, O_CREAT | O_WRONLY, 0o600) }
+        }
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        close(fd)
+        let dfd = open(list.path, O_RDONLY | O_DIRECTORY)
+        defer { close(dfd) }
+        let mine = try XCTUnwrap(InputWalk.names(in: dfd))
+        XCTAssertEqual(mine.sorted(), try XCTUnwrap(PathCalls.names(in: dfd)).sorted())
+        XCTAssertEqual(mine.count, 5)
+        XCTAssertTrue(mine.contains { PathBytes.hasRawBytes($0) })
+        XCTAssertFalse(mine.contains("."))
+        XCTAssertFalse(mine.contains(".."))
+        let walked = Array(InputWalk(operands: [list.path], stdinIsTerminal: true)).map { URL(fileURLWithPath: $0.displayPath).lastPathComponent }
+        XCTAssertEqual(walked.count, 4, "the dot file is not walked")
+    }
 }

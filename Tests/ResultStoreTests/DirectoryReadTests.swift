@@ -156,4 +156,102 @@ final class DirectoryReadTests: XCTestCase {
             }
         }
     }
+
+    // MARK: Version 5: the verdict copies in the files rows
+
+    /// A copy is under one options digest: a read under other options knows
+    /// nothing from the row, and the point lookup still finds their verdict.
+    func testACopyUnderOtherOptionsIsNotAnAnswer() throws {
+        let store = try ResultStore.inMemory()
+        let other = String(repeating: "f", count: 64)
+        try store.recordFiles([FileRecord(path: "/m/a", stamp: stamp, digest: digest(1))], now: now)
+        let mine = StoredVerdict(status: "signed/verified", verifiedAt: now.addingTimeInterval(-60))
+        let theirs = StoredVerdict(status: "signed/failed", errors: ["no"], errorCodes: ["badSignature"], verifiedAt: now.addingTimeInterval(-30))
+        try store.record(batch: [(StoreKey(messageDigest: digest(1), optionsDigest: options), mine, "/m/a")])
+        XCTAssertEqual(try read(store, "/m", options: options)["/m/a"], KnownFile(name: "a", stamp: stamp, digest: digest(1), verdict: mine))
+        // Filed since under other options: the row's copy is theirs.
+        try store.record(batch: [(StoreKey(messageDigest: digest(1), optionsDigest: other), theirs, nil)])
+        let row = try XCTUnwrap(try read(store, "/m", options: options)["/m/a"])
+        XCTAssertFalse(row.verdictKnown)
+        XCTAssertNil(row.verdict)
+        XCTAssertEqual(try store.verdict(for: StoreKey(messageDigest: digest(1), optionsDigest: options), now: now, maxAge: 3600), mine)
+        XCTAssertEqual(try read(store, "/m", options: other)["/m/a"]?.verdict, theirs)
+        XCTAssertEqual(try read(store, "/m", options: other)["/m/a"]?.verdictKnown, true)
+    }
+
+    /// A file recorded after its digest's verdict (a copy, a rename) gets the copy;
+    /// a path whose bytes changed loses the copy of its old digest's verdict.
+    func testAFileRowTakesTheVerdictOfItsDigest() throws {
+        let store = try ResultStore.inMemory()
+        let verdict = StoredVerdict(status: "signed/verified", verifiedAt: now.addingTimeInterval(-60))
+        try store.record(batch: [(StoreKey(messageDigest: digest(1), optionsDigest: options), verdict, nil)])
+        try store.recordFiles([FileRecord(path: "/m/copy", stamp: stamp, digest: digest(1)),
+                               FileRecord(path: "/m/other", stamp: stamp(1), digest: digest(2))], now: now)
+        var found = try read(store, "/m", options: options)
+        XCTAssertEqual(found["/m/copy"]?.verdict, verdict)
+        XCTAssertEqual(found["/m/other"]?.verdictKnown, false)
+        // Rewritten in place: new stamp, new bytes.
+        try store.recordFiles([FileRecord(path: "/m/copy", stamp: stamp(7), digest: digest(3))], now: now)
+        found = try read(store, "/m", options: options)
+        XCTAssertEqual(found["/m/copy"]?.stamp, stamp(7))
+        XCTAssertEqual(found["/m/copy"]?.verdictKnown, false)
+        XCTAssertNil(found["/m/copy"]?.verdict)
+    }
+
+    /// compact deletes verdicts that can never be served again, and their copies with them.
+    func testCompactDropsTheCopiesOfTheVerdictsItDeletes() throws {
+        let store = try ResultStore.inMemory()
+        try store.recordFiles([FileRecord(path: "/m/old", stamp: stamp, digest: digest(1)),
+                               FileRecord(path: "/m/new", stamp: stamp(1), digest: digest(2))], now: now)
+        try store.record(batch: [
+            (StoreKey(messageDigest: digest(1), optionsDigest: options), StoredVerdict(status: "signed/verified", verifiedAt: now.addingTimeInterval(-90_000)), nil),
+            (StoreKey(messageDigest: digest(2), optionsDigest: options), StoredVerdict(status: "signed/verified", verifiedAt: now.addingTimeInterval(-60)), nil),
+        ])
+        XCTAssertEqual(try read(store, "/m", options: options)["/m/old"]?.verdictKnown, true)
+        try store.compact(now: now)
+        let found = try read(store, "/m", options: options)
+        XCTAssertEqual(found["/m/old"]?.verdictKnown, false)
+        XCTAssertEqual(found["/m/new"]?.verdictKnown, true)
+        let copies = try store.locked { try $0.strings("SELECT count(*) FROM files WHERE v_options IS NOT NULL") }
+        XCTAssertEqual(copies, ["1"])
+    }
+
+    /// A version 4 cache (files rows without copies) is upgraded in place: the
+    /// copies are filled from the verdicts there are, and a file edited since is
+    /// still told apart by its stamp.
+    func testAVersion4CacheGetsItsCopiesFilled() throws {
+        let dir = try TemporaryDirectory()
+        let url = dir.file("results.sqlite")
+        let verdict = StoredVerdict(status: "signed/failed", errors: ["The signature does not match"], errorCodes: ["badSignature"],
+                                    verifiedAt: now.addingTimeInterval(-60))
+        do {
+            let store = try ResultStore(url: url)
+            try store.recordFiles([FileRecord(path: "/m/a", stamp: stamp, digest: digest(1)),
+                                   FileRecord(path: "/m/b", stamp: stamp(1), digest: digest(2))], now: now)
+            try store.record(batch: [(StoreKey(messageDigest: digest(1), optionsDigest: options), verdict, nil)])
+            // Back to what version 4 wrote.
+            try store.locked { connection in
+                try connection.execute("""
+                    DROP INDEX files_by_digest;
+                    ALTER TABLE files DROP COLUMN v_options; ALTER TABLE files DROP COLUMN v_status;
+                    ALTER TABLE files DROP COLUMN v_errors_json; ALTER TABLE files DROP COLUMN v_codes_json;
+                    ALTER TABLE files DROP COLUMN v_verified_at; ALTER TABLE files DROP COLUMN v_valid_until;
+                    PRAGMA user_version = 4;
+                    """)
+            }
+        }
+        let store = try ResultStore(url: url)
+        XCTAssertEqual(try store.locked { try $0.strings("PRAGMA user_version") }, ["\(ResultStore.schemaVersion)"])
+        var found = try read(store, "/m", options: options)
+        XCTAssertEqual(found["/m/a"], KnownFile(name: "a", stamp: stamp, digest: digest(1), verdict: verdict))
+        XCTAssertEqual(found["/m/b"]?.verdictKnown, false)
+        // /m/a edited in place since: its row names the old stamp, so the old digest and
+        // verdict are not its; once read again, its row is the new bytes', without a verdict.
+        XCTAssertEqual(try store.knownDigests([("/m/a", stamp(5))]), [nil])
+        try store.recordFiles([FileRecord(path: "/m/a", stamp: stamp(5), digest: digest(5))], now: now)
+        found = try read(store, "/m", options: options)
+        XCTAssertEqual(found["/m/a"]?.stamp, stamp(5))
+        XCTAssertEqual(found["/m/a"]?.verdictKnown, false)
+        XCTAssertEqual(dir.contents().filter { $0.contains("corrupt") }, [], "nothing was moved aside")
+    }
 }
