@@ -173,18 +173,44 @@ public enum LargeFile {
 /// reads then overlap each other and the verification, instead of each worker
 /// waiting on the disk in turn. Only files the walk saw as small enough to be
 /// read whole are hinted.
+///
+/// A batch whose first and last files are already in the page cache (a corpus
+/// read moments ago, a maildir scanned before) is not hinted: a hint opens and
+/// closes each file once more, which costs about as much as reading a small
+/// one, and there is nothing to wait for (issue 17: 4% of a cold verify).
 public enum ReadAhead {
     public static func hint(_ indices: some Sequence<Int>, of batch: [InputItem], below limit: Int) {
         #if os(Linux)
-        for i in indices {
-            guard case .file(let path, let stamp?) = batch[i], stamp.size > 0, stamp.size <= Int64(limit) else { continue }
+        let files: [(path: String, size: Int64)] = indices.compactMap { i in
+            guard case .file(let path, let stamp?) = batch[i], stamp.size > 0, stamp.size <= Int64(limit) else { return nil }
+            return (path, stamp.size)
+        }
+        guard let first = files.first, let last = files.last else { return }
+        if resident(first.path, size: first.size) && (files.count == 1 || resident(last.path, size: last.size)) { return }
+        for (path, size) in files {
             let fd = PathCalls.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard fd >= 0 else { continue }
-            _ = posix_fadvise(fd, 0, off_t(stamp.size), POSIX_FADV_WILLNEED)
+            _ = posix_fadvise(fd, 0, off_t(size), POSIX_FADV_WILLNEED)
             close(fd)
         }
         #endif
     }
+
+    #if os(Linux)
+    /// Whether every page of the file is in the page cache (false when that cannot be told).
+    static func resident(_ path: String, size: Int64) -> Bool {
+        let fd = PathCalls.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        let length = Int(size)
+        guard let map = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0), map != MAP_FAILED else { return false }
+        defer { munmap(map, length) }
+        let page = max(1, Int(sysconf(Int32(_SC_PAGESIZE))))
+        var pages = [UInt8](repeating: 0, count: (length + page - 1) / page)
+        guard mincore(map, length, &pages) == 0 else { return false }
+        return pages.allSatisfy { $0 & 1 != 0 }
+    }
+    #endif
 }
 
 /// Reads a regular file with one allocation of its size and one read call,
