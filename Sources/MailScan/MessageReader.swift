@@ -51,6 +51,14 @@ public struct ReadMessage: Sendable {
     public static let keepLimit = 256 << 10
 
     public static func read(_ item: InputItem, maxBytes: Int, streamAbove: Int) -> Result<ReadMessage, InputFailure> {
+        // A file the walk saw small is opened at once, and its fstat decides: only one
+        // grown past the limit since goes the streaming way (a stat by path saved per file).
+        if case .file(_, let stamp?) = item, stamp.size <= Int64(streamAbove),
+           let read = FileBytes.read(item, maxBytes: maxBytes, unlessAbove: streamAbove) {
+            return read.map { bytes in
+                ReadMessage(item: item, digest: .of(bytes), size: bytes.count, bytes: bytes.count <= keepLimit ? bytes : nil)
+            }
+        }
         switch LargeFile.open(item, above: streamAbove, maxBytes: maxBytes) {
         case nil: break
         case .failure(let f)?: return .failure(f)
@@ -218,6 +226,13 @@ public enum ReadAhead {
 /// (standard input, a file that changes size while read) goes to InputReader.
 public enum FileBytes {
     public static func read(_ item: InputItem, maxBytes: Int) -> Result<[UInt8], InputFailure> {
+        // Without a limit the read always happens.
+        read(item, maxBytes: maxBytes, unlessAbove: nil)!
+    }
+
+    /// As `read(_:maxBytes:)`, but nil, with nothing read, when the opened regular
+    /// file has more than `limit` bytes (for the caller to stream it instead).
+    static func read(_ item: InputItem, maxBytes: Int, unlessAbove limit: Int?) -> Result<[UInt8], InputFailure>? {
         guard case .file(let path, _) = item else { return InputReader.read(item, maxBytes: maxBytes) }
         let (fd, st): (Int32, stat)
         switch InputFile.openRegular(path) {
@@ -225,6 +240,7 @@ public enum FileBytes {
         case .success(let opened): (fd, st) = opened
         }
         defer { close(fd) }
+        if let limit, Int(st.st_size) > limit { return nil }
         guard Int(st.st_size) <= maxBytes else {
             return .failure(InputFailure(.tooLarge(size: Int(st.st_size), limit: maxBytes)))
         }
