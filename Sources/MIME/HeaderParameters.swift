@@ -45,7 +45,8 @@ public enum HeaderParameters {
             let value = p.value()
             let name = String(decoding: nameBytes, as: UTF8.self).lowercased()
 
-            if let star = name.firstIndex(of: "*") {
+            // A "*" Character needs a "*" byte: most names have none, and are not searched as Characters.
+            if nameBytes.contains(0x2A), let star = name.firstIndex(of: "*") {
                 let base = String(name[..<star])
                 var rest = name[name.index(after: star)...]
                 var encoded = false

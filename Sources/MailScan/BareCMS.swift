@@ -61,11 +61,15 @@ public enum BareCMS {
     }
 
     private static let labels = ["PKCS7", "CMS", "PKCS #7 SIGNED DATA"]
+    private static let pemStart = Array("-----BEGIN ".utf8)
 
     /// The DER inside `-----BEGIN PKCS7-----` (or CMS) armour at the start.
     private static func pem(_ bytes: [UInt8]) -> [UInt8]? {
         guard let first = bytes.firstIndex(where: { ![0x20, 0x09, 0x0D, 0x0A].contains($0) }),
               bytes.count - first < 512 << 20 else { return nil }
+        // Every armour starts so, byte for byte: a mail message (every file verify reads)
+        // is not turned into a String of its whole length to be told apart.
+        guard bytes[first...].starts(with: pemStart) else { return nil }
         let text = String(decoding: bytes[first...], as: UTF8.self)
         guard let label = labels.first(where: { text.hasPrefix("-----BEGIN \($0)-----") }),
               let end = text.range(of: "-----END \(label)-----") else { return nil }

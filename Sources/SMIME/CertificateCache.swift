@@ -37,7 +37,10 @@ final class CertificateCache: Sendable {
     static let capacity = 1024
 
     private struct State {
-        var parsed: [ByteKey: Certificate] = [:]
+        /// By a hash of the DER (see `ByteKey`'s), each bucket compared byte by byte:
+        /// a lookup reads the certificate where it lies in the message, without a copy.
+        var parsed: [Int: [Certificate]] = [:]
+        var count = 0
         /// The same certificates by their X509 object (its address), which CMS_add1_cert
         /// hands on to the SignedData: so the signer found there is the one parsed here,
         /// with its fields already read.
@@ -50,20 +53,43 @@ final class CertificateCache: Sendable {
         state.withLock { $0.byObject[Int(bitPattern: x509)] }
     }
 
+    static func hash(_ der: UnsafeRawBufferPointer) -> Int {
+        var hasher = Hasher()
+        hasher.combine(der.count)
+        hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: der.prefix(96)))
+        hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: der.suffix(64)))
+        return hasher.finalize()
+    }
+
+    private static func find(_ bucket: [Certificate]?, _ der: UnsafeRawBufferPointer) -> Certificate? {
+        guard let bucket else { return nil }
+        for c in bucket {
+            let same = c.der.withUnsafeBytes { known in
+                known.count == der.count && (der.count == 0 || memcmp(known.baseAddress!, der.baseAddress!, der.count) == 0)
+            }
+            if same { return c }
+        }
+        return nil
+    }
+
     /// The certificate with this DER; nil when OpenSSL does not read it.
     func certificate(_ der: ArraySlice<UInt8>) -> Certificate? {
-        let key = ByteKey(bytes: Array(der))
-        if let known = state.withLock({ $0.parsed[key] }) { return known }
-        guard let certificate = Certificate.fromDER(key.bytes) else { return nil }
-        return state.withLock { s in
-            if let raced = s.parsed[key] { return raced }
-            if s.parsed.count >= Self.capacity {
-                s.parsed.removeAll(keepingCapacity: true)
-                s.byObject.removeAll(keepingCapacity: true)
+        der.withUnsafeBytes { raw in
+            let h = Self.hash(raw)
+            if let known = state.withLock({ Self.find($0.parsed[h], raw) }) { return known }
+            guard let certificate = Certificate.fromDER(Array(raw)) else { return nil }
+            return state.withLock { s in
+                if let raced = Self.find(s.parsed[h], raw) { return raced }
+                if s.count >= Self.capacity {
+                    s.parsed.removeAll(keepingCapacity: true)
+                    s.byObject.removeAll(keepingCapacity: true)
+                    s.count = 0
+                }
+                s.parsed[h, default: []].append(certificate)
+                s.count += 1
+                s.byObject[Int(bitPattern: certificate.x509)] = certificate
+                return certificate
             }
-            s.parsed[key] = certificate
-            s.byObject[Int(bitPattern: certificate.x509)] = certificate
-            return certificate
         }
     }
 }
@@ -110,7 +136,7 @@ enum SignedDataSplit {
     static func split(_ der: [UInt8]) -> (stripped: [UInt8], certificates: [ArraySlice<UInt8>])? {
         guard let contentInfo = element(der, at: 0, limit: der.count, depth: 0), contentInfo.tag == 0x30,
               let outer = children(der, of: contentInfo), outer.count == 2,
-              Array(der[outer[0].start..<outer[0].end]) == signedDataOID,
+              der[outer[0].start..<outer[0].end].elementsEqual(signedDataOID),
               outer[1].tag == 0xA0,
               let explicit = children(der, of: outer[1]), explicit.count == 1, explicit[0].tag == 0x30,
               let fields = children(der, of: explicit[0])
@@ -122,32 +148,51 @@ enum SignedDataSplit {
         // Only plain, definite-length Certificates: other CertificateChoices go the plain way.
         guard certificateElements.allSatisfy({ $0.tag == 0x30 && !$0.indefinite }) else { return nil }
 
-        var signedContent: [UInt8] = []
-        for (i, field) in fields.enumerated() where i != certificatesIndex {
-            signedContent += der[field.start..<field.end]
-        }
-        let newSignedData = rebuild(der, signedData, content: signedContent)
-        let newExplicit = rebuild(der, outer[1], content: newSignedData)
-        let newContentInfo = rebuild(der, contentInfo, content: Array(der[outer[0].start..<outer[0].end]) + newExplicit)
-        let stripped = newContentInfo + der[contentInfo.end...]
+        // The stripped ContentInfo written once into a buffer of its final size: the
+        // three containers around the remaining SignedData fields, then what followed.
+        let oid = der[outer[0].start..<outer[0].end]
+        var signedLength = 0
+        for (i, field) in fields.enumerated() where i != certificatesIndex { signedLength += field.end - field.start }
+        let signedTotal = encodedSize(signedData, content: signedLength)
+        let explicitTotal = encodedSize(outer[1], content: signedTotal)
+        let infoContent = oid.count + explicitTotal
+        var stripped: [UInt8] = []
+        stripped.reserveCapacity(encodedSize(contentInfo, content: infoContent) + (der.count - contentInfo.end))
+        appendHeader(contentInfo, content: infoContent, to: &stripped)
+        stripped += oid
+        appendHeader(outer[1], content: signedTotal, to: &stripped)
+        appendHeader(signedData, content: signedLength, to: &stripped)
+        for (i, field) in fields.enumerated() where i != certificatesIndex { stripped += der[field.start..<field.end] }
+        for e in [signedData, outer[1], contentInfo] where e.indefinite { stripped += [0x00, 0x00] }
+        stripped += der[contentInfo.end...]
         return (stripped, certificateElements.map { der[$0.start..<$0.end] })
     }
 
-    /// The same container around new content.
-    static func rebuild(_ der: [UInt8], _ e: Element, content: [UInt8]) -> [UInt8] {
-        if e.indefinite { return [e.tag, 0x80] + content + [0x00, 0x00] }
-        return [e.tag] + length(content.count) + content
+    /// The bytes `e`'s container takes around `content` bytes: header, and end-of-contents when indefinite.
+    static func encodedSize(_ e: Element, content: Int) -> Int {
+        e.indefinite ? content + 4 : 1 + lengthSize(content) + content
     }
 
-    static func length(_ n: Int) -> [UInt8] {
-        if n < 0x80 { return [UInt8(n)] }
-        var bytes: [UInt8] = []
+    static func lengthSize(_ n: Int) -> Int {
+        if n < 0x80 { return 1 }
+        var count = 0
         var v = n
-        while v > 0 {
-            bytes.insert(UInt8(v & 0xFF), at: 0)
-            v >>= 8
+        while v > 0 { count += 1; v >>= 8 }
+        return 1 + count
+    }
+
+    /// `e`'s tag and length (the same length form) for `content` bytes.
+    static func appendHeader(_ e: Element, content: Int, to out: inout [UInt8]) {
+        out.append(e.tag)
+        if e.indefinite {
+            out.append(0x80)
+        } else if content < 0x80 {
+            out.append(UInt8(content))
+        } else {
+            let count = lengthSize(content) - 1
+            out.append(0x80 | UInt8(count))
+            for k in stride(from: count - 1, through: 0, by: -1) { out.append(UInt8(truncatingIfNeeded: content >> (8 * k))) }
         }
-        return [0x80 | UInt8(bytes.count)] + bytes
     }
 
     /// The elements inside a constructed element.

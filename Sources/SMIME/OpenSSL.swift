@@ -330,6 +330,16 @@ final class CertificateStack {
         stack = smk_x509_stack_new()
         for c in certs { _ = smk_x509_stack_push_up_ref(stack, c.x509) }
     }
+    /// The certificates of `other` (if any), then `more`.
+    init(_ other: OpaquePointer?, adding more: [Certificate]) {
+        stack = smk_x509_stack_new()
+        if let other {
+            for i in 0..<max(0, smk_x509_stack_num(other)) {
+                if let x = smk_x509_stack_value(other, i) { _ = smk_x509_stack_push_up_ref(stack, x) }
+            }
+        }
+        for c in more { _ = smk_x509_stack_push_up_ref(stack, c.x509) }
+    }
     deinit { smk_x509_stack_free_all(stack) }
 
     static func certificates(of stack: OpaquePointer?) -> [Certificate] {

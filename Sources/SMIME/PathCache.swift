@@ -20,16 +20,44 @@ final class PathCache: Sendable {
         /// The latest notBefore and earliest notAfter in the chain (Unix seconds).
         let from: Int64
         let until: Int64
+        /// The certificates a key names by object (see `Key`), kept alive with it.
+        let retained: [Certificate]
+    }
+
+    /// What names a path check's inputs.
+    struct Key {
+        let bytes: [UInt8]
+        let retained: [Certificate]
     }
 
     /// Plenty for a mailbox's signers; the whole cache is dropped when full.
     static let capacity = 2048
     private let entries = Locked([ByteKey: Entry]())
 
-    /// The key: flags, then each certificate's DER with its length in front.
-    /// Certificates from `certificates` bring their DER along; others are encoded.
-    static func key(flags: UInt, leaf: Certificate, untrusted: OpaquePointer, certificates: CertificateCache? = nil) -> [UInt8] {
-        var key = [UInt8]()
+    /// The key: flags, then each certificate. When the leaf and every untrusted
+    /// certificate are objects of `certificates` (the usual case: all came in the
+    /// message), each is named by its object, which has one DER for its life; the
+    /// entry keeps the objects alive, so no other certificate can take an address
+    /// while it stands. Otherwise each certificate's DER, with its length in front.
+    static func key(flags: UInt, leaf: Certificate, untrusted: OpaquePointer, certificates: CertificateCache? = nil) -> Key {
+        let count = Int(max(0, smk_x509_stack_num(untrusted)))
+        if let certificates, certificates.known(leaf.x509) === leaf {
+            var objects = [leaf]
+            objects.reserveCapacity(count + 1)
+            for i in 0..<Int32(count) {
+                guard let x = smk_x509_stack_value(untrusted, i) else { continue }
+                guard let known = x == leaf.x509 ? leaf : certificates.known(x) else { objects = []; break }
+                objects.append(known)
+            }
+            if !objects.isEmpty {
+                var key: [UInt8] = [1]
+                key.reserveCapacity(9 + 8 * objects.count)
+                withUnsafeBytes(of: UInt64(flags).littleEndian) { key += $0 }
+                for o in objects { withUnsafeBytes(of: UInt64(UInt(bitPattern: ObjectIdentifier(o))).littleEndian) { key += $0 } }
+                return Key(bytes: key, retained: objects)
+            }
+        }
+        var key: [UInt8] = [0]
         key.reserveCapacity(4096)
         withUnsafeBytes(of: UInt64(flags).littleEndian) { key += $0 }
         func append(_ x509: OpaquePointer) {
@@ -50,19 +78,19 @@ final class PathCache: Sendable {
             }
         }
         append(leaf.x509)
-        for i in 0..<smk_x509_stack_num(untrusted) {
+        for i in 0..<Int32(count) {
             if let x = smk_x509_stack_value(untrusted, i) { append(x) }
         }
-        return key
+        return Key(bytes: key, retained: [])
     }
 
-    func lookup(_ key: [UInt8], at time: Int64) -> [Certificate]? {
-        guard let entry = entries.withLock({ $0[ByteKey(bytes: key)] }), entry.from <= time, time < entry.until else { return nil }
+    func lookup(_ key: Key, at time: Int64) -> [Certificate]? {
+        guard let entry = entries.withLock({ $0[ByteKey(bytes: key.bytes)] }), entry.from <= time, time < entry.until else { return nil }
         return entry.chain
     }
 
     /// Remembers a chain that validated; one whose validity cannot be read is not kept.
-    func store(_ key: [UInt8], chain: [Certificate]) {
+    func store(_ key: Key, chain: [Certificate]) {
         guard !chain.isEmpty else { return }
         var from = Int64.min, until = Int64.max
         for cert in chain {
@@ -73,7 +101,7 @@ final class PathCache: Sendable {
         guard from < until else { return }
         entries.withLock { entries in
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[ByteKey(bytes: key)] = Entry(chain: chain, from: from, until: until)
+            entries[ByteKey(bytes: key.bytes)] = Entry(chain: chain, from: from, until: until, retained: key.retained)
         }
     }
 }

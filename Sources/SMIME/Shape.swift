@@ -92,6 +92,14 @@ extension SMIMEShape {
     /// Without leading and trailing white space (Zs and tab, as CharacterSet.whitespaces),
     /// and without going through Foundation's NSString bridge for the common case.
     static func trimmed(_ s: String) -> String {
+        let utf8 = s.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII, the usual parameter: the space is its only Zs.
+            guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
+                  let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return "" }
+            if first == utf8.startIndex && utf8.index(after: last) == utf8.endIndex { return s }
+            return String(s[first...last])
+        }
         let scalars = s.unicodeScalars
         func white(_ u: Unicode.Scalar) -> Bool { u == "\t" || u.properties.generalCategory == .spaceSeparator }
         guard let first = scalars.firstIndex(where: { !white($0) }), let last = scalars.lastIndex(where: { !white($0) }) else { return "" }

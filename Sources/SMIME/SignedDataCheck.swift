@@ -181,9 +181,9 @@ struct SignedDataCheck {
         let extra = CertificateStack(trust.extraCertificates)
         _ = CMS_set1_signers_certs(cms.cms, extra.stack, 0)
         ERR_clear_error()
-        var untrustedList = CertificateStack.certificates(of: messageCerts)
-        untrustedList += trust.extraCertificates
-        let untrusted = CertificateStack(untrustedList)
+        // The list (Certificate objects) only for --online, which adds fetched issuers to it.
+        let untrustedList = options.online ? CertificateStack.certificates(of: messageCerts) + trust.extraCertificates : []
+        let untrusted = CertificateStack(messageCerts, adding: trust.extraCertificates)
 
         // Run the content through the digest BIOs once; every SignerInfo is checked against them.
         // Detached content is written into the chain (ending in a null BIO), so it is never
@@ -446,7 +446,7 @@ struct SignedDataCheck {
         }
         // Without CRLs the outcome depends only on the certificates, the flags and the
         // time: a path that validated before is valid again inside its validity window.
-        var cacheKey: [UInt8]?
+        var cacheKey: PathCache.Key?
         if let pathCache, flags & UInt(X509_V_FLAG_CRL_CHECK) == 0 {
             let key = PathCache.key(flags: flags, leaf: leaf, untrusted: untrusted.stack, certificates: certificateCache)
             if let chain = pathCache.lookup(key, at: Int64(time.timeIntervalSince1970.rounded(.down))) {

@@ -40,6 +40,44 @@ final class Base64Tests: XCTestCase {
         XCTAssertEqual(String(decoding: TransferEncoding.encodeBase64(Array("Hello".utf8), lineLength: 4), as: UTF8.self), "SGVs\r\nbG8=\r\n")
         XCTAssertEqual(String(decoding: TransferEncoding.encodeBase64(Array("Hello".utf8), lineLength: 0), as: UTF8.self), "SGVsbG8=")
     }
+
+    /// The decoder reads four symbols at a time where it can: the same bytes as one
+    /// symbol at a time (this reference), whatever garbage, padding or line breaks
+    /// fall where.
+    func testQuadsAgreeWithSymbolBySymbol() {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        func reference(_ b: [UInt8]) -> [UInt8] {
+            var out: [UInt8] = [], acc: UInt32 = 0, n = 0
+            func flush() {
+                if n == 2 { out.append(UInt8(truncatingIfNeeded: acc >> 4)) }
+                if n == 3 { out += [UInt8(truncatingIfNeeded: acc >> 10), UInt8(truncatingIfNeeded: acc >> 2)] }
+                acc = 0; n = 0
+            }
+            for c in b {
+                let v: UInt32? = c == 0x2D ? 62 : c == 0x5F ? 63 : alphabet.firstIndex(of: c).map(UInt32.init)
+                if let v {
+                    acc = acc << 6 | v; n += 1
+                    if n == 4 { out += [UInt8(truncatingIfNeeded: acc >> 16), UInt8(truncatingIfNeeded: acc >> 8), UInt8(truncatingIfNeeded: acc)]; acc = 0; n = 0 }
+                } else if c == 0x3D && n > 0 {
+                    flush()
+                }
+            }
+            flush()
+            return out
+        }
+        var rng = SplitMix(seed: 17)
+        let noise = Array("=\r\n \t*-_!".utf8)
+        for length in 0..<300 {
+            var text: [UInt8] = []
+            for _ in 0..<length {
+                let r = rng.next()
+                text.append(r % 9 == 0 ? noise[Int(r / 9 % UInt64(noise.count))] : alphabet[Int(r / 9 % 64)])
+            }
+            XCTAssertEqual(TransferEncoding.decodeBase64(text[...]), reference(text), String(decoding: text, as: UTF8.self))
+            let slice = text.dropFirst(min(3, text.count))
+            XCTAssertEqual(TransferEncoding.decodeBase64(slice), reference(Array(slice)))
+        }
+    }
 }
 
 final class QuotedPrintableTests: XCTestCase {
