@@ -205,7 +205,11 @@ struct TrustOptions: ParsableArguments {
     }
 }
 
-extension TrustSource: ExpressibleByArgument {}
+extension TrustSource: ExpressibleByArgument {
+    // The raw values, as ArgumentParser's defaults give them, without the runtime lookups (start-up).
+    public static var allValueStrings: [String] { allCases.map { $0.rawValue } }
+    public var defaultValueDescription: String { rawValue }
+}
 
 /// --trust, --no-system-trust and --trust-source, shared by the reading commands and `trust list`
 /// (the choice itself is SMIME's `TrustConfiguration.choosing`).
