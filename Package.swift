@@ -39,9 +39,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
+        // libcrypto only: nothing here speaks TLS, and linking libssl too would
+        // cost every start its loading and relocation (issue 17).
         .systemLibrary(
             name: "COpenSSL",
-            pkgConfig: "openssl",
+            pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
         // Wrappers for OpenSSL macros (stacks, BIO controls) that Swift cannot import.
