@@ -4,6 +4,7 @@
 #include <unicode/ustring.h>
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 // The system ICU is opened on first use, not linked: only the sender check
@@ -23,25 +24,31 @@ static struct {
     __typeof__(&u_strFromUTF8WithSub) from_utf8;
     __typeof__(&u_strToUTF8) to_utf8;
 } icu;
-static int icu_loaded;
 static pthread_once_t icu_once = PTHREAD_ONCE_INIT;
 
 // One checker for the process: ICU documents uspoof_getSkeleton as safe to call
 // from several threads on the same checker once it is no longer modified.
 static USpoofChecker *checker;
 
+// Without ICU the sender check cannot be made, and skipping it would pass
+// look-alike senders: stop, as the dynamic loader did when ICU was linked.
+static void icu_missing(const char *what) {
+    fprintf(stderr, "smimekit: cannot load %s (%s), which the sender check needs\n", SMK_ICU_LIBRARY, what);
+    exit(2);
+}
+
 static void load_icu(void) {
     // libicui18n's own dependency, libicuuc, comes with it; dlsym searches both.
     void *h = dlopen(SMK_ICU_LIBRARY, RTLD_NOW | RTLD_LOCAL);
-    if (!h) return;
+    if (!h) icu_missing(dlerror());
     icu.spoof_open = (__typeof__(icu.spoof_open))dlsym(h, SMK_STR(uspoof_open));
     icu.skeleton = (__typeof__(icu.skeleton))dlsym(h, SMK_STR(uspoof_getSkeletonUTF8));
     icu.nfkc_instance = (__typeof__(icu.nfkc_instance))dlsym(h, SMK_STR(unorm2_getNFKCInstance));
     icu.normalize = (__typeof__(icu.normalize))dlsym(h, SMK_STR(unorm2_normalize));
     icu.from_utf8 = (__typeof__(icu.from_utf8))dlsym(h, SMK_STR(u_strFromUTF8WithSub));
     icu.to_utf8 = (__typeof__(icu.to_utf8))dlsym(h, SMK_STR(u_strToUTF8));
-    if (!icu.spoof_open || !icu.skeleton || !icu.nfkc_instance || !icu.normalize || !icu.from_utf8 || !icu.to_utf8) return;
-    icu_loaded = 1;
+    if (!icu.spoof_open || !icu.skeleton || !icu.nfkc_instance || !icu.normalize || !icu.from_utf8 || !icu.to_utf8)
+        icu_missing("a function is missing");
     UErrorCode e = U_ZERO_ERROR;
     USpoofChecker *c = icu.spoof_open(&e);
     if (U_SUCCESS(e)) checker = c;
@@ -49,7 +56,7 @@ static void load_icu(void) {
 
 int32_t smk_icu_skeleton(const char *in, int32_t len, char *out, int32_t cap) {
     pthread_once(&icu_once, load_icu);
-    if (!checker) return -1;
+    if (!checker) return -1;  // ICU is there, but uspoof_open failed
     UErrorCode e = U_ZERO_ERROR;
     int32_t n = icu.skeleton(checker, 0, in, len, out, cap, &e);
     if (e == U_BUFFER_OVERFLOW_ERROR || e == U_STRING_NOT_TERMINATED_WARNING) return n;
@@ -58,7 +65,6 @@ int32_t smk_icu_skeleton(const char *in, int32_t len, char *out, int32_t cap) {
 
 int32_t smk_icu_nfkc(const char *in, int32_t len, char *out, int32_t cap) {
     pthread_once(&icu_once, load_icu);
-    if (!icu_loaded) return -1;
     UErrorCode e = U_ZERO_ERROR;
     const UNormalizer2 *nfkc = icu.nfkc_instance(&e);
     if (U_FAILURE(e)) return -1;

@@ -5,9 +5,8 @@
 #include <idn2.h>
 #include <stdint.h>
 
-// idn2_lookup_u8, idn2_to_unicode_8z8z and idn2_free of the system libidn2;
-// when it cannot be loaded, the first two return IDN2_DLOPEN_FAILED (and no output).
-enum { IDN2_DLOPEN_FAILED = -1000 };
+// idn2_lookup_u8, idn2_to_unicode_8z8z and idn2_free of the system libidn2.
+// When it cannot be loaded, the first call says so on standard error and exits 2.
 int smk_idn2_lookup_u8(const uint8_t *src, uint8_t **lookupname, int flags);
 int smk_idn2_to_unicode_8z8z(const char *input, char **output, int flags);
 void smk_idn2_free(void *ptr);
