@@ -39,9 +39,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
+        // libcrypto only: nothing here speaks TLS, and linking libssl too would
+        // cost every start its loading and relocation (issue 17).
         .systemLibrary(
             name: "COpenSSL",
-            pkgConfig: "openssl",
+            pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
         // Wrappers for OpenSSL macros (stacks, BIO controls) that Swift cannot import.
@@ -50,9 +52,11 @@ let package = Package(
         // IDNA2008 A-labels (libidn2) and UTS #39 confusable skeletons (ICU) for the
         // sender check. ICU symbols carry a version suffix (uspoof_open_72), so they
         // do not clash with the copy Foundation bundles (prefixed swift_).
-        .systemLibrary(name: "CIDN2", pkgConfig: "libidn2", providers: [.apt(["libidn2-dev"])]),
-        .systemLibrary(name: "CICU", pkgConfig: "icu-i18n", providers: [.apt(["libicu-dev"])]),
-        .target(name: "CICUShim", dependencies: ["CICU"]),
+        // Both are opened with dlopen on first use, not linked: only the sender check
+        // needs them, and every start of status or query would pay for loading and
+        // relocating them (issue 17). Headers from libidn2-dev and libicu-dev.
+        .target(name: "CIDN2", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
+        .target(name: "CICUShim", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         // The roots NSS's built-in module trusts for e-mail, read through PKCS#11
         // (headers from libp11-kit-dev; the module, libnssckbi.so, from libnss3).
         .target(name: "CNSSTrust", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),

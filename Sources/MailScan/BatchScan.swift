@@ -23,8 +23,24 @@ public struct BatchScan {
     /// `body` gets each batch in input order; returning false stops the scan.
     public func run(_ items: some IteratorProtocol<InputItem> & Sendable, _ body: ([InputItem]) -> Bool) {
         let batchSize = max(1, jobs) * 32
+        // The first batch is walked here, as the work would wait for it anyway: a
+        // run over fewer files than a batch (a command line naming a few) starts
+        // no walk thread at all (start-up, issue 17).
+        var walk = items
+        var first: [InputItem] = []
+        first.reserveCapacity(batchSize)
+        while first.count < batchSize, let item = walk.next() { first.append(item) }
+        guard first.count == batchSize else {
+            if !first.isEmpty {
+                _ = body(first)
+                for _ in first { progress?.tick() }
+            }
+            progress?.finish()
+            return
+        }
+        let rest = walk
         let batches = Prefetch<[InputItem]>(capacity: 4) { put in
-            var walk = items
+            var walk = rest
             while true {
                 var batch: [InputItem] = []
                 batch.reserveCapacity(batchSize)
@@ -33,10 +49,11 @@ public struct BatchScan {
             }
         }
         defer { batches.cancel() }
-        while let batch = batches.next() {
-            let goOn = body(batch)
+        var goOn = body(first)
+        for _ in first { progress?.tick() }
+        while goOn, let batch = batches.next() {
+            goOn = body(batch)
             for _ in batch { progress?.tick() }
-            if !goOn { break }
         }
         progress?.finish()
     }

@@ -408,8 +408,8 @@ enum IDNA {
 
     private static func toUnicode(_ ace: String) -> String? {
         var out: UnsafeMutablePointer<CChar>?
-        guard idn2_to_unicode_8z8z(ace, &out, 0) == Int32(IDN2_OK.rawValue), let out else { return nil }
-        defer { idn2_free(out) }
+        guard smk_idn2_to_unicode_8z8z(ace, &out, 0) == Int32(IDN2_OK.rawValue), let out else { return nil }
+        defer { smk_idn2_free(out) }
         return String(validatingCString: out)
     }
 
@@ -417,10 +417,10 @@ enum IDNA {
         var out: UnsafeMutablePointer<UInt8>?
         let flags = Int32(IDN2_NONTRANSITIONAL.rawValue | IDN2_NFC_INPUT.rawValue)
         let rc = label.withCString { p in
-            p.withMemoryRebound(to: UInt8.self, capacity: label.utf8.count + 1) { idn2_lookup_u8($0, &out, flags) }
+            p.withMemoryRebound(to: UInt8.self, capacity: label.utf8.count + 1) { smk_idn2_lookup_u8($0, &out, flags) }
         }
         guard rc == Int32(IDN2_OK.rawValue), let out else { return nil }
-        defer { idn2_free(out) }
+        defer { smk_idn2_free(out) }
         return String(cString: out)
     }
 }

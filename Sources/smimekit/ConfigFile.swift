@@ -15,7 +15,17 @@ extension ConfigFile {
 
     /// The arguments with the config file's options placed right after the subcommand name.
     static func apply(to arguments: [String]) throws -> [String] {
-        try apply(to: arguments, env: ProcessInfo.processInfo.environment, table: optionTable)
+        try apply(to: arguments, env: lookupEnvironment, table: optionTable)
+    }
+
+    /// The variables the config file's lookup reads (ConfigFile.location and
+    /// expandTilde): the whole environment as a dictionary costs every start.
+    static var lookupEnvironment: [String: String] {
+        var env: [String: String] = [:]
+        for name in ["SMIMEKIT_CONFIG", "XDG_CONFIG_HOME", "HOME"] {
+            if let value = getenv(name) { env[name] = String(cString: value) }
+        }
+        return env
     }
 }
 

@@ -59,6 +59,10 @@ enum ErrorStyle {
         case let e as UsageError:
             write("smimekit: \(e)\n\(e.usage)")
             Foundation.exit(ExitStatus.trouble)
+        case let e as ExitCode:
+            // How every command ends: ArgumentParser has no message for it and would
+            // exit with its code, after runtime type lookups that cost start-up time.
+            Foundation.exit(e.rawValue)
         default:
             break
         }

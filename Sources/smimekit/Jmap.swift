@@ -7,6 +7,7 @@ import JMAPServer
 
 struct Jmap: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "jmap",  // explicit: the default is derived by reflection at every start-up
         abstract: "Answer one JMAP request (RFC 8620, 8621, 9219) over mail directories: Request on standard input, Response on standard output.",
         discussion: """
             Each directory is a mailbox tree: a maildir with its Maildir++ folders, or a directory of message files with its subdirectories. Methods: Core/echo, Mailbox/get, Mailbox/query, Mailbox/changes, Email/get, Email/query, Email/queryChanges, Email/changes, Email/set (create, with smimeSign and smimeEncrypt of urn:ietf:params:jmap:smime-advanced), Email/import, Email/parse, Thread/get, SearchSnippet/get, Blob/get. The RFC 9219 properties (smimeStatus, smimeStatusAtDelivery, smimeErrors, smimeVerifiedAt) and filters (hasSmime, hasVerifiedSmime, hasVerifiedSmimeAtDelivery) need urn:ietf:params:jmap:smimeverify in "using". Ids, verdicts and the result cache are those of verify and query.

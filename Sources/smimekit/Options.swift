@@ -184,6 +184,12 @@ struct TrustOptions: ParsableArguments {
     }
 }
 
+extension TrustSource: ExpressibleByArgument {
+    // The raw values, as ArgumentParser's defaults give them, without the runtime lookups (start-up).
+    public static var allValueStrings: [String] { allCases.map { $0.rawValue } }
+    public var defaultValueDescription: String { rawValue }
+}
+
 /// --trust, --no-system-trust and --trust-source: the reading commands and `trust list`.
 struct AnchorOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Trust the certificates in this PEM/DER file or directory as anchors (repeatable).", valueName: "file|dir"), completion: .file())
@@ -216,4 +222,3 @@ func usable<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch { throw ValidationError("\(error)") }
 }
 
-extension TrustSource: ExpressibleByArgument {}

@@ -8,6 +8,11 @@ import MIME
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, ndjson, json
 
+    // The raw values, as ArgumentParser's defaults give them, but without their
+    // generic key path and string interpolation (runtime type lookups) at every start-up.
+    static var allValueStrings: [String] { allCases.map { $0.rawValue } }
+    var defaultValueDescription: String { rawValue }
+
     /// text on a terminal, ndjson in a pipe.
     static func resolve(_ f: OutputFormat?) -> OutputFormat {
         f ?? (isatty(STDOUT_FILENO) == 1 ? .text : .ndjson)

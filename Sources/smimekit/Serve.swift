@@ -8,6 +8,7 @@ import JMAPServer
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",  // explicit: the default is derived by reflection at every start-up
         abstract: "Serve JMAP (RFC 8620, 8621, 9219) over HTTP for the mail in the directories given.",
         discussion: """
             The same methods, verdicts and result cache as smimekit jmap, for JMAP clients: GET /.well-known/jmap gives the Session resource, whose apiUrl (/jmap/api), downloadUrl, uploadUrl and eventSourceUrl are absolute URLs made from the Host the client used (behind a proxy, X-Forwarded-Host and X-Forwarded-Proto).

@@ -38,4 +38,8 @@ struct SmimeKit: ParsableCommand {
     )
 }
 
-extension RevocationMode: ExpressibleByArgument {}
+extension RevocationMode: ExpressibleByArgument {
+    // The raw values, as ArgumentParser's defaults give them, without the runtime lookups (start-up).
+    public static var allValueStrings: [String] { allCases.map { $0.rawValue } }
+    public var defaultValueDescription: String { rawValue }
+}

@@ -14,7 +14,13 @@ do {
     arguments = try ConfigFile.apply(to: arguments)
     var command = try SmimeKit.parseAsRoot(arguments)
     do {
-        try await run(&command)
+        if let asyncCommand = command as? AsyncParsableCommand {
+            try await run(asyncCommand)
+        } else {
+            // On the main thread, here: a call through an async function would
+            // start a thread of the concurrency pool to run it on (start-up).
+            try command.run()
+        }
     } catch let e as ValidationError {
         // Thrown by run(), after parsing: ArgumentParser would show the top-level usage.
         throw UsageError(description: e.message, usage: ErrorStyle.usage(of: arguments.first))
@@ -26,10 +32,7 @@ do {
 
 /// serve is the one asynchronous command (its server runs on NIO's event loops);
 /// in an async function, `run()` of an AsyncParsableCommand is the async one.
-func run(_ command: inout ParsableCommand) async throws {
-    if var asyncCommand = command as? AsyncParsableCommand {
-        try await asyncCommand.run()
-    } else {
-        try command.run()
-    }
+func run(_ command: sending AsyncParsableCommand) async throws {
+    var command = command
+    try await command.run()
 }
